@@ -1,0 +1,172 @@
+//! The one typed settings tree. Defaults are documented here; a TOML file
+//! (`--config`) and `FANGYU_*` environment variables override them.
+//! Per-jurisdiction rules (door-plate numbering) live here, not in code.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// All settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// HTTP server.
+    pub server: ServerSettings,
+    /// Store location.
+    pub store: StoreSettings,
+    /// Demo data generation.
+    pub demo: DemoSettings,
+}
+
+/// HTTP server settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address to listen on (`FANGYU_LISTEN`). Default `127.0.0.1:8080`.
+    pub listen: String,
+    /// Public base URL used in absolute links behind proxies
+    /// (`FANGYU_PUBLIC_URL`); derived from the request's Host when unset.
+    pub public_url: Option<String>,
+    /// Largest request body accepted, bytes. Default 16 MiB.
+    pub body_limit_bytes: usize,
+    /// Request timeout, seconds. Default 30.
+    pub request_timeout_secs: u64,
+    /// Longest accepted query text, characters. Default 200.
+    pub max_query_chars: usize,
+    /// Most results a list endpoint returns. Default 100.
+    pub max_limit: usize,
+    /// Radius searched for the nearest door plate and road, metres.
+    /// Default 2000.
+    pub nearest_radius_m: f64,
+}
+
+/// Store settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreSettings {
+    /// Store file (`FANGYU_STORE`). Default `data/fangyu.gpkg`.
+    pub path: PathBuf,
+    /// Folder of the demo sources. Default `data/sources`.
+    pub sources: PathBuf,
+}
+
+/// Demo data settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DemoSettings {
+    /// Seed of every random choice. Default 2025.
+    pub seed: u64,
+    /// Prefecture generated in full detail (roads, compounds, plates).
+    /// Default `330200` (宁波市).
+    pub detail_prefecture: String,
+    /// Door-plate numbering rule of that prefecture.
+    pub numbering: NumberingRule,
+}
+
+/// Which end of a road numbering starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compass {
+    /// North.
+    North,
+    /// South.
+    South,
+    /// East.
+    East,
+    /// West.
+    West,
+}
+
+/// A city's door-plate numbering rule (local).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NumberingRule {
+    /// East–west roads are numbered starting from this end.
+    pub east_west_from: Compass,
+    /// North–south roads are numbered starting from this end.
+    pub north_south_from: Compass,
+    /// Side of east–west roads with odd numbers.
+    pub east_west_odd_side: Compass,
+    /// Side of north–south roads with odd numbers.
+    pub north_south_odd_side: Compass,
+    /// Frontage per number, metres.
+    pub spacing_m: f64,
+    /// Distance of a plate from the road centreline, metres.
+    pub setback_m: f64,
+    /// Share of plates followed by an infill sub-number (88-1号).
+    pub sub_number_rate: f64,
+    /// Share of plates that also have a 甲-prefixed twin (甲88号).
+    pub prefix_rate: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { server: ServerSettings::default(), store: StoreSettings::default(), demo: DemoSettings::default() }
+    }
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+            body_limit_bytes: 16 * 1024 * 1024,
+            request_timeout_secs: 30,
+            max_query_chars: 200,
+            max_limit: 100,
+            nearest_radius_m: 2000.0,
+        }
+    }
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        StoreSettings { path: "data/fangyu.gpkg".into(), sources: "data/sources".into() }
+    }
+}
+
+impl Default for DemoSettings {
+    fn default() -> Self {
+        DemoSettings { seed: 2025, detail_prefecture: "330200".into(), numbering: NumberingRule::default() }
+    }
+}
+
+impl Default for NumberingRule {
+    /// Beijing's published rule: east–west streets from east to west with
+    /// odd numbers on the north side, north–south streets from north to
+    /// south with odd numbers on the west side.
+    fn default() -> Self {
+        NumberingRule {
+            east_west_from: Compass::East,
+            north_south_from: Compass::North,
+            east_west_odd_side: Compass::North,
+            north_south_odd_side: Compass::West,
+            spacing_m: 30.0,
+            setback_m: 12.0,
+            sub_number_rate: 0.03,
+            prefix_rate: 0.01,
+        }
+    }
+}
+
+impl Settings {
+    /// Loads defaults, then the file if given, then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
+        let mut s = match file {
+            Some(p) => toml::from_str(&std::fs::read_to_string(p)?)?,
+            None => Settings::default(),
+        };
+        if let Ok(v) = std::env::var("FANGYU_LISTEN") {
+            s.server.listen = v;
+        }
+        if let Ok(v) = std::env::var("FANGYU_PUBLIC_URL") {
+            s.server.public_url = Some(v);
+        }
+        if let Ok(v) = std::env::var("FANGYU_STORE") {
+            s.store.path = v.into();
+        }
+        if let Ok(v) = std::env::var("FANGYU_SOURCES") {
+            s.store.sources = v.into();
+        }
+        Ok(s)
+    }
+}

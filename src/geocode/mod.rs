@@ -1,0 +1,5 @@
+//! Geocoding: reverse (point → division chain, nearest plate and road).
+
+pub mod reverse;
+
+pub use reverse::{ReverseResult, reverse};

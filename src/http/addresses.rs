@@ -1,0 +1,47 @@
+//! `/addresses/{code}`: one standard address.
+
+use super::error::{ApiError, ApiResult};
+use super::features::{chain, feature};
+use super::state::AppState;
+use crate::model::AddressCode;
+use crate::store::AddressRow;
+use axum::Json;
+use axum::extract::{Path, State};
+use serde_json::{Value, json};
+
+/// A standard address by its 18-digit code, as a GeoJSON Feature with its
+/// parts (road or compound, number, building, unit, room), status and
+/// division chain.
+#[utoipa::path(get, path = "/addresses/{code}", tag = "addresses",
+    params(("code" = String, Path, description = "18-digit address code")),
+    responses((status = 200, description = "GeoJSON Feature"), (status = 400, body = super::error::Problem), (status = 404, body = super::error::Problem)))]
+pub async fn one(State(s): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<Value>> {
+    let code = AddressCode::parse(&code).ok_or_else(|| ApiError::invalid("code", "地址编码应为 18 位数字"))?;
+    let text = code.to_string();
+    let a = s.store.read(|c| AddressRow::by_code(c, &text))?.ok_or_else(|| ApiError::not_found("地址", &text))?;
+    let g = s.gazetteer();
+    let divisions = g.divisions.by_code(&a.division_code, None).map(|i| chain(&g, i)).unwrap_or_default();
+    Ok(Json(feature(
+        json!(a.code),
+        json!({"type": "Point", "coordinates": [a.lon, a.lat]}),
+        json!({
+            "address_code": a.code,
+            "kind": a.kind,
+            "standard_address": a.standard_address,
+            "street": a.street,
+            "place_id": a.place_fid,
+            "number": a.number,
+            "number_prefix": a.number_prefix,
+            "number_main": a.number_main,
+            "number_sub": a.number_sub,
+            "group": a.group_no,
+            "building": a.building,
+            "unit": a.unit,
+            "room": a.room,
+            "status": a.status,
+            "division_code": a.division_code,
+            "divisions": divisions,
+            "source": a.source,
+        }),
+    )))
+}

@@ -1,0 +1,133 @@
+//! The one error type at the HTTP edge: RFC 9457 problem details
+//! (`application/problem+json`) with a stable `type` per kind of problem,
+//! a Chinese title for end users, and for bad input the offending field and
+//! why. Internal errors are logged, never leaked.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One offending field.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The parameter or body field.
+    pub field: String,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+/// A problem document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// Stable problem type URI (relative to the service).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short human title.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// What went wrong in this request.
+    pub detail: String,
+    /// The offending fields, for invalid input.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// An error answered as problem+json.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    slug: &'static str,
+    title: &'static str,
+    detail: String,
+    errors: Vec<FieldError>,
+}
+
+impl ApiError {
+    /// 400: a parameter is malformed or out of range.
+    pub fn invalid(field: &str, reason: impl Into<String>) -> ApiError {
+        let reason = reason.into();
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            slug: "invalid-parameter",
+            title: "参数无效",
+            detail: format!("{field}: {reason}"),
+            errors: vec![FieldError { field: field.into(), reason }],
+        }
+    }
+
+    /// 404: nothing with that identifier.
+    pub fn not_found(what: &str, id: &str) -> ApiError {
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            slug: "not-found",
+            title: "未找到",
+            detail: format!("{what} {id} 不存在"),
+            errors: vec![],
+        }
+    }
+
+    /// 404 for an unknown route.
+    pub fn no_route(path: &str) -> ApiError {
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            slug: "no-such-route",
+            title: "接口不存在",
+            detail: format!("没有接口 {path}"),
+            errors: vec![],
+        }
+    }
+
+    /// 500: logged with its cause; the client sees a generic message.
+    pub fn internal(cause: impl std::fmt::Display) -> ApiError {
+        tracing::error!("internal error: {cause}");
+        ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            slug: "internal",
+            title: "服务内部错误",
+            detail: "服务内部错误，请稍后重试".into(),
+            errors: vec![],
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Problem {
+            kind: format!("/problems/{}", self.slug),
+            title: self.title.into(),
+            status: self.status.as_u16(),
+            detail: self.detail,
+            errors: self.errors,
+        };
+        let mut resp = (self.status, axum::Json(body)).into_response();
+        resp.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        resp
+    }
+}
+
+/// Result alias for handlers.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The problem types this service answers with, for `/problems/{slug}`.
+pub const PROBLEM_TYPES: &[(&str, &str, &str)] = &[
+    ("invalid-parameter", "参数无效", "A query parameter, path segment or body field is malformed or out of range; `errors` names each field and why."),
+    ("not-found", "未找到", "No record has the requested code or id."),
+    ("no-such-route", "接口不存在", "The path is not an endpoint of this service."),
+    ("payload-too-large", "请求体过大", "The request body exceeds the configured limit."),
+    ("timeout", "请求超时", "The request took longer than the configured timeout."),
+    ("internal", "服务内部错误", "An unexpected error; it has been logged."),
+];

@@ -1,0 +1,34 @@
+//! Liveness, readiness and metrics.
+
+use super::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use serde_json::{Value, json};
+
+/// Liveness: 200 while the process serves.
+#[utoipa::path(get, path = "/health", tag = "service", responses((status = 200, description = "Serving")))]
+pub async fn health() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// Readiness: the store and indices are loaded; counts of what is served.
+#[utoipa::path(get, path = "/ready", tag = "service", responses((status = 200, description = "Ready, with counts")))]
+pub async fn ready(State(s): State<AppState>) -> Json<Value> {
+    let g = s.gazetteer();
+    Json(json!({
+        "status": "ready",
+        "divisions": g.divisions.all().len(),
+        "places": g.places.len(),
+        "door_plates": g.plates.len(),
+        "roads": g.roads.len(),
+        "name_keys": g.names.len(),
+    }))
+}
+
+/// Prometheus metrics (text exposition format).
+#[utoipa::path(get, path = "/metrics", tag = "service", responses((status = 200, description = "Prometheus text")))]
+pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.metrics.render())
+}

@@ -1,0 +1,131 @@
+//! The HTTP service (axum): routes in [`router`], one file per resource,
+//! one error type ([`error::ApiError`], problem+json), shared handles in
+//! [`state::AppState`].
+//!
+//! Middleware, outermost first: panic catcher, tracing, request metrics,
+//! timeout, CORS, compression (gzip/br), body limit.
+
+pub mod addresses;
+pub mod divisions;
+pub mod error;
+pub mod features;
+pub mod health;
+pub mod openapi;
+pub mod params;
+pub mod places;
+pub mod reverse;
+pub mod router;
+pub mod state;
+
+use crate::config::Settings;
+use crate::index::Gazetteer;
+use crate::store::Store;
+use arc_swap::ArcSwap;
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use error::ApiError;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use state::AppState;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::CorsLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// The process-wide metrics recorder (installed once).
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+/// Builds the shared state from an opened store and its indices.
+pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> AppState {
+    AppState {
+        settings: Arc::new(settings),
+        store,
+        gazetteer: Arc::new(ArcSwap::from_pointee(gazetteer)),
+        metrics: metrics_handle(),
+    }
+}
+
+/// The whole application: routes plus middleware.
+pub fn app(state: AppState) -> Router {
+    let server = &state.settings.server;
+    router::routes()
+        .fallback(|req: Request| async move { ApiError::no_route(req.uri().path()) })
+        .layer(RequestBodyLimitLayer::new(server.body_limit_bytes))
+        .layer(CompressionLayer::new())
+        .layer(CorsLayer::permissive())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(server.request_timeout_secs),
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), track))
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
+        .with_state(state)
+}
+
+/// Records request counts and latencies per route; turns bare 413/408
+/// answers of the middleware into problem documents.
+async fn track(State(_): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req.extensions().get::<MatchedPath>().map_or("unmatched".to_string(), |m| m.as_str().to_string());
+    let start = Instant::now();
+    let resp = next.run(req).await;
+    let status = resp.status();
+    metrics::counter!("http_requests_total", "route" => route.clone(), "status" => status.as_u16().to_string()).increment(1);
+    metrics::histogram!("http_request_duration_seconds", "route" => route).record(start.elapsed().as_secs_f64());
+    let is_problem = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if is_problem {
+        return resp;
+    }
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => problem(status, "payload-too-large", "请求体过大"),
+        StatusCode::REQUEST_TIMEOUT => problem(status, "timeout", "请求超时"),
+        _ => resp,
+    }
+}
+
+fn problem(status: StatusCode, slug: &str, title: &str) -> Response {
+    let body = error::Problem { kind: format!("/problems/{slug}"), title: title.into(), status: status.as_u16(), detail: title.into(), errors: vec![] };
+    let mut r = (status, axum::Json(body)).into_response();
+    r.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/problem+json"));
+    r
+}
+
+/// Serves `app` on `listener` until Ctrl-C or SIGTERM, then drains.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,44 @@
+//! The OpenAPI 3.1 document (generated from the handlers' annotations),
+//! the docs page that renders it, and the problem-type pages.
+
+use super::error::{ApiError, PROBLEM_TYPES, Problem};
+use axum::Json;
+use axum::extract::Path;
+use axum::response::Html;
+use utoipa::OpenApi;
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Fangyu 方舆", description = "地名、地址与行政区划数据服务 — place names, standard addresses and administrative boundaries. Coordinates are CGCS2000 (EPSG:4490) longitude/latitude."),
+    paths(
+        super::health::health, super::health::ready, super::health::metrics,
+        super::reverse::reverse,
+        super::divisions::one, super::divisions::children, super::divisions::search,
+        super::places::search, super::places::one,
+        super::addresses::one,
+    ),
+    components(schemas(Problem, super::error::FieldError, crate::geocode::ReverseResult,
+        crate::geocode::reverse::DivisionRef, crate::geocode::reverse::PlateRef, crate::geocode::reverse::RoadRef)),
+    tags((name = "geocoding"), (name = "divisions"), (name = "places"), (name = "addresses"), (name = "service"))
+)]
+pub struct ApiDoc;
+
+/// `GET /openapi.json`.
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// `GET /docs`: a self-contained page listing every operation.
+pub async fn docs() -> Html<&'static str> {
+    Html(include_str!("docs.html"))
+}
+
+/// `GET /problems/{slug}`: what a problem type means.
+pub async fn problem(Path(slug): Path<String>) -> Result<Html<String>, ApiError> {
+    let (_, title, text) =
+        PROBLEM_TYPES.iter().find(|(s, _, _)| *s == slug).ok_or_else(|| ApiError::not_found("问题类型", &slug))?;
+    Ok(Html(format!(
+        "<!doctype html><meta charset=utf-8><title>{title}</title><h1>{title}</h1><p><code>/problems/{slug}</code></p><p>{text}</p>"
+    )))
+}

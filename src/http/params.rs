@@ -1,0 +1,97 @@
+//! Parsing of query parameters into checked values, each failure naming
+//! its field.
+
+use super::error::{ApiError, ApiResult};
+use crate::model::DivisionCode;
+use geo::{Coord, Rect};
+
+/// A longitude/latitude pair from `lon`/`lat` parameters.
+pub fn lon_lat(lon: Option<&str>, lat: Option<&str>) -> ApiResult<Coord<f64>> {
+    let x = number("lon", lon.ok_or_else(|| ApiError::invalid("lon", "缺少经度参数"))?)?;
+    let y = number("lat", lat.ok_or_else(|| ApiError::invalid("lat", "缺少纬度参数"))?)?;
+    check_lon_lat("lon", "lat", x, y)
+}
+
+fn check_lon_lat(fx: &str, fy: &str, x: f64, y: f64) -> ApiResult<Coord<f64>> {
+    if !(-180.0..=180.0).contains(&x) {
+        return Err(ApiError::invalid(fx, format!("经度 {x} 超出 [-180, 180]")));
+    }
+    if !(-90.0..=90.0).contains(&y) {
+        return Err(ApiError::invalid(fy, format!("纬度 {y} 超出 [-90, 90]")));
+    }
+    Ok(Coord { x, y })
+}
+
+/// A finite number.
+pub fn number(field: &str, v: &str) -> ApiResult<f64> {
+    match v.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() => Ok(n),
+        _ => Err(ApiError::invalid(field, format!("“{v}” 不是有效数字"))),
+    }
+}
+
+/// An ISO date `YYYY-MM-DD`.
+pub fn date(field: &str, v: Option<&str>) -> ApiResult<Option<String>> {
+    let Some(v) = v else { return Ok(None) };
+    chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .map(|d| Some(d.format("%Y-%m-%d").to_string()))
+        .map_err(|_| ApiError::invalid(field, format!("“{v}” 不是 YYYY-MM-DD 格式的日期")))
+}
+
+/// A result limit in `1..=max`, `default` when absent.
+pub fn limit(v: Option<&str>, default: usize, max: usize) -> ApiResult<usize> {
+    let Some(v) = v else { return Ok(default.min(max)) };
+    match v.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(ApiError::invalid("limit", format!("应为 1 到 {max} 之间的整数"))),
+    }
+}
+
+/// A division code path or query value.
+pub fn division_code(field: &str, v: &str) -> ApiResult<DivisionCode> {
+    DivisionCode::parse(v).map_err(|e| ApiError::invalid(field, e.to_string()))
+}
+
+/// `minLon,minLat,maxLon,maxLat`.
+pub fn bbox(v: &str) -> ApiResult<Rect<f64>> {
+    let parts: Vec<&str> = v.split(',').collect();
+    if parts.len() != 4 {
+        return Err(ApiError::invalid("bbox", "应为 minLon,minLat,maxLon,maxLat"));
+    }
+    let n: Vec<f64> = parts.iter().map(|p| number("bbox", p)).collect::<ApiResult<_>>()?;
+    let a = check_lon_lat("bbox", "bbox", n[0], n[1])?;
+    let b = check_lon_lat("bbox", "bbox", n[2], n[3])?;
+    if a.x > b.x || a.y > b.y {
+        return Err(ApiError::invalid("bbox", "最小值不能大于最大值"));
+    }
+    Ok(Rect::new(a, b))
+}
+
+/// `lon,lat`.
+pub fn point(field: &str, v: &str) -> ApiResult<Coord<f64>> {
+    let (x, y) = v.split_once(',').ok_or_else(|| ApiError::invalid(field, "应为 lon,lat"))?;
+    check_lon_lat(field, field, number(field, x)?, number(field, y)?)
+}
+
+/// A query text: trimmed, not empty, at most `max` characters.
+pub fn query_text(field: &str, v: Option<&str>, max: usize) -> ApiResult<Option<String>> {
+    let Some(v) = v else { return Ok(None) };
+    let t = v.trim();
+    if t.is_empty() {
+        return Err(ApiError::invalid(field, "不能为空"));
+    }
+    if t.chars().count() > max {
+        return Err(ApiError::invalid(field, format!("超过 {max} 个字符")));
+    }
+    Ok(Some(t.to_string()))
+}
+
+/// A boolean flag (`true`/`false`/`1`/`0`).
+pub fn flag(field: &str, v: Option<&str>) -> ApiResult<bool> {
+    match v {
+        None => Ok(false),
+        Some("true" | "1") => Ok(true),
+        Some("false" | "0") => Ok(false),
+        Some(other) => Err(ApiError::invalid(field, format!("“{other}” 应为 true 或 false"))),
+    }
+}

@@ -1,0 +1,278 @@
+//! The division tree in memory: every version of every division, the
+//! current parent/child links, and exact point-in-polygon location of the
+//! whole chain (province → village).
+//!
+//! Location runs top-down in three steps:
+//! 1. the base layer (the finest level at or above the county that has a
+//!    polygon: counties, plus prefectures and provinces without counties of
+//!    their own) is answered by a [`PipGrid`];
+//! 2. the township is found among that division's children, then the
+//!    village among the township's, each by bounding box then exact test;
+//! 3. the ancestors come from the parent links.
+
+use super::pip_grid::PipGrid;
+use crate::model::Level;
+use crate::store::{ChangeRow, DivisionRow};
+use geo::indexed::IntervalTreeMultiPolygon;
+use geo::{BoundingRect, Contains, Coord, MultiPolygon, Rect};
+use std::collections::HashMap;
+
+/// Grid cell size for the base layer, degrees (about 2 km).
+const GRID_CELL_DEG: f64 = 0.02;
+
+/// One division version in memory.
+#[derive(Debug, Clone)]
+pub struct Division {
+    /// Store row id.
+    pub fid: i64,
+    /// Division code.
+    pub code: String,
+    /// Full name.
+    pub name: String,
+    /// Short name, if any.
+    pub short_name: Option<String>,
+    /// Level.
+    pub level: Level,
+    /// Parent (index into [`DivisionIndex::all`]), current version.
+    pub parent: Option<u32>,
+    /// Stored parent code.
+    pub parent_code: Option<String>,
+    /// Romanised name.
+    pub pinyin: Option<String>,
+    /// Validity start (ISO date).
+    pub valid_from: Option<String>,
+    /// Validity end (ISO date), `None` while current.
+    pub valid_to: Option<String>,
+    /// Seat, lon/lat CGCS2000.
+    pub seat: Option<(f64, f64)>,
+    /// Bounding box of the boundary, if it has one.
+    pub bbox: Option<Rect<f64>>,
+}
+
+impl Division {
+    /// Whether this version is valid on `date` (ISO `YYYY-MM-DD`), or now
+    /// when `date` is `None`.
+    pub fn valid_on(&self, date: Option<&str>) -> bool {
+        match date {
+            None => self.valid_to.is_none(),
+            Some(d) => {
+                self.valid_from.as_deref().is_none_or(|f| f <= d)
+                    && self.valid_to.as_deref().is_none_or(|t| d < t)
+            }
+        }
+    }
+}
+
+enum Shape {
+    Indexed(Box<IntervalTreeMultiPolygon<f64>>),
+    Plain(MultiPolygon<f64>),
+}
+
+impl Shape {
+    #[inline]
+    fn contains(&self, c: Coord<f64>) -> bool {
+        match self {
+            Shape::Indexed(t) => t.contains(&c),
+            Shape::Plain(mp) => mp.contains(&c),
+        }
+    }
+}
+
+/// The division tree and its point-in-polygon index.
+pub struct DivisionIndex {
+    all: Vec<Division>,
+    shapes: Vec<Option<Shape>>,
+    by_code: HashMap<String, Vec<u32>>,
+    children: Vec<Vec<u32>>,
+    grid: PipGrid,
+    /// new code → (change date, old code), from the change history.
+    predecessors: HashMap<String, Vec<(String, String)>>,
+}
+
+impl DivisionIndex {
+    /// Builds the index from stored rows (with geometry).
+    pub fn build(rows: Vec<DivisionRow>, changes: &[ChangeRow]) -> DivisionIndex {
+        let mut all = Vec::with_capacity(rows.len());
+        let mut geoms: Vec<Option<MultiPolygon<f64>>> = Vec::with_capacity(rows.len());
+        let mut by_code: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, r) in rows.into_iter().enumerate() {
+            let level = Level::from_i64(r.level).unwrap_or(Level::Village);
+            by_code.entry(r.code.clone()).or_default().push(i as u32);
+            all.push(Division {
+                fid: r.fid,
+                code: r.code,
+                name: r.name,
+                short_name: r.short_name,
+                level,
+                parent: None,
+                parent_code: r.parent_code,
+                pinyin: r.pinyin,
+                valid_from: r.valid_from,
+                valid_to: r.valid_to,
+                seat: r.seat,
+                bbox: r.geom.as_ref().and_then(|g| g.bounding_rect()),
+            });
+            geoms.push(r.geom);
+        }
+        for v in by_code.values_mut() {
+            v.sort_by(|a, b| all[*a as usize].valid_from.cmp(&all[*b as usize].valid_from));
+        }
+        let current = |code: &str| -> Option<u32> {
+            by_code.get(code)?.iter().copied().find(|&i| all[i as usize].valid_to.is_none())
+        };
+        let parents: Vec<Option<u32>> =
+            all.iter().map(|d| d.parent_code.as_deref().and_then(current)).collect();
+        let mut children = vec![Vec::new(); all.len()];
+        for (i, p) in parents.iter().enumerate() {
+            all[i].parent = *p;
+            if let Some(p) = p
+                && all[i].valid_to.is_none()
+            {
+                children[*p as usize].push(i as u32);
+            }
+        }
+        // Counties and above get interval trees; townships and villages are
+        // small generated polygons for which the plain test is as fast.
+        let shapes: Vec<Option<Shape>> = geoms
+            .iter()
+            .zip(&all)
+            .map(|(g, d)| {
+                g.as_ref().map(|mp| {
+                    if d.level <= Level::County {
+                        Shape::Indexed(Box::new(IntervalTreeMultiPolygon::new(mp)))
+                    } else {
+                        Shape::Plain(mp.clone())
+                    }
+                })
+            })
+            .collect();
+        // The base layer: current divisions at or above the county with a
+        // polygon and no county-or-above child with one.
+        let is_base = |i: usize| {
+            let d = &all[i];
+            d.valid_to.is_none()
+                && d.level <= Level::County
+                && geoms[i].is_some()
+                && !children[i]
+                    .iter()
+                    .any(|&c| all[c as usize].level <= Level::County && geoms[c as usize].is_some())
+        };
+        let base: Vec<(u32, &MultiPolygon<f64>)> = (0..all.len())
+            .filter(|&i| is_base(i))
+            .filter_map(|i| geoms[i].as_ref().map(|g| (i as u32, g)))
+            .collect();
+        let grid = PipGrid::build(&base, GRID_CELL_DEG, |id, c| {
+            shapes[id as usize].as_ref().is_some_and(|s| s.contains(c))
+        });
+        let mut predecessors: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        for c in changes {
+            if let (Some(old), Some(new)) = (&c.old_code, &c.new_code)
+                && old != new
+            {
+                predecessors.entry(new.clone()).or_default().push((c.date.clone(), old.clone()));
+            }
+        }
+        DivisionIndex { all, shapes, by_code, children, grid, predecessors }
+    }
+
+    /// Every division version.
+    pub fn all(&self) -> &[Division] {
+        &self.all
+    }
+
+    /// One division by index.
+    pub fn get(&self, i: u32) -> &Division {
+        &self.all[i as usize]
+    }
+
+    /// The version of `code` valid on `date` (now if `None`).
+    pub fn by_code(&self, code: &str, date: Option<&str>) -> Option<u32> {
+        self.by_code
+            .get(code)?
+            .iter()
+            .rev()
+            .copied()
+            .find(|&i| self.all[i as usize].valid_on(date))
+    }
+
+    /// The division that stood for `code` on `date`: a version of the same
+    /// code, else (following the change history back) a predecessor's.
+    pub fn version_on(&self, code: &str, date: &str) -> Option<u32> {
+        self.version_on_depth(code, date, 0)
+    }
+
+    fn version_on_depth(&self, code: &str, date: &str, depth: usize) -> Option<u32> {
+        if let Some(i) = self.by_code(code, Some(date)) {
+            return Some(i);
+        }
+        if depth > 8 {
+            return None;
+        }
+        self.predecessors
+            .get(code)?
+            .iter()
+            .filter(|(changed, _)| changed.as_str() > date)
+            .find_map(|(_, old)| self.version_on_depth(old, date, depth + 1))
+    }
+
+    /// Every version of `code`, oldest first.
+    pub fn versions(&self, code: &str) -> &[u32] {
+        self.by_code.get(code).map_or(&[], |v| v.as_slice())
+    }
+
+    /// Current children of a division.
+    pub fn children(&self, i: u32) -> &[u32] {
+        &self.children[i as usize]
+    }
+
+    /// The chain from the province down to `i`.
+    pub fn chain(&self, i: u32) -> Vec<u32> {
+        let mut out = vec![i];
+        let mut cur = i;
+        while let Some(p) = self.all[cur as usize].parent {
+            if out.contains(&p) {
+                break;
+            }
+            out.push(p);
+            cur = p;
+        }
+        out.reverse();
+        out
+    }
+
+    /// Whether division `i`'s boundary contains the point.
+    pub fn contains(&self, i: u32, c: Coord<f64>) -> bool {
+        self.shapes[i as usize].as_ref().is_some_and(|s| s.contains(c))
+    }
+
+    /// The deepest current division containing the point (lon/lat
+    /// CGCS2000), or `None` outside every boundary.
+    pub fn locate(&self, c: Coord<f64>) -> Option<u32> {
+        let mut cur = self.grid.locate(c, |id, p| self.contains(id, p))?;
+        loop {
+            let next = self.children[cur as usize].iter().copied().find(|&ch| {
+                let d = &self.all[ch as usize];
+                d.level > Level::County
+                    && d.bbox.is_some_and(|b| {
+                        b.min().x <= c.x && c.x <= b.max().x && b.min().y <= c.y && c.y <= b.max().y
+                    })
+                    && self.contains(ch, c)
+            });
+            match next {
+                Some(n) => cur = n,
+                None => return Some(cur),
+            }
+        }
+    }
+
+    /// The base-layer division containing the point (county level, or the
+    /// prefecture/province where there is no county polygon).
+    pub fn locate_base(&self, c: Coord<f64>) -> Option<u32> {
+        self.grid.locate(c, |id, p| self.contains(id, p))
+    }
+
+    /// Share of grid cells that need an exact test.
+    pub fn grid_boundary_share(&self) -> f64 {
+        self.grid.boundary_share()
+    }
+}

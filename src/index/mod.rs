@@ -1,0 +1,144 @@
+//! In-memory indices built from the store at start-up: the division tree
+//! with its point-in-polygon grid, door plates, roads, places and names.
+//! They are read-only snapshots; a writer rebuilds and swaps them.
+
+pub mod divisions;
+pub mod metric;
+pub mod names;
+pub mod pip_grid;
+pub mod places;
+pub mod plates;
+pub mod roads;
+
+pub use divisions::{Division, DivisionIndex};
+pub use names::{MatchKind, NameIndex, NameIndexBuilder, NameMatch, NameRef};
+pub use places::{Place, PlaceIndex};
+pub use plates::{Plate, PlateIndex};
+pub use roads::{Road, RoadIndex};
+
+use crate::model::{AddressKind, PlaceClass};
+use crate::store::{AddressRow, AliasRow, ChangeRow, DivisionRow, PlaceRow, Store, StoreResult};
+use geo::{Geometry, LineString};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// Every index, built together from one consistent read of the store.
+pub struct Gazetteer {
+    /// Divisions and point-in-polygon.
+    pub divisions: DivisionIndex,
+    /// Places.
+    pub places: PlaceIndex,
+    /// Door plates (not rooms).
+    pub plates: PlateIndex,
+    /// Roads.
+    pub roads: RoadIndex,
+    /// Names of divisions and places.
+    pub names: NameIndex,
+    /// How long each step of the build took.
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+impl Gazetteer {
+    /// Reads the store and builds every index.
+    pub fn load(store: &Store) -> StoreResult<Gazetteer> {
+        let mut timings = Vec::new();
+        let mut t = Instant::now();
+        let mut lap = |name: &'static str, t: &mut Instant| {
+            timings.push((name, t.elapsed()));
+            *t = Instant::now();
+        };
+        let (div_rows, changes, aliases, place_rows) = store.read(|c| {
+            Ok((
+                DivisionRow::load_all(c, true)?,
+                ChangeRow::load_all(c)?,
+                AliasRow::load_all(c)?,
+                PlaceRow::load_all(c, true)?,
+            ))
+        })?;
+        lap("read divisions and places", &mut t);
+        let divisions = DivisionIndex::build(div_rows, &changes);
+        lap("division index", &mut t);
+
+        let mut names = NameIndexBuilder::default();
+        for (i, d) in divisions.all().iter().enumerate() {
+            names.add_name(&d.name, NameRef::Division(i as u32));
+            if let Some(s) = &d.short_name {
+                names.add_name(s, NameRef::Division(i as u32));
+            }
+        }
+        for a in &aliases {
+            if let Some(i) = divisions.by_code(&a.code, None) {
+                names.add_name(&a.alias, NameRef::Division(i));
+            }
+        }
+
+        let mut road_items = Vec::new();
+        let mut place_items = Vec::with_capacity(place_rows.len());
+        for (i, p) in place_rows.into_iter().enumerate() {
+            names.add_name(&p.name, NameRef::Place(i as u32));
+            let is_road = p.status == "current"
+                && PlaceClass::parse(&p.class).is_some_and(PlaceClass::is_thoroughfare);
+            if is_road {
+                let lines: Vec<LineString<f64>> = match &p.geom {
+                    Some(Geometry::LineString(l)) => vec![l.clone()],
+                    Some(Geometry::MultiLineString(m)) => m.0.clone(),
+                    _ => vec![],
+                };
+                road_items.push((Road { place_fid: p.fid, name: p.name.clone().into() }, lines));
+            }
+            place_items.push((
+                Place {
+                    fid: p.fid,
+                    class: p.class,
+                    name: p.name,
+                    pinyin: p.pinyin,
+                    division_code: p.division_code,
+                    status: p.status,
+                    point: None,
+                    bbox: None,
+                },
+                p.geom,
+            ));
+        }
+        let places = PlaceIndex::build(place_items);
+        let roads = RoadIndex::build(road_items);
+        let names = names.build();
+        lap("places, roads and names", &mut t);
+
+        let mut plate_items = Vec::new();
+        let mut div_cache: HashMap<String, u32> = HashMap::new();
+        store.read(|c| {
+            AddressRow::for_each(c, |a| {
+                if !AddressKind::parse(&a.kind).is_some_and(AddressKind::is_plate) || a.status != "current" {
+                    return;
+                }
+                let division = *div_cache
+                    .entry(a.division_code.clone())
+                    .or_insert_with(|| divisions.by_code(&a.division_code, None).unwrap_or(u32::MAX));
+                let label = plate_label(&a);
+                if let Ok(code) = a.code.parse::<u64>() {
+                    plate_items.push(([a.lon, a.lat], Plate { code, label: label.into(), division }));
+                }
+            })
+        })?;
+        lap("read door plates", &mut t);
+        let plates = PlateIndex::build(plate_items);
+        lap("door plate R-tree", &mut t);
+        Ok(Gazetteer { divisions, places, plates, roads, names, timings })
+    }
+}
+
+/// The part of a standard address after the division chain.
+pub fn plate_label(a: &AddressRow) -> String {
+    let mut s = a.street.clone();
+    if let Some(g) = a.group_no {
+        s.push_str(&format!("{g}组"));
+    }
+    if let Some(n) = &a.number {
+        s.push_str(n);
+    }
+    for part in [&a.building, &a.unit, &a.room].into_iter().flatten() {
+        s.push_str(part);
+    }
+    s
+}

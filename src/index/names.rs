@@ -1,0 +1,202 @@
+//! The name index: exact, prefix, pinyin (full and initials) and fuzzy
+//! (one edit) lookups over division names, aliases and place names, as a
+//! finite-state transducer (`fst`) mapping each key to a posting list.
+
+use crate::model::romanize::syllables;
+use fst::automaton::{Levenshtein, Str};
+use fst::{Automaton, IntoStreamer, Map, MapBuilder, Streamer};
+use serde::Serialize;
+
+/// What a name points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NameRef {
+    /// A division (index into the division index).
+    Division(u32),
+    /// A place (index into the place index).
+    Place(u32),
+}
+
+impl NameRef {
+    fn pack(self) -> u32 {
+        match self {
+            NameRef::Division(i) => i,
+            NameRef::Place(i) => i | 0x8000_0000,
+        }
+    }
+    fn unpack(v: u32) -> NameRef {
+        if v & 0x8000_0000 == 0 { NameRef::Division(v) } else { NameRef::Place(v & 0x7FFF_FFFF) }
+    }
+}
+
+/// How a name matched a query, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchKind {
+    /// The whole name or alias.
+    Exact,
+    /// The name starts with the query.
+    Prefix,
+    /// The query is the name's pinyin or pinyin initials (or their prefix).
+    Pinyin,
+    /// One edit away.
+    Fuzzy,
+}
+
+/// A match: what, how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameMatch {
+    /// The matched entity.
+    pub target: NameRef,
+    /// How it matched.
+    pub kind: MatchKind,
+}
+
+/// Collects keys before the index is built.
+#[derive(Default)]
+pub struct NameIndexBuilder {
+    entries: Vec<(Vec<u8>, u32)>,
+}
+
+impl NameIndexBuilder {
+    /// Adds a Chinese name (or alias) and its pinyin keys.
+    pub fn add_name(&mut self, name: &str, target: NameRef) {
+        if name.is_empty() {
+            return;
+        }
+        self.entries.push((name.as_bytes().to_vec(), target.pack()));
+        let syl = syllables(name);
+        if syl.iter().all(|s| s.is_ascii()) {
+            let full: String = syl.concat().to_lowercase();
+            let initials: String = syl.iter().filter_map(|s| s.chars().next()).collect();
+            self.entries.push((pinyin_key(&full), target.pack()));
+            self.entries.push((pinyin_key(&initials), target.pack()));
+        }
+    }
+
+    /// Builds the index.
+    pub fn build(mut self) -> NameIndex {
+        self.entries.sort_unstable();
+        self.entries.dedup();
+        let mut postings: Vec<Vec<u32>> = Vec::new();
+        let mut builder = MapBuilder::memory();
+        let mut i = 0;
+        while i < self.entries.len() {
+            let key = self.entries[i].0.clone();
+            let mut list = Vec::new();
+            while i < self.entries.len() && self.entries[i].0 == key {
+                list.push(self.entries[i].1);
+                i += 1;
+            }
+            // Keys are sorted and unique, so insertion cannot fail.
+            let _ = builder.insert(&key, postings.len() as u64);
+            postings.push(list);
+        }
+        let map = builder.into_map();
+        NameIndex { map, postings }
+    }
+}
+
+/// Pinyin keys live under a `\u{1}` prefix so they never collide with
+/// names written in Latin letters.
+fn pinyin_key(s: &str) -> Vec<u8> {
+    let mut k = vec![1u8];
+    k.extend(s.bytes());
+    k
+}
+
+/// The built index.
+pub struct NameIndex {
+    map: Map<Vec<u8>>,
+    postings: Vec<Vec<u32>>,
+}
+
+impl NameIndex {
+    /// Number of distinct keys.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether the index has no keys.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    fn push(&self, v: u64, kind: MatchKind, out: &mut Vec<NameMatch>) {
+        for &p in &self.postings[v as usize] {
+            out.push(NameMatch { target: NameRef::unpack(p), kind });
+        }
+    }
+
+    /// Exact matches of a name or alias.
+    pub fn exact(&self, q: &str) -> Vec<NameMatch> {
+        let mut out = Vec::new();
+        if let Some(v) = self.map.get(q.as_bytes()) {
+            self.push(v, MatchKind::Exact, &mut out);
+        }
+        out
+    }
+
+    /// Every match of `q`, best kind first, at most `limit` keys per kind.
+    /// Latin-letter queries match pinyin; Chinese ones match names by
+    /// exact, prefix, then one-edit fuzzy.
+    pub fn search(&self, q: &str, limit: usize) -> Vec<NameMatch> {
+        let mut out = self.exact(q);
+        let q_lower = q.to_lowercase();
+        if !q.is_empty() && q.is_ascii() && q.chars().all(|c| c.is_ascii_alphabetic()) {
+            let key = pinyin_key(&q_lower);
+            let key = String::from_utf8_lossy(&key).into_owned();
+            self.stream(Str::new(&key).starts_with(), MatchKind::Pinyin, limit, &mut out);
+        } else if !q.is_empty() {
+            self.stream(Str::new(q).starts_with(), MatchKind::Prefix, limit, &mut out);
+            if out.is_empty()
+                && q.chars().count() >= 2
+                && let Ok(lev) = Levenshtein::new(q, 1)
+            {
+                self.stream(lev, MatchKind::Fuzzy, limit, &mut out);
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|m| seen.insert(m.target));
+        out
+    }
+
+    fn stream<A: Automaton>(&self, aut: A, kind: MatchKind, limit: usize, out: &mut Vec<NameMatch>) {
+        let mut s = self.map.search(aut).into_stream();
+        let mut n = 0;
+        while let Some((_, v)) = s.next() {
+            self.push(v, kind, out);
+            n += 1;
+            if n >= limit {
+                break;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index() -> NameIndex {
+        let mut b = NameIndexBuilder::default();
+        b.add_name("鄞州区", NameRef::Division(1));
+        b.add_name("鄞州", NameRef::Division(1));
+        b.add_name("中山东路", NameRef::Place(7));
+        b.add_name("中山西路", NameRef::Place(8));
+        b.build()
+    }
+
+    #[test]
+    fn exact_prefix_pinyin_and_fuzzy_all_find_names() {
+        let ix = index();
+        assert_eq!(ix.exact("鄞州")[0].target, NameRef::Division(1));
+        let p = ix.search("中山", 10);
+        assert_eq!(p.len(), 2);
+        assert!(p.iter().all(|m| m.kind == MatchKind::Prefix));
+        assert_eq!(ix.search("yzq", 10)[0].target, NameRef::Division(1));
+        assert_eq!(ix.search("zhongshand", 10)[0].target, NameRef::Place(7));
+        let f = ix.search("中三东路", 10);
+        assert_eq!(f[0].target, NameRef::Place(7));
+        assert_eq!(f[0].kind, MatchKind::Fuzzy);
+    }
+}

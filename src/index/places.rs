@@ -1,0 +1,80 @@
+//! Places in memory: what `/places` filters and ranks on, and an R-tree of
+//! their bounding boxes for `bbox=` and `near=`.
+
+use geo::{BoundingRect, Centroid, Coord, Geometry, Rect};
+use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
+
+/// One place.
+#[derive(Debug, Clone)]
+pub struct Place {
+    /// Place id (store fid).
+    pub fid: i64,
+    /// Class identifier.
+    pub class: String,
+    /// Standard name.
+    pub name: String,
+    /// Romanised spelling.
+    pub pinyin: String,
+    /// Division code it lies in.
+    pub division_code: String,
+    /// `current`, `historical`, `retired`.
+    pub status: String,
+    /// A representative point (centroid), lon/lat.
+    pub point: Option<Coord<f64>>,
+    /// Bounding box.
+    pub bbox: Option<Rect<f64>>,
+}
+
+/// The place index.
+pub struct PlaceIndex {
+    places: Vec<Place>,
+    tree: RTree<GeomWithData<Rectangle<[f64; 2]>, u32>>,
+}
+
+impl PlaceIndex {
+    /// Builds from places and their geometries.
+    pub fn build(items: Vec<(Place, Option<Geometry<f64>>)>) -> PlaceIndex {
+        let mut places = Vec::with_capacity(items.len());
+        let mut rects = Vec::new();
+        for (i, (mut p, g)) in items.into_iter().enumerate() {
+            if let Some(g) = g {
+                p.bbox = g.bounding_rect();
+                p.point = g.centroid().map(|c| c.0);
+            }
+            if let Some(b) = p.bbox {
+                rects.push(GeomWithData::new(
+                    Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]),
+                    i as u32,
+                ));
+            }
+            places.push(p);
+        }
+        PlaceIndex { places, tree: RTree::bulk_load(rects) }
+    }
+
+    /// Number of places.
+    pub fn len(&self) -> usize {
+        self.places.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.places.is_empty()
+    }
+
+    /// One place.
+    pub fn get(&self, i: u32) -> &Place {
+        &self.places[i as usize]
+    }
+
+    /// Every place index.
+    pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
+        0..self.places.len() as u32
+    }
+
+    /// Places whose bounding box meets `bbox` (lon/lat).
+    pub fn in_bbox(&self, bbox: Rect<f64>) -> Vec<u32> {
+        let env = AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
+        self.tree.locate_in_envelope_intersecting(&env).map(|g| g.data).collect()
+    }
+}

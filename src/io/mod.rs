@@ -1,0 +1,6 @@
+//! Import and export through GDAL (any vector format it reads) and PROJ
+//! (any coordinate system it knows).
+
+pub mod import;
+
+pub use import::{ImportOptions, ImportReport, Target, import};

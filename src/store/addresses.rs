@@ -1,0 +1,140 @@
+use super::{StoreResult, geom_blob};
+use geo::{Geometry, Point};
+use rusqlite::{Connection, Row, Transaction, params};
+
+/// A standard address (door plate, building, room or rural plate).
+#[derive(Debug, Clone, Default)]
+pub struct AddressRow {
+    /// Row id.
+    pub fid: i64,
+    /// Unique 18-digit address code.
+    pub code: String,
+    /// `road_plate`, `building`, `room` or `rural_plate`.
+    pub kind: String,
+    /// The village (12 digits) or township (9 digits) it lies in.
+    pub division_code: String,
+    /// The road, compound or village place the address hangs off.
+    pub place_fid: Option<i64>,
+    /// The road, compound or village name as written in the address.
+    pub street: String,
+    /// Plate text (`88-1号`).
+    pub number: Option<String>,
+    /// Plate prefix (甲).
+    pub number_prefix: Option<String>,
+    /// Main plate number.
+    pub number_main: Option<i64>,
+    /// Sub-number (附号).
+    pub number_sub: Option<i64>,
+    /// Village group (组) for rural plates.
+    pub group_no: Option<i64>,
+    /// Building (幢) inside a compound.
+    pub building: Option<String>,
+    /// Unit (单元).
+    pub unit: Option<String>,
+    /// Room (室).
+    pub room: Option<String>,
+    /// The full standard address text.
+    pub standard_address: String,
+    /// `current`, `historical` or `retired`.
+    pub status: String,
+    /// Longitude, CGCS2000.
+    pub lon: f64,
+    /// Latitude, CGCS2000.
+    pub lat: f64,
+    /// Provenance.
+    pub source: String,
+}
+
+const COLUMNS: &str = "fid, code, kind, division_code, place_fid, street, number, number_prefix, \
+    number_main, number_sub, group_no, building, unit, room, standard_address, status, lon, lat, source";
+
+fn from_row(r: &Row) -> rusqlite::Result<AddressRow> {
+    Ok(AddressRow {
+        fid: r.get(0)?,
+        code: r.get(1)?,
+        kind: r.get(2)?,
+        division_code: r.get(3)?,
+        place_fid: r.get(4)?,
+        street: r.get(5)?,
+        number: r.get(6)?,
+        number_prefix: r.get(7)?,
+        number_main: r.get(8)?,
+        number_sub: r.get(9)?,
+        group_no: r.get(10)?,
+        building: r.get(11)?,
+        unit: r.get(12)?,
+        room: r.get(13)?,
+        standard_address: r.get(14)?,
+        status: r.get(15)?,
+        lon: r.get(16)?,
+        lat: r.get(17)?,
+        source: r.get(18)?,
+    })
+}
+
+impl AddressRow {
+    /// Inserts or replaces the address with the same code; returns whether
+    /// it replaced one.
+    pub fn upsert(&self, tx: &Transaction) -> StoreResult<bool> {
+        let existed = tx
+            .prepare_cached("SELECT 1 FROM addresses WHERE code = ?1")?
+            .exists([&self.code])?;
+        self.write(tx, true)?;
+        Ok(existed)
+    }
+
+    /// Inserts a new address (fails on a duplicate code).
+    pub fn insert(&self, tx: &Transaction) -> StoreResult<()> {
+        self.write(tx, false)
+    }
+
+    fn write(&self, tx: &Transaction, replace: bool) -> StoreResult<()> {
+        let geom = Geometry::Point(Point::new(self.lon, self.lat));
+        let verb = if replace { "INSERT OR REPLACE" } else { "INSERT" };
+        tx.prepare_cached(&format!(
+            "{verb} INTO addresses (code, kind, division_code, place_fid, street, number, \
+             number_prefix, number_main, number_sub, group_no, building, unit, room, \
+             standard_address, status, lon, lat, source, geom) \
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)"
+        ))?
+        .execute(params![
+            self.code,
+            self.kind,
+            self.division_code,
+            self.place_fid,
+            self.street,
+            self.number,
+            self.number_prefix,
+            self.number_main,
+            self.number_sub,
+            self.group_no,
+            self.building,
+            self.unit,
+            self.room,
+            self.standard_address,
+            self.status,
+            self.lon,
+            self.lat,
+            self.source,
+            geom_blob(Some(&geom))?,
+        ])?;
+        Ok(())
+    }
+
+    /// One address by code.
+    pub fn by_code(conn: &Connection, code: &str) -> StoreResult<Option<AddressRow>> {
+        let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM addresses WHERE code = ?1"))?;
+        let mut rows = stmt.query([code])?;
+        Ok(rows.next()?.map(from_row).transpose()?)
+    }
+
+    /// Calls `f` for every address, in fid order, without collecting them.
+    pub fn for_each(conn: &Connection, mut f: impl FnMut(AddressRow)) -> StoreResult<()> {
+        let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM addresses ORDER BY fid"))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            f(from_row(r)?);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,263 @@
+use super::{StoreResult, geom_blob, geom_col};
+use geo::{Geometry, MultiPolygon};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+
+/// A division version as stored. A division whose code or name changed has
+/// one row per version, each with its validity period.
+#[derive(Debug, Clone, Default)]
+pub struct DivisionRow {
+    /// Row id.
+    pub fid: i64,
+    /// Division code (6, 9 or 12 digits).
+    pub code: String,
+    /// Full name (鄞州区).
+    pub name: String,
+    /// Short name (鄞州), if it differs.
+    pub short_name: Option<String>,
+    /// 1 = province … 5 = village.
+    pub level: i64,
+    /// Parent division code.
+    pub parent_code: Option<String>,
+    /// Romanised name.
+    pub pinyin: Option<String>,
+    /// First day valid (ISO date), if known.
+    pub valid_from: Option<String>,
+    /// Day it ceased (ISO date); `None` while current.
+    pub valid_to: Option<String>,
+    /// Seat (政府驻地), lon/lat CGCS2000.
+    pub seat: Option<(f64, f64)>,
+    /// Where the record comes from.
+    pub source: String,
+    /// Boundary, lon/lat CGCS2000.
+    pub geom: Option<MultiPolygon<f64>>,
+}
+
+const COLUMNS: &str = "fid, code, name, short_name, level, parent_code, pinyin, valid_from, \
+                       valid_to, seat_lon, seat_lat, source";
+
+fn from_row(r: &Row, with_geom: bool) -> StoreResult<DivisionRow> {
+    let seat = match (r.get::<_, Option<f64>>(9)?, r.get::<_, Option<f64>>(10)?) {
+        (Some(x), Some(y)) => Some((x, y)),
+        _ => None,
+    };
+    let geom = if with_geom {
+        match geom_col(r.get(12)?)? {
+            Some(Geometry::MultiPolygon(mp)) => Some(mp),
+            Some(Geometry::Polygon(p)) => Some(MultiPolygon(vec![p])),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    Ok(DivisionRow {
+        fid: r.get(0)?,
+        code: r.get(1)?,
+        name: r.get(2)?,
+        short_name: r.get(3)?,
+        level: r.get(4)?,
+        parent_code: r.get(5)?,
+        pinyin: r.get(6)?,
+        valid_from: r.get(7)?,
+        valid_to: r.get(8)?,
+        seat,
+        source: r.get(11)?,
+        geom,
+    })
+}
+
+impl DivisionRow {
+    /// Inserts a new version row; returns its fid.
+    pub fn insert(&self, tx: &Transaction) -> StoreResult<i64> {
+        let geom = self.geom.clone().map(Geometry::MultiPolygon);
+        tx.prepare_cached(
+            "INSERT INTO divisions (code, name, short_name, level, parent_code, pinyin, valid_from, \
+             valid_to, seat_lon, seat_lat, source, geom) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+        )?
+        .execute(params![
+            self.code,
+            self.name,
+            self.short_name,
+            self.level,
+            self.parent_code,
+            self.pinyin,
+            self.valid_from,
+            self.valid_to,
+            self.seat.map(|s| s.0),
+            self.seat.map(|s| s.1),
+            self.source,
+            geom_blob(geom.as_ref())?,
+        ])?;
+        Ok(tx.last_insert_rowid())
+    }
+
+    /// Inserts, or updates the current version with the same code in place.
+    /// Returns the fid and whether a row was updated.
+    pub fn upsert_current(&self, tx: &Transaction) -> StoreResult<(i64, bool)> {
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT fid FROM divisions WHERE code = ?1 AND valid_to IS NULL",
+                [&self.code],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match existing {
+            None => Ok((self.insert(tx)?, false)),
+            Some(fid) => {
+                let geom = self.geom.clone().map(Geometry::MultiPolygon);
+                tx.execute(
+                    "UPDATE divisions SET name=?2, short_name=?3, level=?4, parent_code=?5, pinyin=?6, \
+                     seat_lon=?7, seat_lat=?8, source=?9, geom=COALESCE(?10, geom) WHERE fid=?1",
+                    params![
+                        fid,
+                        self.name,
+                        self.short_name,
+                        self.level,
+                        self.parent_code,
+                        self.pinyin,
+                        self.seat.map(|s| s.0),
+                        self.seat.map(|s| s.1),
+                        self.source,
+                        geom_blob(geom.as_ref())?,
+                    ],
+                )?;
+                Ok((fid, true))
+            }
+        }
+    }
+
+    /// Every division version, with or without geometry, in code order.
+    pub fn load_all(conn: &Connection, with_geom: bool) -> StoreResult<Vec<DivisionRow>> {
+        let sql = if with_geom {
+            format!("SELECT {COLUMNS}, geom FROM divisions ORDER BY code, valid_from")
+        } else {
+            format!("SELECT {COLUMNS} FROM divisions ORDER BY code, valid_from")
+        };
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(from_row(r, with_geom)?);
+        }
+        Ok(out)
+    }
+
+    /// The boundary of one division version.
+    pub fn geometry(conn: &Connection, fid: i64) -> StoreResult<Option<MultiPolygon<f64>>> {
+        let blob: Option<Vec<u8>> = conn
+            .query_row("SELECT geom FROM divisions WHERE fid = ?1", [fid], |r| r.get(0))
+            .optional()?
+            .flatten();
+        Ok(match geom_col(blob)? {
+            Some(Geometry::MultiPolygon(mp)) => Some(mp),
+            Some(Geometry::Polygon(p)) => Some(MultiPolygon(vec![p])),
+            _ => None,
+        })
+    }
+}
+
+/// An alias of a division (short form, old name, landmark, abbreviation).
+#[derive(Debug, Clone)]
+pub struct AliasRow {
+    /// The division's code.
+    pub code: String,
+    /// The alias text.
+    pub alias: String,
+    /// `short`, `historical`, `abbreviation`, `landmark` …
+    pub kind: String,
+    /// Provenance.
+    pub source: Option<String>,
+}
+
+impl AliasRow {
+    /// Inserts, ignoring an alias the division already has.
+    pub fn insert(&self, tx: &Transaction) -> StoreResult<()> {
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO division_aliases (code, alias, kind, source) VALUES (?1,?2,?3,?4)",
+        )?
+        .execute(params![self.code, self.alias, self.kind, self.source])?;
+        Ok(())
+    }
+
+    /// Every alias.
+    pub fn load_all(conn: &Connection) -> StoreResult<Vec<AliasRow>> {
+        let mut stmt = conn.prepare("SELECT code, alias, kind, source FROM division_aliases")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(AliasRow { code: r.get(0)?, alias: r.get(1)?, kind: r.get(2)?, source: r.get(3)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// A division change event: the link from an old code/name to its
+/// successor.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ChangeRow {
+    /// Effective date (ISO).
+    pub date: String,
+    /// Kind of change (撤县设区, 更名 …).
+    pub kind: String,
+    /// The old code.
+    pub old_code: Option<String>,
+    /// The old name.
+    pub old_name: Option<String>,
+    /// The new code.
+    pub new_code: Option<String>,
+    /// The new name.
+    pub new_name: Option<String>,
+    /// Approval document number.
+    pub doc_no: Option<String>,
+    /// Provenance.
+    pub source: Option<String>,
+}
+
+impl ChangeRow {
+    /// Inserts the event.
+    pub fn insert(&self, tx: &Transaction) -> StoreResult<()> {
+        tx.prepare_cached(
+            "INSERT INTO division_changes (date, kind, old_code, old_name, new_code, new_name, doc_no, source) \
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+        )?
+        .execute(params![
+            self.date,
+            self.kind,
+            self.old_code,
+            self.old_name,
+            self.new_code,
+            self.new_name,
+            self.doc_no,
+            self.source
+        ])?;
+        Ok(())
+    }
+
+    /// Every event, by date.
+    pub fn load_all(conn: &Connection) -> StoreResult<Vec<ChangeRow>> {
+        Self::query(conn, "?1 = ''", "")
+    }
+
+    /// Events where `code` is the old or the new side, by date.
+    pub fn involving(conn: &Connection, code: &str) -> StoreResult<Vec<ChangeRow>> {
+        Self::query(conn, "old_code = ?1 OR new_code = ?1", code)
+    }
+
+    fn query(conn: &Connection, filter: &str, arg: &str) -> StoreResult<Vec<ChangeRow>> {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT date, kind, old_code, old_name, new_code, new_name, doc_no, source \
+             FROM division_changes WHERE {filter} ORDER BY date"
+        ))?;
+        let rows = stmt.query_map([arg], |r| {
+
+            Ok(ChangeRow {
+                date: r.get(0)?,
+                kind: r.get(1)?,
+                old_code: r.get(2)?,
+                old_name: r.get(3)?,
+                new_code: r.get(4)?,
+                new_name: r.get(5)?,
+                doc_no: r.get(6)?,
+                source: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -1,0 +1,155 @@
+use super::{StoreResult, geom_blob, geom_col};
+use geo::Geometry;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+
+/// A standard place name as stored.
+#[derive(Debug, Clone, Default)]
+pub struct PlaceRow {
+    /// Row id; the public place id.
+    pub fid: i64,
+    /// Class identifier (`road`, `compound` …).
+    pub class: String,
+    /// Full name.
+    pub name: String,
+    /// 专名.
+    pub specific: String,
+    /// 通名.
+    pub generic: String,
+    /// Romanised spelling.
+    pub pinyin: String,
+    /// The division it lies in (township or county code).
+    pub division_code: String,
+    /// `current`, `historical` or `retired`.
+    pub status: String,
+    /// 含义: what the name means.
+    pub meaning: Option<String>,
+    /// 沿革: its history.
+    pub history: Option<String>,
+    /// 曾用名.
+    pub former_names: Vec<String>,
+    /// Approving body.
+    pub approved_by: Option<String>,
+    /// Approval document number.
+    pub approval_doc: Option<String>,
+    /// Approval date (ISO).
+    pub approval_date: Option<String>,
+    /// First day valid.
+    pub valid_from: Option<String>,
+    /// Last day valid, for historical names.
+    pub valid_to: Option<String>,
+    /// Provenance (`demo`, `import:…`).
+    pub source: String,
+    /// Point, line or polygon, lon/lat CGCS2000.
+    pub geom: Option<Geometry<f64>>,
+}
+
+const COLUMNS: &str = "fid, class, name, specific, generic, pinyin, division_code, status, meaning, \
+    history, former_names, approved_by, approval_doc, approval_date, valid_from, valid_to, source";
+
+fn from_row(r: &Row, with_geom: bool) -> StoreResult<PlaceRow> {
+    let former: String = r.get(10)?;
+    Ok(PlaceRow {
+        fid: r.get(0)?,
+        class: r.get(1)?,
+        name: r.get(2)?,
+        specific: r.get(3)?,
+        generic: r.get(4)?,
+        pinyin: r.get(5)?,
+        division_code: r.get(6)?,
+        status: r.get(7)?,
+        meaning: r.get(8)?,
+        history: r.get(9)?,
+        former_names: serde_json::from_str(&former)?,
+        approved_by: r.get(11)?,
+        approval_doc: r.get(12)?,
+        approval_date: r.get(13)?,
+        valid_from: r.get(14)?,
+        valid_to: r.get(15)?,
+        source: r.get(16)?,
+        geom: if with_geom { geom_col(r.get(17)?)? } else { None },
+    })
+}
+
+impl PlaceRow {
+    /// Inserts the place; returns its fid.
+    pub fn insert(&self, tx: &Transaction) -> StoreResult<i64> {
+        tx.prepare_cached(
+            "INSERT INTO places (class, name, specific, generic, pinyin, division_code, status, meaning, \
+             history, former_names, approved_by, approval_doc, approval_date, valid_from, valid_to, \
+             source, geom) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
+        )?
+        .execute(params![
+            self.class,
+            self.name,
+            self.specific,
+            self.generic,
+            self.pinyin,
+            self.division_code,
+            self.status,
+            self.meaning,
+            self.history,
+            serde_json::to_string(&self.former_names)?,
+            self.approved_by,
+            self.approval_doc,
+            self.approval_date,
+            self.valid_from,
+            self.valid_to,
+            self.source,
+            geom_blob(self.geom.as_ref())?,
+        ])?;
+        Ok(tx.last_insert_rowid())
+    }
+
+    /// Inserts, or updates the current place of the same class and name in
+    /// the same division. Returns the fid and whether it was an update.
+    pub fn upsert(&self, tx: &Transaction) -> StoreResult<(i64, bool)> {
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT fid FROM places WHERE class=?1 AND name=?2 AND division_code=?3 AND status='current'",
+                params![self.class, self.name, self.division_code],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(fid) = existing else {
+            return Ok((self.insert(tx)?, false));
+        };
+        tx.execute(
+            "UPDATE places SET specific=?2, generic=?3, pinyin=?4, meaning=?5, history=?6, \
+             source=?7, geom=COALESCE(?8, geom) WHERE fid=?1",
+            params![
+                fid,
+                self.specific,
+                self.generic,
+                self.pinyin,
+                self.meaning,
+                self.history,
+                self.source,
+                geom_blob(self.geom.as_ref())?,
+            ],
+        )?;
+        Ok((fid, true))
+    }
+
+    /// Every place, optionally with geometry.
+    pub fn load_all(conn: &Connection, with_geom: bool) -> StoreResult<Vec<PlaceRow>> {
+        let sql = if with_geom {
+            format!("SELECT {COLUMNS}, geom FROM places ORDER BY fid")
+        } else {
+            format!("SELECT {COLUMNS} FROM places ORDER BY fid")
+        };
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(from_row(r, with_geom)?);
+        }
+        Ok(out)
+    }
+
+    /// One place with its geometry.
+    pub fn get(conn: &Connection, fid: i64) -> StoreResult<Option<PlaceRow>> {
+        let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS}, geom FROM places WHERE fid = ?1"))?;
+        let mut rows = stmt.query([fid])?;
+        rows.next()?.map(|r| from_row(r, true)).transpose()
+    }
+}

@@ -1,0 +1,162 @@
+//! Schema migrations. GeoPackage owns `PRAGMA user_version` (it holds the
+//! GeoPackage version), so the store keeps its own schema version in
+//! `fangyu_schema`. Each migration runs in the transaction that records it.
+
+use super::gpkg;
+use rusqlite::{Connection, params};
+
+/// The GeoPackage 1.3 `application_id` ("GPKG") and `user_version`.
+const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
+const GPKG_USER_VERSION: i64 = 10300;
+
+/// One schema step.
+struct Migration {
+    version: i64,
+    description: &'static str,
+    sql: fn() -> String,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "gazetteer: divisions, places, addresses, boundaries, change log",
+    sql: v1,
+}];
+
+/// Brings a store up to the newest schema.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS fangyu_schema (
+            version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )?;
+    let current: i64 =
+        conn.query_row("SELECT COALESCE(MAX(version), 0) FROM fangyu_schema", [], |r| r.get(0))?;
+    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+        let tx = conn.transaction()?;
+        if m.version == 1 {
+            tx.execute_batch(&format!(
+                "PRAGMA application_id = {GPKG_APPLICATION_ID}; PRAGMA user_version = {GPKG_USER_VERSION};"
+            ))?;
+        }
+        tx.execute_batch(&(m.sql)())?;
+        tx.execute(
+            "INSERT INTO fangyu_schema VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+            params![m.version, m.description],
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// The newest schema version this build knows.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+fn v1() -> String {
+    let mut sql = gpkg::core_sql();
+    sql.push_str(
+        r#"
+CREATE TABLE divisions (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  code TEXT NOT NULL, name TEXT NOT NULL, short_name TEXT, level INTEGER NOT NULL,
+  parent_code TEXT, pinyin TEXT,
+  valid_from TEXT, valid_to TEXT,
+  seat_lon REAL, seat_lat REAL,
+  source TEXT NOT NULL,
+  geom MULTIPOLYGON,
+  UNIQUE (code, valid_from));
+CREATE INDEX divisions_code ON divisions(code);
+CREATE INDEX divisions_parent ON divisions(parent_code);
+CREATE INDEX divisions_name ON divisions(name);
+
+CREATE TABLE division_aliases (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  code TEXT NOT NULL, alias TEXT NOT NULL, kind TEXT NOT NULL, source TEXT,
+  UNIQUE (code, alias));
+CREATE INDEX division_aliases_alias ON division_aliases(alias);
+
+CREATE TABLE division_changes (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  date TEXT NOT NULL, kind TEXT NOT NULL,
+  old_code TEXT, old_name TEXT, new_code TEXT, new_name TEXT,
+  doc_no TEXT, source TEXT);
+CREATE INDEX division_changes_old ON division_changes(old_code);
+CREATE INDEX division_changes_new ON division_changes(new_code);
+
+CREATE TABLE places (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  class TEXT NOT NULL, name TEXT NOT NULL, specific TEXT NOT NULL, generic TEXT NOT NULL,
+  pinyin TEXT NOT NULL, division_code TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('current','historical','retired')),
+  meaning TEXT, history TEXT, former_names TEXT NOT NULL DEFAULT '[]',
+  approved_by TEXT, approval_doc TEXT, approval_date TEXT,
+  valid_from TEXT, valid_to TEXT,
+  source TEXT NOT NULL,
+  geom GEOMETRY);
+CREATE INDEX places_name ON places(name);
+CREATE INDEX places_division ON places(division_code);
+CREATE INDEX places_class ON places(class);
+
+CREATE TABLE addresses (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  code TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('road_plate','building','room','rural_plate')),
+  division_code TEXT NOT NULL,
+  place_fid INTEGER REFERENCES places(fid),
+  street TEXT NOT NULL,
+  number TEXT, number_prefix TEXT, number_main INTEGER, number_sub INTEGER,
+  group_no INTEGER, building TEXT, unit TEXT, room TEXT,
+  standard_address TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'current' CHECK (status IN ('current','historical','retired')),
+  lon REAL NOT NULL, lat REAL NOT NULL,
+  source TEXT NOT NULL,
+  geom POINT);
+CREATE INDEX addresses_division ON addresses(division_code);
+CREATE INDEX addresses_place ON addresses(place_fid);
+
+CREATE TABLE boundary_lines (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, level INTEGER NOT NULL,
+  left_code TEXT NOT NULL, right_code TEXT NOT NULL,
+  geom MULTILINESTRING);
+
+CREATE TABLE boundary_markers (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  number TEXT NOT NULL UNIQUE, line_code TEXT NOT NULL REFERENCES boundary_lines(code),
+  kind TEXT NOT NULL CHECK (kind IN ('Q','A','B','C','D','E')),
+  condition TEXT NOT NULL DEFAULT 'intact', installed_on TEXT,
+  lon REAL NOT NULL, lat REAL NOT NULL,
+  geom POINT);
+
+CREATE TABLE inspections (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  line_code TEXT NOT NULL REFERENCES boundary_lines(code),
+  round INTEGER NOT NULL, inspected_on TEXT NOT NULL, findings TEXT NOT NULL DEFAULT '{}');
+
+CREATE TABLE change_log (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  actor TEXT NOT NULL, entity TEXT NOT NULL, entity_key TEXT NOT NULL,
+  action TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '{}');
+CREATE TRIGGER change_log_no_update BEFORE UPDATE ON change_log
+  BEGIN SELECT RAISE(ABORT, 'change_log is append-only'); END;
+CREATE TRIGGER change_log_no_delete BEFORE DELETE ON change_log
+  BEGIN SELECT RAISE(ABORT, 'change_log is append-only'); END;
+"#,
+    );
+    for (table, description, gt) in [
+        ("divisions", "行政区划", Some("MULTIPOLYGON")),
+        ("places", "标准地名", Some("GEOMETRY")),
+        ("addresses", "门牌与标准地址", Some("POINT")),
+        ("boundary_lines", "行政区域界线", Some("MULTILINESTRING")),
+        ("boundary_markers", "界桩", Some("POINT")),
+        ("division_aliases", "区划别名", None),
+        ("division_changes", "区划变更", None),
+        ("inspections", "界线联检记录", None),
+        ("change_log", "变更日志", None),
+    ] {
+        sql.push_str(&gpkg::register_sql(table, description, gt));
+        sql.push('\n');
+    }
+    sql
+}
