@@ -1,1 +1,174 @@
-fn main() {}
+//! In-process point-in-polygon throughput, with same-run baselines.
+//!
+//! County level: the grid-accelerated base layer against (a) an R-tree of
+//! county bounding boxes + `geo::Contains` on the plain polygons and (b) the
+//! same R-tree + `geo`'s interval-tree polygons. Village level: the full
+//! chain (county → township → village) for points inside villages.
+//!
+//! Store: `FANGYU_BENCH_STORE` (default `target/test-demo.gpkg`; use the
+//! national store from `fangyu demo --national` for national villages).
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use fangyu::index::DivisionIndex;
+use fangyu::model::Level;
+use fangyu::store::{ChangeRow, DivisionRow, Store};
+use geo::indexed::IntervalTreeMultiPolygon;
+use geo::{BoundingRect, Contains, Coord, MultiPolygon};
+use rand::{RngExt, SeedableRng};
+use rstar::{RTree, primitives::GeomWithData, primitives::Rectangle};
+use std::hint::black_box;
+
+const POINTS: usize = 100_000;
+
+struct Fixture {
+    index: DivisionIndex,
+    plain: Vec<MultiPolygon<f64>>,
+    trees: Vec<IntervalTreeMultiPolygon<f64>>,
+    rtree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
+    county_points: Vec<Coord<f64>>,
+    village_points: Vec<Coord<f64>>,
+}
+
+fn fixture() -> Fixture {
+    let path = std::env::var("FANGYU_BENCH_STORE").unwrap_or_else(|_| "target/test-demo.gpkg".into());
+    let store = Store::open(std::path::Path::new(&path))
+        .expect("bench store (run scripts/test.sh or fangyu demo first)");
+    let (rows, changes) = store
+        .read(|c| Ok((DivisionRow::load_all(c, true)?, ChangeRow::load_all(c)?)))
+        .expect("read");
+    let counties: Vec<MultiPolygon<f64>> = rows
+        .iter()
+        .filter(|r| r.level == 3 && r.valid_to.is_none())
+        .filter_map(|r| r.geom.clone())
+        .collect();
+    let index = DivisionIndex::build(rows, &changes);
+    let trees = counties.iter().map(IntervalTreeMultiPolygon::new).collect();
+    let rtree = RTree::bulk_load(
+        counties
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| {
+                m.bounding_rect().map(|r| {
+                    GeomWithData::new(
+                        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                        i,
+                    )
+                })
+            })
+            .collect(),
+    );
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(42);
+    let mut county_points = Vec::with_capacity(POINTS);
+    let mut village_points = Vec::new();
+    let mut tries = 0;
+    while county_points.len() < POINTS && tries < 50 * POINTS {
+        tries += 1;
+        let c = Coord {
+            x: rng.random_range(73.5..135.0),
+            y: rng.random_range(18.0..53.5),
+        };
+        if let Some(i) = index.locate_base(c)
+            && index.get(i).level == Level::County
+        {
+            county_points.push(c);
+        }
+    }
+    // Points inside villages: sample near village seats.
+    let seats: Vec<Coord<f64>> = index
+        .all()
+        .iter()
+        .filter(|d| d.level == Level::Village && d.valid_to.is_none())
+        .filter_map(|d| d.seat.map(|(x, y)| Coord { x, y }))
+        .collect();
+    for k in 0..POINTS.min(seats.len() * 20) {
+        let s = seats[k % seats.len()];
+        let c = Coord {
+            x: s.x + rng.random_range(-0.002..0.002),
+            y: s.y + rng.random_range(-0.002..0.002),
+        };
+        if index
+            .locate(c)
+            .is_some_and(|i| index.get(i).level == Level::Village)
+        {
+            village_points.push(c);
+        }
+    }
+    eprintln!(
+        "store {path}: {} county points, {} village points ({} villages), grid boundary share {:.1}%",
+        county_points.len(),
+        village_points.len(),
+        seats.len(),
+        index.grid_boundary_share() * 100.0
+    );
+    Fixture {
+        index,
+        plain: counties,
+        trees,
+        rtree,
+        county_points,
+        village_points,
+    }
+}
+
+fn county(c: &mut Criterion) {
+    let f = fixture();
+    let mut g = c.benchmark_group("county_lookup");
+    g.throughput(Throughput::Elements(f.county_points.len() as u64));
+    g.bench_function("baseline_rtree_contains", |b| {
+        b.iter(|| {
+            let mut hits = 0usize;
+            for p in &f.county_points {
+                hits += f
+                    .rtree
+                    .locate_all_at_point(&[p.x, p.y])
+                    .find(|h| f.plain[h.data].contains(p))
+                    .is_some() as usize;
+            }
+            black_box(hits)
+        })
+    });
+    g.bench_function("baseline_rtree_interval_tree", |b| {
+        b.iter(|| {
+            let mut hits = 0usize;
+            for p in &f.county_points {
+                hits += f
+                    .rtree
+                    .locate_all_at_point(&[p.x, p.y])
+                    .find(|h| f.trees[h.data].contains(p))
+                    .is_some() as usize;
+            }
+            black_box(hits)
+        })
+    });
+    g.bench_function("fangyu_grid", |b| {
+        b.iter(|| {
+            let mut hits = 0usize;
+            for p in &f.county_points {
+                hits += f.index.locate_base(*p).is_some() as usize;
+            }
+            black_box(hits)
+        })
+    });
+    g.finish();
+    if !f.village_points.is_empty() {
+        let mut g = c.benchmark_group("village_lookup");
+        g.throughput(Throughput::Elements(f.village_points.len() as u64));
+        g.bench_function("fangyu_full_chain", |b| {
+            b.iter(|| {
+                let mut hits = 0usize;
+                for p in &f.village_points {
+                    hits += f.index.locate(*p).is_some() as usize;
+                }
+                black_box(hits)
+            })
+        });
+        g.finish();
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(10).measurement_time(std::time::Duration::from_secs(5));
+    targets = county
+}
+criterion_main!(benches);

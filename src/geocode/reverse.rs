@@ -69,18 +69,27 @@ pub struct ReverseResult {
 
 /// Reverse-geocodes a point.
 pub fn reverse(g: &Gazetteer, c: Coord<f64>, at: Option<&str>, radius_m: f64) -> ReverseResult {
-    let chain = g.divisions.locate(c).map(|i| g.divisions.chain(i)).unwrap_or_default();
+    let chain = g
+        .divisions
+        .locate(c)
+        .map(|i| g.divisions.chain(i))
+        .unwrap_or_default();
     let divisions: Vec<DivisionRef> = chain
         .iter()
         .map(|&i| {
             let d = g.divisions.get(i);
             let d = match at {
-                Some(date) if !d.valid_on(Some(date)) => {
-                    g.divisions.version_on(&d.code, date).map_or(d, |v| g.divisions.get(v))
-                }
+                Some(date) if !d.valid_on(Some(date)) => g
+                    .divisions
+                    .version_on(&d.code, date)
+                    .map_or(d, |v| g.divisions.get(v)),
                 _ => d,
             };
-            DivisionRef { code: d.code.clone(), name: d.name.clone(), level: d.level }
+            DivisionRef {
+                code: d.code.clone(),
+                name: d.name.clone(),
+                level: d.level,
+            }
         })
         .collect();
     let formatted_address = divisions.iter().map(|d| d.name.as_str()).collect();
@@ -111,11 +120,22 @@ pub fn reverse(g: &Gazetteer, c: Coord<f64>, at: Option<&str>, radius_m: f64) ->
         });
         let road = g.roads.nearest(c, radius_m).map(|n| {
             let r = g.roads.get(n.index);
-            RoadRef { id: r.place_fid, name: r.name.to_string(), distance_m: round1(n.distance_m) }
+            RoadRef {
+                id: r.place_fid,
+                name: r.name.to_string(),
+                distance_m: round1(n.distance_m),
+            }
         });
         (plate, road)
     };
-    ReverseResult { location: [c.x, c.y], at: at.map(str::to_string), divisions, formatted_address, door_plate, road }
+    ReverseResult {
+        location: [c.x, c.y],
+        at: at.map(str::to_string),
+        divisions,
+        formatted_address,
+        door_plate,
+        road,
+    }
 }
 
 fn round1(x: f64) -> f64 {

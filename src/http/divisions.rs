@@ -4,7 +4,7 @@ use super::error::{ApiError, ApiResult};
 use super::features::{collection, division_properties, feature, geometry};
 use super::params;
 use super::state::AppState;
-use crate::index::{NameRef, Gazetteer};
+use crate::index::{Gazetteer, NameRef};
 use crate::model::Level;
 use crate::store::{ChangeRow, DivisionRow};
 use axum::Json;
@@ -28,20 +28,31 @@ pub struct OneQuery {
 #[utoipa::path(get, path = "/divisions/{code}", tag = "divisions",
     params(("code" = String, Path, description = "6, 9 or 12-digit division code"), OneQuery),
     responses((status = 200, description = "GeoJSON Feature"), (status = 400, body = super::error::Problem), (status = 404, body = super::error::Problem)))]
-pub async fn one(State(s): State<AppState>, Path(code): Path<String>, Query(q): Query<OneQuery>) -> ApiResult<Json<Value>> {
+pub async fn one(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<OneQuery>,
+) -> ApiResult<Json<Value>> {
     let code = params::division_code("code", &code)?;
     let at = params::date("at", q.at.as_deref())?;
     let with_geom = params::flag("geometry", q.geometry.as_deref())?;
     let g = s.gazetteer();
     let i = match &at {
         Some(d) => g.divisions.version_on(code.as_str(), d),
-        None => g.divisions.by_code(code.as_str(), None).or_else(|| g.divisions.versions(code.as_str()).last().copied()),
+        None => g
+            .divisions
+            .by_code(code.as_str(), None)
+            .or_else(|| g.divisions.versions(code.as_str()).last().copied()),
     }
     .ok_or_else(|| ApiError::not_found("区划", code.as_str()))?;
     let d = g.divisions.get(i);
     let fid = d.fid;
     let (geom, changes) = s.store.read(|c| {
-        let geom = if with_geom { DivisionRow::geometry(c, fid)? } else { None };
+        let geom = if with_geom {
+            DivisionRow::geometry(c, fid)?
+        } else {
+            None
+        };
         Ok((geom, ChangeRow::involving(c, code.as_str())?))
     })?;
     let mut props = division_properties(&g, i);
@@ -64,11 +75,18 @@ pub async fn one(State(s): State<AppState>, Path(code): Path<String>, Query(q): 
 #[utoipa::path(get, path = "/divisions/{code}/children", tag = "divisions",
     params(("code" = String, Path, description = "Division code"), OneQuery),
     responses((status = 200, description = "GeoJSON FeatureCollection"), (status = 404, body = super::error::Problem)))]
-pub async fn children(State(s): State<AppState>, Path(code): Path<String>, Query(q): Query<OneQuery>) -> ApiResult<Json<Value>> {
+pub async fn children(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<OneQuery>,
+) -> ApiResult<Json<Value>> {
     let code = params::division_code("code", &code)?;
     let with_geom = params::flag("geometry", q.geometry.as_deref())?;
     let g = s.gazetteer();
-    let i = g.divisions.by_code(code.as_str(), None).ok_or_else(|| ApiError::not_found("区划", code.as_str()))?;
+    let i = g
+        .divisions
+        .by_code(code.as_str(), None)
+        .ok_or_else(|| ApiError::not_found("区划", code.as_str()))?;
     let kids = g.divisions.children(i).to_vec();
     features_of(&s, &g, &kids, with_geom, |_| Value::Null).map(Json)
 }
@@ -100,9 +118,17 @@ pub async fn search(State(s): State<AppState>, Query(q): Query<SearchQuery>) -> 
     let level = q
         .level
         .as_deref()
-        .map(|l| Level::parse(l).ok_or_else(|| ApiError::invalid("level", "应为 province、prefecture、county、township 或 village")))
+        .map(|l| {
+            Level::parse(l).ok_or_else(|| {
+                ApiError::invalid("level", "应为 province、prefecture、county、township 或 village")
+            })
+        })
         .transpose()?;
-    let within = q.within.as_deref().map(|w| params::division_code("within", w)).transpose()?;
+    let within = q
+        .within
+        .as_deref()
+        .map(|w| params::division_code("within", w))
+        .transpose()?;
     let limit = params::limit(q.limit.as_deref(), 20, cfg.max_limit)?;
     let with_geom = params::flag("geometry", q.geometry.as_deref())?;
     let g = s.gazetteer();
@@ -110,7 +136,9 @@ pub async fn search(State(s): State<AppState>, Query(q): Query<SearchQuery>) -> 
     for m in g.names.search(&text, limit * 4) {
         let NameRef::Division(i) = m.target else { continue };
         let d = g.divisions.get(i);
-        if level.is_some_and(|l| d.level != l) || within.as_ref().is_some_and(|w| !d.code.starts_with(w.as_str())) {
+        if level.is_some_and(|l| d.level != l)
+            || within.as_ref().is_some_and(|w| !d.code.starts_with(w.as_str()))
+        {
             continue;
         }
         let kind = match m.kind {

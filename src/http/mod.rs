@@ -75,19 +75,25 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .layer(TraceLayer::new_for_http())
-        .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::internal("handler panicked").into_response()
+        }))
         .with_state(state)
 }
 
 /// Records request counts and latencies per route; turns bare 413/408
 /// answers of the middleware into problem documents.
 async fn track(State(_): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().map_or("unmatched".to_string(), |m| m.as_str().to_string());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched".to_string(), |m| m.as_str().to_string());
     let start = Instant::now();
     let resp = next.run(req).await;
     let status = resp.status();
     metrics::counter!("http_requests_total", "route" => route.clone(), "status" => status.as_u16().to_string()).increment(1);
-    metrics::histogram!("http_request_duration_seconds", "route" => route).record(start.elapsed().as_secs_f64());
+    metrics::histogram!("http_request_duration_seconds", "route" => route)
+        .record(start.elapsed().as_secs_f64());
     let is_problem = resp
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
@@ -103,15 +109,26 @@ async fn track(State(_): State<AppState>, req: Request, next: Next) -> Response 
 }
 
 fn problem(status: StatusCode, slug: &str, title: &str) -> Response {
-    let body = error::Problem { kind: format!("/problems/{slug}"), title: title.into(), status: status.as_u16(), detail: title.into(), errors: vec![] };
+    let body = error::Problem {
+        kind: format!("/problems/{slug}"),
+        title: title.into(),
+        status: status.as_u16(),
+        detail: title.into(),
+        errors: vec![],
+    };
     let mut r = (status, axum::Json(body)).into_response();
-    r.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/problem+json"));
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/problem+json"),
+    );
     r
 }
 
 /// Serves `app` on `listener` until Ctrl-C or SIGTERM, then drains.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
 }
 
 async fn shutdown_signal() {

@@ -36,8 +36,10 @@ pub async fn docs() -> Html<&'static str> {
 
 /// `GET /problems/{slug}`: what a problem type means.
 pub async fn problem(Path(slug): Path<String>) -> Result<Html<String>, ApiError> {
-    let (_, title, text) =
-        PROBLEM_TYPES.iter().find(|(s, _, _)| *s == slug).ok_or_else(|| ApiError::not_found("问题类型", &slug))?;
+    let (_, title, text) = PROBLEM_TYPES
+        .iter()
+        .find(|(s, _, _)| *s == slug)
+        .ok_or_else(|| ApiError::not_found("问题类型", &slug))?;
     Ok(Html(format!(
         "<!doctype html><meta charset=utf-8><title>{title}</title><h1>{title}</h1><p><code>/problems/{slug}</code></p><p>{text}</p>"
     )))

@@ -25,9 +25,17 @@ pub struct ReverseQuery {
 /// China answers 200 with an empty `divisions`.
 #[utoipa::path(get, path = "/reverse", tag = "geocoding", params(ReverseQuery),
     responses((status = 200, body = ReverseResult), (status = 400, body = super::error::Problem)))]
-pub async fn reverse(State(s): State<AppState>, Query(q): Query<ReverseQuery>) -> ApiResult<Json<ReverseResult>> {
+pub async fn reverse(
+    State(s): State<AppState>,
+    Query(q): Query<ReverseQuery>,
+) -> ApiResult<Json<ReverseResult>> {
     let c = params::lon_lat(q.lon.as_deref(), q.lat.as_deref())?;
     let at = params::date("at", q.at.as_deref())?;
     let g = s.gazetteer();
-    Ok(Json(geocode::reverse(&g, c, at.as_deref(), s.settings.server.nearest_radius_m)))
+    Ok(Json(geocode::reverse(
+        &g,
+        c,
+        at.as_deref(),
+        s.settings.server.nearest_radius_m,
+    )))
 }

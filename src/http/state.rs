@@ -1,3 +1,5 @@
+//! Shared handles of the running service.
+
 use crate::config::Settings;
 use crate::index::Gazetteer;
 use crate::store::Store;

@@ -118,10 +118,16 @@ impl DivisionIndex {
             v.sort_by(|a, b| all[*a as usize].valid_from.cmp(&all[*b as usize].valid_from));
         }
         let current = |code: &str| -> Option<u32> {
-            by_code.get(code)?.iter().copied().find(|&i| all[i as usize].valid_to.is_none())
+            by_code
+                .get(code)?
+                .iter()
+                .copied()
+                .find(|&i| all[i as usize].valid_to.is_none())
         };
-        let parents: Vec<Option<u32>> =
-            all.iter().map(|d| d.parent_code.as_deref().and_then(current)).collect();
+        let parents: Vec<Option<u32>> = all
+            .iter()
+            .map(|d| d.parent_code.as_deref().and_then(current))
+            .collect();
         let mut children = vec![Vec::new(); all.len()];
         for (i, p) in parents.iter().enumerate() {
             all[i].parent = *p;
@@ -169,10 +175,20 @@ impl DivisionIndex {
             if let (Some(old), Some(new)) = (&c.old_code, &c.new_code)
                 && old != new
             {
-                predecessors.entry(new.clone()).or_default().push((c.date.clone(), old.clone()));
+                predecessors
+                    .entry(new.clone())
+                    .or_default()
+                    .push((c.date.clone(), old.clone()));
             }
         }
-        DivisionIndex { all, shapes, by_code, children, grid, predecessors }
+        DivisionIndex {
+            all,
+            shapes,
+            by_code,
+            children,
+            grid,
+            predecessors,
+        }
     }
 
     /// Every division version.

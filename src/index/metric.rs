@@ -21,7 +21,10 @@ pub struct LocalFrame {
 impl LocalFrame {
     /// The frame centred on `origin` (lon/lat degrees).
     pub fn new(origin: Coord<f64>) -> LocalFrame {
-        LocalFrame { origin, kx: origin.y.to_radians().cos() * M_PER_DEG }
+        LocalFrame {
+            origin,
+            kx: origin.y.to_radians().cos() * M_PER_DEG,
+        }
     }
 
     /// A lon/lat point in metres east/north of the origin.
@@ -41,7 +44,11 @@ impl LocalFrame {
         let (bx, by) = self.project(b);
         let (dx, dy) = (bx - ax, by - ay);
         let len2 = dx * dx + dy * dy;
-        let t = if len2 == 0.0 { 0.0 } else { (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0) };
+        let t = if len2 == 0.0 {
+            0.0
+        } else {
+            (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
+        };
         (ax + t * dx).hypot(ay + t * dy)
     }
 

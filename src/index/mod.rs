@@ -16,7 +16,7 @@ pub use places::{Place, PlaceIndex};
 pub use plates::{Plate, PlateIndex};
 pub use roads::{Road, RoadIndex};
 
-use crate::model::{AddressKind, PlaceClass};
+use crate::model::PlaceClass;
 use crate::store::{AddressRow, AliasRow, ChangeRow, DivisionRow, PlaceRow, Store, StoreResult};
 use geo::{Geometry, LineString};
 use std::collections::HashMap;
@@ -76,15 +76,21 @@ impl Gazetteer {
         let mut place_items = Vec::with_capacity(place_rows.len());
         for (i, p) in place_rows.into_iter().enumerate() {
             names.add_name(&p.name, NameRef::Place(i as u32));
-            let is_road = p.status == "current"
-                && PlaceClass::parse(&p.class).is_some_and(PlaceClass::is_thoroughfare);
+            let is_road =
+                p.status == "current" && PlaceClass::parse(&p.class).is_some_and(PlaceClass::is_thoroughfare);
             if is_road {
                 let lines: Vec<LineString<f64>> = match &p.geom {
                     Some(Geometry::LineString(l)) => vec![l.clone()],
                     Some(Geometry::MultiLineString(m)) => m.0.clone(),
                     _ => vec![],
                 };
-                road_items.push((Road { place_fid: p.fid, name: p.name.clone().into() }, lines));
+                road_items.push((
+                    Road {
+                        place_fid: p.fid,
+                        name: p.name.clone().into(),
+                    },
+                    lines,
+                ));
             }
             place_items.push((
                 Place {
@@ -108,37 +114,37 @@ impl Gazetteer {
         let mut plate_items = Vec::new();
         let mut div_cache: HashMap<String, u32> = HashMap::new();
         store.read(|c| {
-            AddressRow::for_each(c, |a| {
-                if !AddressKind::parse(&a.kind).is_some_and(AddressKind::is_plate) || a.status != "current" {
-                    return;
-                }
-                let division = *div_cache
-                    .entry(a.division_code.clone())
-                    .or_insert_with(|| divisions.by_code(&a.division_code, None).unwrap_or(u32::MAX));
-                let label = plate_label(&a);
+            AddressRow::for_each_plate(c, |a| {
+                let division = match div_cache.get(a.division_code) {
+                    Some(&d) => d,
+                    None => {
+                        let d = divisions.by_code(a.division_code, None).unwrap_or(u32::MAX);
+                        div_cache.insert(a.division_code.to_string(), d);
+                        d
+                    }
+                };
                 if let Ok(code) = a.code.parse::<u64>() {
-                    plate_items.push(([a.lon, a.lat], Plate { code, label: label.into(), division }));
+                    plate_items.push((
+                        [a.lon, a.lat],
+                        Plate {
+                            code,
+                            label: a.label().into(),
+                            division,
+                        },
+                    ));
                 }
             })
         })?;
         lap("read door plates", &mut t);
         let plates = PlateIndex::build(plate_items);
         lap("door plate R-tree", &mut t);
-        Ok(Gazetteer { divisions, places, plates, roads, names, timings })
+        Ok(Gazetteer {
+            divisions,
+            places,
+            plates,
+            roads,
+            names,
+            timings,
+        })
     }
-}
-
-/// The part of a standard address after the division chain.
-pub fn plate_label(a: &AddressRow) -> String {
-    let mut s = a.street.clone();
-    if let Some(g) = a.group_no {
-        s.push_str(&format!("{g}组"));
-    }
-    if let Some(n) = &a.number {
-        s.push_str(n);
-    }
-    for part in [&a.building, &a.unit, &a.room].into_iter().flatten() {
-        s.push_str(part);
-    }
-    s
 }

@@ -1,9 +1,16 @@
 //! The name index: exact, prefix, pinyin (full and initials) and fuzzy
 //! (one edit) lookups over division names, aliases and place names, as a
 //! finite-state transducer (`fst`) mapping each key to a posting list.
+//!
+//! Three key spaces share the map, told apart by a leading byte: names as
+//! written; `\x01` + pinyin (full and initials); `\x02` + every
+//! one-character deletion of a name. Fuzzy search is the symmetric-delete
+//! scheme: a query is one edit from a name when the query equals a deletion
+//! of the name, a deletion of the query equals the name, or the two share a
+//! deletion.
 
 use crate::model::romanize::syllables;
-use fst::automaton::{Levenshtein, Str};
+use fst::automaton::Str;
 use fst::{Automaton, IntoStreamer, Map, MapBuilder, Streamer};
 use serde::Serialize;
 
@@ -24,7 +31,11 @@ impl NameRef {
         }
     }
     fn unpack(v: u32) -> NameRef {
-        if v & 0x8000_0000 == 0 { NameRef::Division(v) } else { NameRef::Place(v & 0x7FFF_FFFF) }
+        if v & 0x8000_0000 == 0 {
+            NameRef::Division(v)
+        } else {
+            NameRef::Place(v & 0x7FFF_FFFF)
+        }
     }
 }
 
@@ -64,6 +75,9 @@ impl NameIndexBuilder {
             return;
         }
         self.entries.push((name.as_bytes().to_vec(), target.pack()));
+        for d in deletions(name) {
+            self.entries.push((tagged(2, &d), target.pack()));
+        }
         let syl = syllables(name);
         if syl.iter().all(|s| s.is_ascii()) {
             let full: String = syl.concat().to_lowercase();
@@ -99,9 +113,38 @@ impl NameIndexBuilder {
 /// Pinyin keys live under a `\u{1}` prefix so they never collide with
 /// names written in Latin letters.
 fn pinyin_key(s: &str) -> Vec<u8> {
-    let mut k = vec![1u8];
+    tagged(1, s)
+}
+
+fn tagged(tag: u8, s: &str) -> Vec<u8> {
+    let mut k = vec![tag];
     k.extend(s.bytes());
     k
+}
+
+/// Longest name whose deletions are indexed (longer names are rare and
+/// are still found exactly and by prefix).
+const MAX_FUZZY_CHARS: usize = 16;
+
+/// Every string made by deleting one character (for names of two or more
+/// characters).
+fn deletions(s: &str) -> Vec<String> {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() < 2 || chars.len() > MAX_FUZZY_CHARS {
+        return vec![];
+    }
+    let mut out: Vec<String> = (0..chars.len())
+        .map(|i| {
+            chars
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, c)| c)
+                .collect()
+        })
+        .collect();
+    out.dedup();
+    out
 }
 
 /// The built index.
@@ -123,7 +166,10 @@ impl NameIndex {
 
     fn push(&self, v: u64, kind: MatchKind, out: &mut Vec<NameMatch>) {
         for &p in &self.postings[v as usize] {
-            out.push(NameMatch { target: NameRef::unpack(p), kind });
+            out.push(NameMatch {
+                target: NameRef::unpack(p),
+                kind,
+            });
         }
     }
 
@@ -148,16 +194,28 @@ impl NameIndex {
             self.stream(Str::new(&key).starts_with(), MatchKind::Pinyin, limit, &mut out);
         } else if !q.is_empty() {
             self.stream(Str::new(q).starts_with(), MatchKind::Prefix, limit, &mut out);
-            if out.is_empty()
-                && q.chars().count() >= 2
-                && let Ok(lev) = Levenshtein::new(q, 1)
-            {
-                self.stream(lev, MatchKind::Fuzzy, limit, &mut out);
+            if out.is_empty() {
+                self.fuzzy(q, &mut out);
             }
         }
         let mut seen = std::collections::HashSet::new();
         out.retain(|m| seen.insert(m.target));
         out
+    }
+
+    /// Names one edit from `q` (symmetric delete).
+    fn fuzzy(&self, q: &str, out: &mut Vec<NameMatch>) {
+        if let Some(v) = self.map.get(tagged(2, q)) {
+            self.push(v, MatchKind::Fuzzy, out);
+        }
+        for d in deletions(q) {
+            if let Some(v) = self.map.get(d.as_bytes()) {
+                self.push(v, MatchKind::Fuzzy, out);
+            }
+            if let Some(v) = self.map.get(tagged(2, &d)) {
+                self.push(v, MatchKind::Fuzzy, out);
+            }
+        }
     }
 
     fn stream<A: Automaton>(&self, aut: A, kind: MatchKind, limit: usize, out: &mut Vec<NameMatch>) {
@@ -195,8 +253,14 @@ mod tests {
         assert!(p.iter().all(|m| m.kind == MatchKind::Prefix));
         assert_eq!(ix.search("yzq", 10)[0].target, NameRef::Division(1));
         assert_eq!(ix.search("zhongshand", 10)[0].target, NameRef::Place(7));
-        let f = ix.search("中三东路", 10);
-        assert_eq!(f[0].target, NameRef::Place(7));
-        assert_eq!(f[0].kind, MatchKind::Fuzzy);
+        for typo in ["中三东路", "中东路", "中山东东路"] {
+            let f = ix.search(typo, 10);
+            assert_eq!(f[0].target, NameRef::Place(7), "{typo}");
+            assert_eq!(f[0].kind, MatchKind::Fuzzy);
+        }
+        assert!(
+            ix.search("北京东路", 10).is_empty(),
+            "two edits away is not a match"
+        );
     }
 }

@@ -35,24 +35,46 @@ pub struct PipGrid {
 impl PipGrid {
     /// Builds the grid over `items` (`(id, polygon)`), with square cells of
     /// `cell` degrees, using `contains(id, point)` as the exact test.
-    pub fn build<'a, F>(items: &[(u32, &'a MultiPolygon<f64>)], cell: f64, contains: F) -> PipGrid
+    pub fn build<F>(items: &[(u32, &MultiPolygon<f64>)], cell: f64, contains: F) -> PipGrid
     where
         F: Fn(u32, Coord<f64>) -> bool + Sync,
     {
         use geo::BoundingRect;
-        let rects: Vec<(u32, Rect<f64>)> =
-            items.iter().filter_map(|(id, mp)| mp.bounding_rect().map(|r| (*id, r))).collect();
+        let rects: Vec<(u32, Rect<f64>)> = items
+            .iter()
+            .filter_map(|(id, mp)| mp.bounding_rect().map(|r| (*id, r)))
+            .collect();
         let Some(total) = rects.iter().map(|(_, r)| *r).reduce(|a, b| {
             Rect::new(
-                Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+                Coord {
+                    x: a.min().x.min(b.min().x),
+                    y: a.min().y.min(b.min().y),
+                },
+                Coord {
+                    x: a.max().x.max(b.max().x),
+                    y: a.max().y.max(b.max().y),
+                },
             )
         }) else {
-            return PipGrid { min: Coord { x: 0.0, y: 0.0 }, cell, nx: 0, ny: 0, cells: vec![], lists: vec![] };
+            return PipGrid {
+                min: Coord { x: 0.0, y: 0.0 },
+                cell,
+                nx: 0,
+                ny: 0,
+                cells: vec![],
+                lists: vec![],
+            };
         };
         let nx = ((total.width() / cell).ceil() as usize).max(1);
         let ny = ((total.height() / cell).ceil() as usize).max(1);
-        let mut grid = PipGrid { min: total.min(), cell, nx, ny, cells: vec![EMPTY; nx * ny], lists: vec![] };
+        let mut grid = PipGrid {
+            min: total.min(),
+            cell,
+            nx,
+            ny,
+            cells: vec![EMPTY; nx * ny],
+            lists: vec![],
+        };
 
         // 1. Boundary cells.
         let mut marks: Vec<(u32, u32)> = Vec::new();
@@ -78,7 +100,12 @@ impl PipGrid {
         let tree: RTree<GeomWithData<Rectangle<[f64; 2]>, u32>> = RTree::bulk_load(
             rects
                 .iter()
-                .map(|(id, r)| GeomWithData::new(Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]), *id))
+                .map(|(id, r)| {
+                    GeomWithData::new(
+                        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                        *id,
+                    )
+                })
                 .collect(),
         );
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -106,7 +133,10 @@ impl PipGrid {
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
         });
         let mut centres: Vec<(u32, u32)> = centre_hits.into_iter().flatten().collect();
         centres.sort_unstable();
@@ -165,13 +195,20 @@ impl PipGrid {
         } else {
             let at = (v & !LIST) as usize;
             let n = self.lists[at] as usize;
-            self.lists[at + 1..at + 1 + n].iter().copied().find(|&id| contains(id, p))
+            self.lists[at + 1..at + 1 + n]
+                .iter()
+                .copied()
+                .find(|&id| contains(id, p))
         }
     }
 
     /// Share of cells that need an exact test (for reports and tuning).
     pub fn boundary_share(&self) -> f64 {
-        let b = self.cells.iter().filter(|&&v| v != EMPTY && v & LIST != 0).count();
+        let b = self
+            .cells
+            .iter()
+            .filter(|&&v| v != EMPTY && v & LIST != 0)
+            .count();
         b as f64 / self.cells.len().max(1) as f64
     }
 
@@ -185,7 +222,10 @@ impl PipGrid {
     pub fn extent(&self) -> AABB<[f64; 2]> {
         AABB::from_corners(
             [self.min.x, self.min.y],
-            [self.min.x + self.nx as f64 * self.cell, self.min.y + self.ny as f64 * self.cell],
+            [
+                self.min.x + self.nx as f64 * self.cell,
+                self.min.y + self.ny as f64 * self.cell,
+            ],
         )
     }
 }
@@ -206,17 +246,26 @@ mod tests {
             polygon![(x: 0.2, y: 0.2), (x: 0.9, y: 0.3), (x: 0.5, y: 0.95)].into(),
             geo::Polygon::new(
                 geo::LineString::from(vec![(3.0, 0.0), (5.0, 0.0), (5.0, 2.0), (3.0, 2.0)]),
-                vec![geo::LineString::from(vec![(3.5, 0.5), (4.5, 0.5), (4.5, 1.5), (3.5, 1.5)])],
+                vec![geo::LineString::from(vec![
+                    (3.5, 0.5),
+                    (4.5, 0.5),
+                    (4.5, 1.5),
+                    (3.5, 1.5),
+                ])],
             )
             .into(),
             polygon![(x: 3.6, y: 0.6), (x: 4.4, y: 0.6), (x: 4.4, y: 1.4), (x: 3.6, y: 1.4)].into(),
         ];
-        let items: Vec<(u32, &MultiPolygon<f64>)> = shapes.iter().enumerate().map(|(i, m)| (i as u32, m)).collect();
+        let items: Vec<(u32, &MultiPolygon<f64>)> =
+            shapes.iter().enumerate().map(|(i, m)| (i as u32, m)).collect();
         let contains = |id: u32, c: Coord<f64>| shapes[id as usize].contains(&c);
         let grid = PipGrid::build(&items, 0.13, contains);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         for _ in 0..20_000 {
-            let c = Coord { x: rng.random_range(-0.5..5.5), y: rng.random_range(-0.5..2.5) };
+            let c = Coord {
+                x: rng.random_range(-0.5..5.5),
+                y: rng.random_range(-0.5..2.5),
+            };
             let truth: Vec<u32> = (0..shapes.len() as u32).filter(|&i| contains(i, c)).collect();
             match grid.locate(c, contains) {
                 Some(id) => assert!(truth.contains(&id), "{c:?}: {id} not in {truth:?}"),

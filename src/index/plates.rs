@@ -43,7 +43,10 @@ impl PlateIndex {
             plates.push(plate);
             points.push(GeomWithData::new(p, i as u32));
         }
-        PlateIndex { plates, tree: RTree::bulk_load(points) }
+        PlateIndex {
+            plates,
+            tree: RTree::bulk_load(points),
+        }
     }
 
     /// Number of plates.
@@ -70,10 +73,17 @@ impl PlateIndex {
             if bound > max_m || best.is_some_and(|b| bound > b.distance_m) {
                 break;
             }
-            let at = Coord { x: item.geom()[0], y: item.geom()[1] };
+            let at = Coord {
+                x: item.geom()[0],
+                y: item.geom()[1],
+            };
             let d = frame.distance_to_point(at);
             if d <= max_m && best.is_none_or(|b| d < b.distance_m) {
-                best = Some(NearestPlate { index: item.data, distance_m: d, at });
+                best = Some(NearestPlate {
+                    index: item.data,
+                    distance_m: d,
+                    at,
+                });
             }
         }
         best

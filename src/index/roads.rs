@@ -36,12 +36,18 @@ impl RoadIndex {
         for (i, (road, lines)) in items.into_iter().enumerate() {
             for ls in &lines {
                 for l in ls.lines() {
-                    segs.push(GeomWithData::new(Line::new([l.start.x, l.start.y], [l.end.x, l.end.y]), i as u32));
+                    segs.push(GeomWithData::new(
+                        Line::new([l.start.x, l.start.y], [l.end.x, l.end.y]),
+                        i as u32,
+                    ));
                 }
             }
             roads.push(road);
         }
-        RoadIndex { roads, tree: RTree::bulk_load(segs) }
+        RoadIndex {
+            roads,
+            tree: RTree::bulk_load(segs),
+        }
     }
 
     /// Number of roads.
@@ -70,11 +76,20 @@ impl RoadIndex {
             }
             let l = item.geom();
             let d = frame.distance_to_segment(
-                Coord { x: l.from[0], y: l.from[1] },
-                Coord { x: l.to[0], y: l.to[1] },
+                Coord {
+                    x: l.from[0],
+                    y: l.from[1],
+                },
+                Coord {
+                    x: l.to[0],
+                    y: l.to[1],
+                },
             );
             if d <= max_m && best.is_none_or(|b| d < b.distance_m) {
-                best = Some(NearestRoad { index: item.data, distance_m: d });
+                best = Some(NearestRoad {
+                    index: item.data,
+                    distance_m: d,
+                });
             }
         }
         best

@@ -12,7 +12,7 @@
 //!    store as it was;
 //! 5. write every rejected row, with its reason, to the report file.
 
-use crate::model::{AddressCode, DivisionCode, PlaceClass, romanize, short_name, split_generic};
+use crate::model::{AddressCode, AddressKind, DivisionCode, PlaceClass, romanize, short_name, split_generic};
 use crate::progress::Progress;
 use crate::store::{AddressRow, ChangeEntry, DivisionRow, PlaceRow, Store, StoreError, append_change};
 use anyhow::{Context, Result, anyhow};
@@ -144,7 +144,12 @@ pub fn import(store: &Store, opts: &ImportOptions) -> Result<ImportReport> {
                 report.repaired += usize::from(repaired);
                 rows.push((row, parsed));
             }
-            Err((field, reason)) => rejections.push(Rejection { row, fid: feature.fid(), field, reason }),
+            Err((field, reason)) => rejections.push(Rejection {
+                row,
+                fid: feature.fid(),
+                field,
+                reason,
+            }),
         }
     }
     progress.finish();
@@ -196,23 +201,42 @@ type RowError = (String, String);
 fn field(feature: &Feature, opts: &ImportOptions, name: &str) -> Option<String> {
     let src = opts.mapping.get(name).map_or(name, String::as_str);
     let idx = feature.field_index(src).ok()?;
-    feature.field_as_string(idx).ok().flatten().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    feature
+        .field_as_string(idx)
+        .ok()
+        .flatten()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 fn required(feature: &Feature, opts: &ImportOptions, name: &str) -> Result<String, RowError> {
     field(feature, opts, name).ok_or_else(|| (name.to_string(), "缺少必填字段".to_string()))
 }
 
-fn read_row(feature: &Feature, opts: &ImportOptions, ct: Option<&CoordTransform>) -> Result<(Parsed, bool), RowError> {
+fn read_row(
+    feature: &Feature,
+    opts: &ImportOptions,
+    ct: Option<&CoordTransform>,
+) -> Result<(Parsed, bool), RowError> {
     let (geom, repaired) = geometry(feature, ct)?;
-    let source = format!("import:{}", opts.source.file_name().map_or(String::new(), |f| f.to_string_lossy().into_owned()));
+    let source = format!(
+        "import:{}",
+        opts.source
+            .file_name()
+            .map_or(String::new(), |f| f.to_string_lossy().into_owned())
+    );
     let parsed = match opts.target {
         Target::Divisions => {
             let code = required(feature, opts, "code")?;
-            let code = DivisionCode::parse(&code).map_err(|e| ("code".to_string(), format!("“{code}”: {e}")))?;
+            let code =
+                DivisionCode::parse(&code).map_err(|e| ("code".to_string(), format!("“{code}”: {e}")))?;
             let name = required(feature, opts, "name")?;
             let level = match field(feature, opts, "level") {
-                Some(l) => l.parse::<i64>().ok().filter(|l| (1..=5).contains(l)).ok_or(("level".to_string(), format!("“{l}” 不是 1–5 的层级")))?,
+                Some(l) => l
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|l| (1..=5).contains(l))
+                    .ok_or(("level".to_string(), format!("“{l}” 不是 1–5 的层级")))?,
                 None => code.implied_level().as_i64(),
             };
             let mp = match geom {
@@ -238,9 +262,11 @@ fn read_row(feature: &Feature, opts: &ImportOptions, ct: Option<&CoordTransform>
         Target::Places => {
             let name = required(feature, opts, "name")?;
             let class = required(feature, opts, "class")?;
-            let class = PlaceClass::parse(&class).ok_or(("class".to_string(), format!("未知地名类别 “{class}”")))?;
+            let class =
+                PlaceClass::parse(&class).ok_or(("class".to_string(), format!("未知地名类别 “{class}”")))?;
             let division = required(feature, opts, "division")?;
-            let division = DivisionCode::parse(&division).map_err(|e| ("division".to_string(), e.to_string()))?;
+            let division =
+                DivisionCode::parse(&division).map_err(|e| ("division".to_string(), e.to_string()))?;
             let (specific, generic) = split_generic(&name);
             Parsed::Place(PlaceRow {
                 class: class.as_str().into(),
@@ -259,19 +285,28 @@ fn read_row(feature: &Feature, opts: &ImportOptions, ct: Option<&CoordTransform>
         }
         Target::Addresses => {
             let code = required(feature, opts, "code")?;
-            let code = AddressCode::parse(&code).ok_or(("code".to_string(), format!("“{code}” 不是 18 位地址编码")))?;
+            let code = AddressCode::parse(&code)
+                .ok_or(("code".to_string(), format!("“{code}” 不是 18 位地址编码")))?;
             let street = required(feature, opts, "street")?;
             let Some(Geometry::Point(p)) = geom else {
                 return Err(("geometry".into(), "地址应为点".into()));
             };
-            let division = field(feature, opts, "division").unwrap_or_else(|| code.to_string()[..12].to_string());
-            let division = DivisionCode::parse(&division).map_err(|e| ("division".to_string(), e.to_string()))?;
+            let division =
+                field(feature, opts, "division").unwrap_or_else(|| code.to_string()[..12].to_string());
+            let division =
+                DivisionCode::parse(&division).map_err(|e| ("division".to_string(), e.to_string()))?;
             let number = field(feature, opts, "number");
             let standard = field(feature, opts, "standard_address")
                 .unwrap_or_else(|| format!("{street}{}", number.clone().unwrap_or_default()));
             Parsed::Address(AddressRow {
                 code: code.to_string(),
-                kind: field(feature, opts, "kind").unwrap_or_else(|| "road_plate".into()),
+                kind: match field(feature, opts, "kind") {
+                    None => "road_plate".into(),
+                    Some(k) => AddressKind::parse(&k)
+                        .ok_or(("kind".to_string(), format!("未知地址类型 “{k}”")))?
+                        .as_str()
+                        .into(),
+                },
                 division_code: division.as_str().into(),
                 street,
                 number,
@@ -300,13 +335,20 @@ fn implied_parent(code: &str) -> Option<String> {
 
 /// The feature's geometry in CGCS2000 lon/lat, repaired if invalid;
 /// whether it was repaired.
-fn geometry(feature: &Feature, ct: Option<&CoordTransform>) -> Result<(Option<Geometry<f64>>, bool), RowError> {
-    let Some(g) = feature.geometry() else { return Ok((None, false)) };
+fn geometry(
+    feature: &Feature,
+    ct: Option<&CoordTransform>,
+) -> Result<(Option<Geometry<f64>>, bool), RowError> {
+    let Some(g) = feature.geometry() else {
+        return Ok((None, false));
+    };
     if g.is_empty() {
         return Ok((None, false));
     }
     let g = match ct {
-        Some(ct) => g.transform(ct).map_err(|e| ("geometry".to_string(), format!("坐标转换失败: {e}")))?,
+        Some(ct) => g
+            .transform(ct)
+            .map_err(|e| ("geometry".to_string(), format!("坐标转换失败: {e}")))?,
         None => g.clone(),
     };
     let (g, repaired) = if g.is_valid() {
@@ -317,19 +359,20 @@ fn geometry(feature: &Feature, ct: Option<&CoordTransform>) -> Result<(Option<Ge
             .map_err(|e| ("geometry".to_string(), format!("几何无效且无法修复: {e}")))?;
         (fixed, true)
     };
-    let geo: Geometry<f64> = g.to_geo().map_err(|e| ("geometry".to_string(), format!("几何无法读取: {e}")))?;
+    let geo: Geometry<f64> = g
+        .to_geo()
+        .map_err(|e| ("geometry".to_string(), format!("几何无法读取: {e}")))?;
     let geo = match geo {
         Geometry::GeometryCollection(gc) => {
             // MakeValid may return a collection: keep its polygons.
-            let polys: Vec<_> = gc
-                .0
-                .into_iter()
-                .flat_map(|g| match g {
-                    Geometry::Polygon(p) => vec![p],
-                    Geometry::MultiPolygon(mp) => mp.0,
-                    _ => vec![],
-                })
-                .collect();
+            let polys: Vec<_> =
+                gc.0.into_iter()
+                    .flat_map(|g| match g {
+                        Geometry::Polygon(p) => vec![p],
+                        Geometry::MultiPolygon(mp) => mp.0,
+                        _ => vec![],
+                    })
+                    .collect();
             if polys.is_empty() {
                 return Err(("geometry".into(), "修复后不是有效的面".into()));
             }
@@ -340,7 +383,10 @@ fn geometry(feature: &Feature, ct: Option<&CoordTransform>) -> Result<(Option<Ge
     let in_range = |x: f64, y: f64| (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y);
     let first = geo::CoordsIter::coords_iter(&geo).next();
     if first.is_some_and(|c| !in_range(c.x, c.y)) {
-        return Err(("geometry".into(), "坐标超出经纬度范围，请用 --s-srs 指定源坐标系".into()));
+        return Err((
+            "geometry".into(),
+            "坐标超出经纬度范围，请用 --s-srs 指定源坐标系".into(),
+        ));
     }
     Ok((Some(geo), repaired))
 }
@@ -349,7 +395,12 @@ fn write_report(path: &PathBuf, rejections: &[Rejection]) -> Result<()> {
     let mut w = csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
     w.write_record(["row", "fid", "field", "reason"])?;
     for r in rejections {
-        w.write_record([r.row.to_string(), r.fid.map(|f| f.to_string()).unwrap_or_default(), r.field.clone(), r.reason.clone()])?;
+        w.write_record([
+            r.row.to_string(),
+            r.fid.map(|f| f.to_string()).unwrap_or_default(),
+            r.field.clone(),
+            r.reason.clone(),
+        ])?;
     }
     w.flush().map_err(|e| anyhow!(e))
 }

@@ -53,7 +53,8 @@ impl AddressCode {
     /// Builds the code from a division's 12-digit code and a serial.
     pub fn new(division12: &str, serial: u32) -> Option<AddressCode> {
         let base: u64 = division12.parse().ok()?;
-        (division12.len() == 12 && serial < 1_000_000).then_some(AddressCode(base * 1_000_000 + serial as u64))
+        (division12.len() == 12 && serial < 1_000_000)
+            .then_some(AddressCode(base * 1_000_000 + serial as u64))
     }
 
     /// Parses the 18-digit text form.
@@ -108,9 +109,17 @@ mod tests {
 
     #[test]
     fn plates_print_as_written() {
-        let p = DoorPlate { prefix: None, number: 88, sub: Some(1) };
+        let p = DoorPlate {
+            prefix: None,
+            number: 88,
+            sub: Some(1),
+        };
         assert_eq!(p.text(), "88-1号");
-        let p = DoorPlate { prefix: Some("甲".into()), number: 88, sub: None };
+        let p = DoorPlate {
+            prefix: Some("甲".into()),
+            number: 88,
+            sub: None,
+        };
         assert_eq!(p.text(), "甲88号");
     }
 

@@ -128,6 +128,29 @@ impl AddressRow {
         Ok(rows.next()?.map(from_row).transpose()?)
     }
 
+    /// Calls `f` for every current plate (every kind but rooms) with just
+    /// what the in-memory plate index keeps, without collecting them.
+    pub fn for_each_plate(conn: &Connection, mut f: impl FnMut(PlateRow<'_>)) -> StoreResult<()> {
+        let mut stmt = conn.prepare(
+            "SELECT code, lon, lat, division_code, street, number, group_no, building \
+             FROM addresses WHERE kind <> 'room' AND status = 'current' ORDER BY fid",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            f(PlateRow {
+                code: r.get_ref(0)?.as_str()?,
+                lon: r.get(1)?,
+                lat: r.get(2)?,
+                division_code: r.get_ref(3)?.as_str()?,
+                street: r.get_ref(4)?.as_str()?,
+                number: r.get_ref(5)?.as_str_or_null()?,
+                group_no: r.get(6)?,
+                building: r.get_ref(7)?.as_str_or_null()?,
+            });
+        }
+        Ok(())
+    }
+
     /// Calls `f` for every address, in fid order, without collecting them.
     pub fn for_each(conn: &Connection, mut f: impl FnMut(AddressRow)) -> StoreResult<()> {
         let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM addresses ORDER BY fid"))?;
@@ -136,5 +159,45 @@ impl AddressRow {
             f(from_row(r)?);
         }
         Ok(())
+    }
+}
+
+/// The columns of a plate the in-memory index needs, borrowed from the row.
+#[derive(Debug, Clone, Copy)]
+pub struct PlateRow<'a> {
+    /// 18-digit code.
+    pub code: &'a str,
+    /// Longitude.
+    pub lon: f64,
+    /// Latitude.
+    pub lat: f64,
+    /// Division code.
+    pub division_code: &'a str,
+    /// Road, compound or village name.
+    pub street: &'a str,
+    /// Plate text.
+    pub number: Option<&'a str>,
+    /// Village group.
+    pub group_no: Option<i64>,
+    /// Building.
+    pub building: Option<&'a str>,
+}
+
+impl PlateRow<'_> {
+    /// The part of the standard address after the division chain.
+    pub fn label(&self) -> String {
+        let mut s = String::with_capacity(48);
+        s.push_str(self.street);
+        if let Some(g) = self.group_no {
+            s.push_str(&g.to_string());
+            s.push('组');
+        }
+        if let Some(n) = self.number {
+            s.push_str(n);
+        }
+        if let Some(b) = self.building {
+            s.push_str(b);
+        }
+        s
     }
 }

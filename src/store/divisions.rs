@@ -182,7 +182,12 @@ impl AliasRow {
     pub fn load_all(conn: &Connection) -> StoreResult<Vec<AliasRow>> {
         let mut stmt = conn.prepare("SELECT code, alias, kind, source FROM division_aliases")?;
         let rows = stmt.query_map([], |r| {
-            Ok(AliasRow { code: r.get(0)?, alias: r.get(1)?, kind: r.get(2)?, source: r.get(3)? })
+            Ok(AliasRow {
+                code: r.get(0)?,
+                alias: r.get(1)?,
+                kind: r.get(2)?,
+                source: r.get(3)?,
+            })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -246,7 +251,6 @@ impl ChangeRow {
              FROM division_changes WHERE {filter} ORDER BY date"
         ))?;
         let rows = stmt.query_map([arg], |r| {
-
             Ok(ChangeRow {
                 date: r.get(0)?,
                 kind: r.get(1)?,

@@ -11,7 +11,7 @@ pub mod gpkg;
 mod places;
 mod schema;
 
-pub use addresses::AddressRow;
+pub use addresses::{AddressRow, PlateRow};
 pub use changelog::{ChangeEntry, append_change};
 pub use divisions::{AliasRow, ChangeRow, DivisionRow};
 pub use places::PlaceRow;
@@ -27,6 +27,9 @@ pub enum StoreError {
     /// SQLite failed.
     #[error("store: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A column held a value of the wrong type.
+    #[error("store: {0}")]
+    Column(#[from] rusqlite::types::FromSqlError),
     /// A geometry blob could not be read or written.
     #[error("store: {0}")]
     Blob(#[from] gpkg::BlobError),
@@ -59,10 +62,12 @@ impl Store {
         let mut conn = Connection::open(path)?;
         configure(&conn)?;
         schema::migrate(&mut conn)?;
-        let found: i64 =
-            conn.query_row("SELECT MAX(version) FROM fangyu_schema", [], |r| r.get(0))?;
+        let found: i64 = conn.query_row("SELECT MAX(version) FROM fangyu_schema", [], |r| r.get(0))?;
         if found > schema::latest_version() {
-            return Err(StoreError::TooNew { found, known: schema::latest_version() });
+            return Err(StoreError::TooNew {
+                found,
+                known: schema::latest_version(),
+            });
         }
         Ok(Store {
             path: path.to_path_buf(),
@@ -121,7 +126,14 @@ impl Store {
     pub fn counts(&self) -> StoreResult<Vec<(String, i64)>> {
         self.read(|c| {
             let mut out = Vec::new();
-            for t in ["divisions", "places", "addresses", "boundary_lines", "boundary_markers", "change_log"] {
+            for t in [
+                "divisions",
+                "places",
+                "addresses",
+                "boundary_lines",
+                "boundary_markers",
+                "change_log",
+            ] {
                 let n: i64 = c.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))?;
                 out.push((t.to_string(), n));
             }
@@ -134,7 +146,11 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "journal_mode", "WAL").or_else(|e| {
         // Read-only connections cannot change the journal mode; the writer did.
-        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) { Ok(()) } else { Err(e) }
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            Ok(())
+        } else {
+            Err(e)
+        }
     })?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -143,7 +159,9 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Reads an optional geometry blob column.
 fn geom_col(blob: Option<Vec<u8>>) -> StoreResult<Option<geo::Geometry<f64>>> {
-    blob.map(|b| gpkg::decode(&b)).transpose().map_err(StoreError::from)
+    blob.map(|b| gpkg::decode(&b))
+        .transpose()
+        .map_err(StoreError::from)
 }
 
 /// Encodes an optional geometry.

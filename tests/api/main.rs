@@ -1,1 +1,10 @@
+//! Integration tests: the real service on port 0 over a real demo store,
+//! real HTTP, GDAL as the independent oracle.
 
+mod helpers;
+
+mod errors;
+mod import;
+mod lookups;
+mod reverse;
+mod store;

@@ -1,0 +1,81 @@
+//! Bad input gets a problem document naming the field; the service's own
+//! description and housekeeping endpoints answer.
+
+use crate::helpers::app;
+
+#[tokio::test]
+async fn malformed_input_is_refused_with_the_offending_field() {
+    for (path, status, field) in [
+        ("/divisions/33AB12", 400, Some("code")),
+        ("/divisions/999999", 404, None),
+        ("/divisions?q=", 400, Some("q")),
+        ("/divisions?q=宁波&level=city", 400, Some("level")),
+        ("/divisions?q=宁波&limit=0", 400, Some("limit")),
+        ("/places?class=castle", 400, Some("class")),
+        ("/places?bbox=121,29,120,30", 400, Some("bbox")),
+        ("/places?near=121", 400, Some("near")),
+        ("/places/abc", 400, Some("id")),
+        ("/places/999999999", 404, None),
+        ("/addresses/123", 400, Some("code")),
+        ("/addresses/999999999999999999", 404, None),
+        ("/no/such/thing", 404, None),
+    ] {
+        let r = app().get(path).await;
+        assert_eq!(r.status().as_u16(), status, "{path}");
+        assert_eq!(r.headers()["content-type"], "application/problem+json", "{path}");
+        let body: serde_json::Value = r.json().await.expect("json");
+        assert_eq!(body["status"], status, "{path}");
+        assert!(
+            body["type"].as_str().is_some_and(|t| t.starts_with("/problems/")),
+            "{path}"
+        );
+        if let Some(f) = field {
+            assert_eq!(body["errors"][0]["field"], f, "{path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn over_long_queries_are_refused() {
+    let q = "路".repeat(500);
+    let (status, body) = app().get_json(&format!("/divisions?q={q}")).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["errors"][0]["field"], "q");
+}
+
+#[tokio::test]
+async fn health_openapi_docs_and_metrics_answer() {
+    let (status, _) = app().get_json("/health").await;
+    assert_eq!(status, 200);
+    let (_, ready) = app().get_json("/ready").await;
+    assert!(ready["door_plates"].as_u64().is_some_and(|n| n > 100_000));
+    let (status, doc) = app().get_json("/openapi.json").await;
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")));
+    for p in ["/reverse", "/divisions/{code}", "/places", "/addresses/{code}"] {
+        assert!(doc["paths"].get(p).is_some(), "{p} documented");
+    }
+    let docs = app().get("/docs").await;
+    assert_eq!(docs.status(), 200);
+    assert!(docs.text().await.expect("html").contains("openapi.json"));
+    let _ = app().get("/health").await;
+    let metrics = app().get("/metrics").await.text().await.expect("text");
+    assert!(metrics.contains("http_requests_total"), "{metrics}");
+    let page = app().get("/problems/invalid-parameter").await;
+    assert_eq!(page.status(), 200);
+}
+
+#[tokio::test]
+async fn responses_are_compressed_and_cors_enabled_when_asked() {
+    let r = app()
+        .client()
+        .get(format!("{}/divisions/330200/children", app().base))
+        .header("accept-encoding", "gzip")
+        .header("origin", "https://map.example")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+}

@@ -1,0 +1,230 @@
+//! `fangyu import` through GDAL and PROJ: the same features land whatever
+//! the format, encoding and coordinate system; bad rows go to the report.
+
+use crate::helpers::settings_for;
+use flate2::read::GzDecoder;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Zhejiang's counties from the committed Tianditu file, under source
+/// field names GB/MC, plus four bad rows and one self-intersecting polygon.
+fn write_source(dir: &Path) -> (PathBuf, usize) {
+    let f = std::fs::File::open(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/sources/district.geojson.gz"),
+    )
+    .expect("source");
+    let fc: Value = serde_json::from_reader(GzDecoder::new(f)).expect("geojson");
+    let mut features: Vec<Value> = fc["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter(|f| f["properties"]["gb"].as_str().is_some_and(|g| g.starts_with("15633") && !g.ends_with("00")))
+        .map(|f| {
+            let gb = f["properties"]["gb"].as_str().unwrap_or_default();
+            json!({"type": "Feature", "properties": {"GB": &gb[3..], "MC": f["properties"]["name"]}, "geometry": f["geometry"]})
+        })
+        .collect();
+    let good = features.len();
+    let square = json!({"type": "Polygon", "coordinates": [[[120.0, 28.0], [120.1, 28.0], [120.1, 28.1], [120.0, 28.1], [120.0, 28.0]]]});
+    let bowtie = json!({"type": "Polygon", "coordinates": [[[120.2, 28.0], [120.3, 28.1], [120.3, 28.0], [120.2, 28.1], [120.2, 28.0]]]});
+    features.push(
+        json!({"type": "Feature", "properties": {"GB": "33AB12", "MC": "坏代码区"}, "geometry": square}),
+    );
+    features.push(json!({"type": "Feature", "properties": {"GB": "339998", "MC": null}, "geometry": square}));
+    features.push(json!({"type": "Feature", "properties": {"GB": "339997", "MC": "点状区"}, "geometry": {"type": "Point", "coordinates": [120.0, 28.0]}}));
+    features
+        .push(json!({"type": "Feature", "properties": {"GB": "339996", "MC": "无几何区"}, "geometry": null}));
+    features
+        .push(json!({"type": "Feature", "properties": {"GB": "339999", "MC": "自交区"}, "geometry": bowtie}));
+    let path = dir.join("zhejiang.geojson");
+    let doc = json!({"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4490"}}, "features": features});
+    std::fs::write(&path, doc.to_string()).expect("write");
+    (path, good + 1)
+}
+
+fn ogr2ogr(args: &[&str]) {
+    let out = Command::new("ogr2ogr").args(args).output().expect("ogr2ogr runs");
+    assert!(
+        out.status.success(),
+        "ogr2ogr {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+struct Imported {
+    report: Value,
+    rejected: String,
+    /// code → (name, area in square degrees, centroid)
+    rows: BTreeMap<String, (String, f64, (f64, f64))>,
+}
+
+fn import(dir: &Path, tag: &str, source: &Path, extra: &[&str]) -> Imported {
+    let store = dir.join(format!("{tag}.gpkg"));
+    import_into(&store, dir, tag, source, extra)
+}
+
+fn import_into(store: &Path, dir: &Path, tag: &str, source: &Path, extra: &[&str]) -> Imported {
+    let report_path = dir.join(format!("{tag}-rejected.csv"));
+    let out = Command::new(env!("CARGO_BIN_EXE_fangyu"))
+        .arg("import")
+        .arg(source)
+        .args([
+            "--kind",
+            "divisions",
+            "--map",
+            "code=GB",
+            "--map",
+            "name=MC",
+            "--report",
+        ])
+        .arg(&report_path)
+        .arg("--store")
+        .arg(store)
+        .args(extra)
+        .env("FANGYU_SOURCES", settings_for(store).store.sources)
+        .output()
+        .expect("fangyu import runs");
+    assert!(
+        out.status.success(),
+        "{tag}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("report json");
+    let conn = rusqlite::Connection::open(store).expect("store");
+    let st = fangyu::store::Store::open(store).expect("store");
+    let rows = st
+        .read(|c| fangyu::store::DivisionRow::load_all(c, true))
+        .expect("rows")
+        .into_iter()
+        .map(|r| {
+            use geo::{Area, Centroid};
+            let g = r.geom.expect("geometry");
+            let c = g.centroid().expect("centroid");
+            (r.code, (r.name, g.unsigned_area(), (c.x(), c.y())))
+        })
+        .collect();
+    drop(conn);
+    Imported {
+        report,
+        rejected: std::fs::read_to_string(report_path).expect("report file"),
+        rows,
+    }
+}
+
+#[test]
+fn geojson_gbk_shapefile_and_gauss_kruger_geopackage_land_the_same_features() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (source, good) = write_source(dir.path());
+    let geojson = import(dir.path(), "geojson", &source, &[]);
+    assert_eq!(geojson.report["inserted"], good as u64);
+    assert_eq!(geojson.report["rejected"], 4);
+    assert_eq!(
+        geojson.report["repaired"], 1,
+        "the self-intersecting polygon is repaired"
+    );
+    assert_eq!(geojson.rows.len(), good);
+    for why in ["code", "name", "区划边界应为面", "缺少边界几何"] {
+        assert!(
+            geojson.rejected.contains(why),
+            "report names {why}: {}",
+            geojson.rejected
+        );
+    }
+    assert_eq!(geojson.rows["330212"].0, "鄞州区");
+
+    // A Shapefile with GBK attributes and no .cpg, as old deliveries come.
+    let shp = dir.path().join("shp");
+    // A Shapefile holds one geometry type: the point row cannot be written.
+    ogr2ogr(&[
+        "-f",
+        "ESRI Shapefile",
+        "-skipfailures",
+        "-lco",
+        "ENCODING=GBK",
+        shp.to_str().expect("path"),
+        source.to_str().expect("path"),
+    ]);
+    let _ = std::fs::remove_file(shp.join("zhejiang.cpg"));
+    let dbf = std::fs::read(shp.join("zhejiang.dbf")).expect("dbf");
+    let gbk_yinzhou = [0xDB, 0xB4, 0xD6, 0xDD, 0xC7, 0xF8]; // 鄞州区 in GBK
+    assert!(dbf.windows(6).any(|w| w == gbk_yinzhou), "the DBF really is GBK");
+    let shapefile = import(
+        dir.path(),
+        "shapefile",
+        &shp.join("zhejiang.shp"),
+        &["--encoding", "GBK", "--s-srs", "EPSG:4490"],
+    );
+
+    // A GeoPackage in a CGCS2000 3-degree Gauss-Krüger zone (CM 120°E).
+    let gk = dir.path().join("gk.gpkg");
+    ogr2ogr(&[
+        "-f",
+        "GPKG",
+        "-t_srs",
+        "EPSG:4528",
+        gk.to_str().expect("path"),
+        source.to_str().expect("path"),
+    ]);
+    let gauss = import(dir.path(), "gauss", &gk, &[]);
+
+    assert_eq!(
+        shapefile.report["rejected"], 3,
+        "the point row never made it into the Shapefile"
+    );
+    assert_eq!(gauss.report["rejected"], 4);
+    for other in [&shapefile, &gauss] {
+        assert_eq!(
+            other.rows.keys().collect::<Vec<_>>(),
+            geojson.rows.keys().collect::<Vec<_>>()
+        );
+        for (code, (name, area, c)) in &geojson.rows {
+            let (n2, a2, c2) = &other.rows[code];
+            assert_eq!(name, n2, "{code}");
+            assert!((area - a2).abs() <= area * 1e-6, "{code}: area {area} vs {a2}");
+            assert!(
+                (c.0 - c2.0).abs() < 1e-6 && (c.1 - c2.1).abs() < 1e-6,
+                "{code}: centroid {c:?} vs {c2:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_second_run_updates_instead_of_duplicating() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (source, good) = write_source(dir.path());
+    let store = dir.path().join("again.gpkg");
+    let first = import_into(&store, dir.path(), "first", &source, &[]);
+    let second = import_into(&store, dir.path(), "second", &source, &[]);
+    assert_eq!(first.report["inserted"], good as u64);
+    assert_eq!(second.report["inserted"], 0);
+    assert_eq!(second.report["updated"], good as u64);
+    assert_eq!(second.rows.len(), good);
+}
+
+#[test]
+fn without_the_encoding_a_gbk_shapefile_reads_wrong() {
+    // The control for the GBK case above: the option is what makes it right.
+    let dir = tempfile::tempdir().expect("tmp");
+    let (source, _) = write_source(dir.path());
+    let shp = dir.path().join("shp");
+    ogr2ogr(&[
+        "-f",
+        "ESRI Shapefile",
+        "-skipfailures",
+        "-lco",
+        "ENCODING=GBK",
+        shp.to_str().expect("path"),
+        source.to_str().expect("path"),
+    ]);
+    let _ = std::fs::remove_file(shp.join("zhejiang.cpg"));
+    let plain = import(
+        dir.path(),
+        "plain",
+        &shp.join("zhejiang.shp"),
+        &["--s-srs", "EPSG:4490"],
+    );
+    assert!(plain.rows.get("330212").is_some_and(|r| r.0 != "鄞州区"));
+}
