@@ -166,9 +166,59 @@ fn county(c: &mut Criterion) {
     }
 }
 
+/// The whole reverse answer (chain, nearest plate and road, strings and
+/// JSON) in process, at random points over 宁波市 as the load script uses.
+fn reverse(c: &mut Criterion) {
+    let path = std::env::var("FANGYU_BENCH_STORE").unwrap_or_else(|_| "target/test-demo.gpkg".into());
+    let store = Store::open(std::path::Path::new(&path)).expect("store");
+    let g = fangyu::index::Gazetteer::load(&store).expect("indices");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let pts: Vec<Coord<f64>> = (0..10_000)
+        .map(|_| Coord {
+            x: rng.random_range(121.0..122.2),
+            y: rng.random_range(29.2..30.1),
+        })
+        .collect();
+    let mut grp = c.benchmark_group("reverse_in_process");
+    grp.throughput(Throughput::Elements(pts.len() as u64));
+    grp.bench_function("answer", |b| {
+        b.iter(|| {
+            for p in &pts {
+                black_box(fangyu::geocode::reverse(&g, *p, None, 2000.0));
+            }
+        })
+    });
+    grp.bench_function("answer_as_json", |b| {
+        b.iter(|| {
+            for p in &pts {
+                black_box(
+                    serde_json::to_vec(&fangyu::geocode::reverse(&g, *p, None, 2000.0))
+                        .map(|v| v.len())
+                        .unwrap_or(0),
+                );
+            }
+        })
+    });
+    grp.bench_function("nearest_plate", |b| {
+        b.iter(|| {
+            for p in &pts {
+                black_box(g.plates.nearest(*p, 2000.0));
+            }
+        })
+    });
+    grp.bench_function("nearest_road", |b| {
+        b.iter(|| {
+            for p in &pts {
+                black_box(g.roads.nearest(*p, 2000.0));
+            }
+        })
+    });
+    grp.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10).measurement_time(std::time::Duration::from_secs(5));
-    targets = county
+    targets = county, reverse
 }
 criterion_main!(benches);

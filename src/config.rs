@@ -37,6 +37,9 @@ pub struct ServerSettings {
     /// Radius searched for the nearest door plate and road, metres.
     /// Default 2000.
     pub nearest_radius_m: f64,
+    /// Worker threads of the runtime (`FANGYU_WORKERS`); one per core when
+    /// unset.
+    pub workers: Option<usize>,
 }
 
 /// Store settings.
@@ -108,6 +111,7 @@ impl Default for ServerSettings {
             max_query_chars: 200,
             max_limit: 100,
             nearest_radius_m: 2000.0,
+            workers: None,
         }
     }
 }
@@ -164,6 +168,9 @@ impl Settings {
         }
         if let Ok(v) = std::env::var("FANGYU_STORE") {
             s.store.path = v.into();
+        }
+        if let Ok(v) = std::env::var("FANGYU_WORKERS") {
+            s.server.workers = Some(v.parse()?);
         }
         if let Ok(v) = std::env::var("FANGYU_SOURCES") {
             s.store.sources = v.into();

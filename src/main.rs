@@ -151,7 +151,11 @@ fn main() -> Result<()> {
 }
 
 fn serve(settings: Settings) -> Result<()> {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = settings.server.workers {
+        builder.worker_threads(n.max(1));
+    }
+    let rt = builder.enable_all().build()?;
     rt.block_on(async move {
         let (store, g) = tokio::task::block_in_place(|| fangyu::startup::load(&settings))?;
         let listener = tokio::net::TcpListener::bind(&settings.server.listen).await?;

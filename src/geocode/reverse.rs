@@ -10,15 +10,17 @@ use crate::index::{Gazetteer, metric::LocalFrame};
 use crate::model::Level;
 use geo::Coord;
 use serde::Serialize;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
 use utoipa::ToSchema;
 
 /// One division of the chain.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DivisionRef {
+pub struct DivisionRef<'a> {
     /// Division code.
-    pub code: String,
+    pub code: &'a str,
     /// Name valid on the requested date.
-    pub name: String,
+    pub name: &'a str,
     /// `province`, `prefecture`, `county`, `township` or `village`.
     #[schema(value_type = String)]
     pub level: Level,
@@ -41,96 +43,113 @@ pub struct PlateRef {
 
 /// The nearest road.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct RoadRef {
+pub struct RoadRef<'a> {
     /// Place id of the road.
     pub id: i64,
     /// Standard name.
-    pub name: String,
+    pub name: &'a str,
     /// Distance from the query point to the centreline, metres.
     pub distance_m: f64,
 }
 
-/// The answer.
+/// The division chain: rendered once per division for today's answers, or
+/// built for a past date.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Chain<'a> {
+    /// Today's chain, pre-rendered.
+    Rendered(&'a RawValue),
+    /// The chain on a past date.
+    Dated(Vec<DivisionRef<'a>>),
+}
+
+/// The answer; it borrows names from the index it was computed from.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ReverseResult {
+pub struct ReverseResult<'a> {
     /// Query point `[lon, lat]`, CGCS2000.
     pub location: [f64; 2],
     /// The date asked for, if any.
-    pub at: Option<String>,
+    pub at: Option<&'a str>,
     /// Containing divisions, province first; empty outside China.
-    pub divisions: Vec<DivisionRef>,
+    #[schema(value_type = Vec<DivisionRef>)]
+    pub divisions: Chain<'a>,
     /// Division names joined (浙江省宁波市鄞州区…).
-    pub formatted_address: String,
+    pub formatted_address: Cow<'a, str>,
     /// Nearest door plate within the search radius.
     pub door_plate: Option<PlateRef>,
     /// Nearest road within the search radius.
-    pub road: Option<RoadRef>,
+    pub road: Option<RoadRef<'a>>,
 }
 
 /// Reverse-geocodes a point.
-pub fn reverse(g: &Gazetteer, c: Coord<f64>, at: Option<&str>, radius_m: f64) -> ReverseResult {
-    let chain = g
-        .divisions
-        .locate(c)
-        .map(|i| g.divisions.chain(i))
-        .unwrap_or_default();
-    let divisions: Vec<DivisionRef> = chain
-        .iter()
-        .map(|&i| {
-            let d = g.divisions.get(i);
-            let d = match at {
-                Some(date) if !d.valid_on(Some(date)) => g
-                    .divisions
-                    .version_on(&d.code, date)
-                    .map_or(d, |v| g.divisions.get(v)),
-                _ => d,
-            };
-            DivisionRef {
-                code: d.code.clone(),
-                name: d.name.clone(),
-                level: d.level,
-            }
-        })
-        .collect();
-    let formatted_address = divisions.iter().map(|d| d.name.as_str()).collect();
-    let (door_plate, road) = if divisions.is_empty() {
-        (None, None)
-    } else {
-        let frame = LocalFrame::new(c);
-        let plate = g.plates.nearest(c, radius_m).map(|n| {
-            let p = g.plates.get(n.index);
-            let prefix: String = if p.division == u32::MAX {
-                String::new()
-            } else {
-                let chain = g.divisions.chain(p.division);
-                chain
-                    .iter()
-                    .map(|&i| g.divisions.get(i))
-                    .filter(|d| d.level <= Level::Township)
-                    .map(|d| d.name.as_str())
-                    .collect()
-            };
-            PlateRef {
-                address_code: format!("{:018}", p.code),
-                standard_address: format!("{prefix}{}", p.label),
-                distance_m: round1(n.distance_m),
-                direction: frame.direction_to(n.at),
-                location: [n.at.x, n.at.y],
-            }
-        });
-        let road = g.roads.nearest(c, radius_m).map(|n| {
-            let r = g.roads.get(n.index);
-            RoadRef {
-                id: r.place_fid,
-                name: r.name.to_string(),
-                distance_m: round1(n.distance_m),
-            }
-        });
-        (plate, road)
+pub fn reverse<'a>(g: &'a Gazetteer, c: Coord<f64>, at: Option<&'a str>, radius_m: f64) -> ReverseResult<'a> {
+    let Some(deepest) = g.divisions.locate(c) else {
+        return ReverseResult {
+            location: [c.x, c.y],
+            at,
+            divisions: Chain::Dated(vec![]),
+            formatted_address: Cow::Borrowed(""),
+            door_plate: None,
+            road: None,
+        };
     };
+    let (divisions, formatted_address) = match at {
+        None => {
+            let t = g.divisions.chain_text(deepest);
+            (Chain::Rendered(&t.json), Cow::Borrowed(&*t.formatted))
+        }
+        Some(date) => {
+            let chain: Vec<DivisionRef> = g
+                .divisions
+                .chain(deepest)
+                .into_iter()
+                .map(|i| {
+                    let d = g.divisions.get(i);
+                    let d = match g.divisions.version_on(&d.code, date) {
+                        Some(v) if !d.valid_on(Some(date)) => g.divisions.get(v),
+                        _ => d,
+                    };
+                    DivisionRef {
+                        code: &d.code,
+                        name: &d.name,
+                        level: d.level,
+                    }
+                })
+                .collect();
+            let formatted: String = chain.iter().map(|d| d.name).collect();
+            (Chain::Dated(chain), Cow::Owned(formatted))
+        }
+    };
+    let frame = LocalFrame::new(c);
+    let door_plate = g.plates.nearest(c, radius_m).map(|n| {
+        let p = g.plates.get(n.index);
+        let prefix = if p.division == u32::MAX {
+            ""
+        } else {
+            g.divisions.address_prefix(p.division)
+        };
+        let mut standard_address = String::with_capacity(prefix.len() + p.label.len());
+        standard_address.push_str(prefix);
+        standard_address.push_str(&p.label);
+        PlateRef {
+            address_code: format!("{:018}", p.code),
+            standard_address,
+            distance_m: round1(n.distance_m),
+            direction: frame.direction_to(n.at),
+            location: [n.at.x, n.at.y],
+        }
+    });
+    let road = g.roads.nearest(c, radius_m).map(|n| {
+        let r = g.roads.get(n.index);
+        RoadRef {
+            id: r.place_fid,
+            name: &r.name,
+            distance_m: round1(n.distance_m),
+        }
+    });
     ReverseResult {
         location: [c.x, c.y],
-        at: at.map(str::to_string),
+        at,
         divisions,
         formatted_address,
         door_plate,

@@ -6,6 +6,7 @@ use super::state::AppState;
 use crate::geocode::{self, ReverseResult};
 use axum::Json;
 use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -24,18 +25,11 @@ pub struct ReverseQuery {
 /// plate and the nearest road with distances in metres. A point outside
 /// China answers 200 with an empty `divisions`.
 #[utoipa::path(get, path = "/reverse", tag = "geocoding", params(ReverseQuery),
-    responses((status = 200, body = ReverseResult), (status = 400, body = super::error::Problem)))]
-pub async fn reverse(
-    State(s): State<AppState>,
-    Query(q): Query<ReverseQuery>,
-) -> ApiResult<Json<ReverseResult>> {
+    responses((status = 200, body = ReverseResult<'static>), (status = 400, body = super::error::Problem)))]
+pub async fn reverse(State(s): State<AppState>, Query(q): Query<ReverseQuery>) -> ApiResult<Response> {
     let c = params::lon_lat(q.lon.as_deref(), q.lat.as_deref())?;
     let at = params::date("at", q.at.as_deref())?;
     let g = s.gazetteer();
-    Ok(Json(geocode::reverse(
-        &g,
-        c,
-        at.as_deref(),
-        s.settings.server.nearest_radius_m,
-    )))
+    let answer = geocode::reverse(&g, c, at.as_deref(), s.settings.server.nearest_radius_m);
+    Ok(Json(answer).into_response())
 }

@@ -15,7 +15,9 @@ use crate::model::Level;
 use crate::store::{ChangeRow, DivisionRow};
 use geo::indexed::IntervalTreeMultiPolygon;
 use geo::{BoundingRect, Contains, Coord, MultiPolygon, Rect};
+use serde_json::value::RawValue;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Grid cell size for the base layer, degrees (about 2 km).
 const GRID_CELL_DEG: f64 = 0.02;
@@ -87,6 +89,25 @@ pub struct DivisionIndex {
     grid: PipGrid,
     /// new code → (change date, old code), from the change history.
     predecessors: HashMap<String, Vec<(String, String)>>,
+    /// Names of the chain down to the township (a village's is its
+    /// township's): the head of every standard address in the division.
+    prefixes: Vec<Box<str>>,
+    /// For each division, its current children below the county that have
+    /// a boundary, with their bounding boxes, packed contiguously so that
+    /// the descent from county to village reads a few cache lines.
+    descent: Vec<Vec<(u32, [f64; 4])>>,
+    /// Each division's chain, rendered once on first use.
+    chain_texts: Vec<OnceLock<ChainText>>,
+}
+
+/// A division's chain as the reverse geocoder answers it, rendered once:
+/// the JSON array of `{code, name, level}` and the joined names.
+#[derive(Debug)]
+pub struct ChainText {
+    /// `[{"code":…,"name":…,"level":…}, …]`, province first.
+    pub json: Box<RawValue>,
+    /// 浙江省宁波市鄞州区….
+    pub formatted: Box<str>,
 }
 
 impl DivisionIndex {
@@ -181,14 +202,42 @@ impl DivisionIndex {
                     .push((c.date.clone(), old.clone()));
             }
         }
-        DivisionIndex {
+        let descent = children
+            .iter()
+            .map(|kids| {
+                kids.iter()
+                    .filter(|&&c| all[c as usize].level > Level::County)
+                    .filter_map(|&c| {
+                        let b = all[c as usize].bbox?;
+                        Some((c, [b.min().x, b.min().y, b.max().x, b.max().y]))
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut index = DivisionIndex {
+            chain_texts: (0..all.len()).map(|_| OnceLock::new()).collect(),
             all,
             shapes,
             by_code,
             children,
             grid,
             predecessors,
-        }
+            prefixes: vec![],
+            descent,
+        };
+        index.prefixes = (0..index.all.len() as u32)
+            .map(|i| {
+                index
+                    .chain(i)
+                    .into_iter()
+                    .map(|c| index.get(c))
+                    .filter(|d| d.level <= Level::Township)
+                    .map(|d| d.name.as_str())
+                    .collect::<String>()
+                    .into_boxed_str()
+            })
+            .collect();
+        index
     }
 
     /// Every division version.
@@ -231,6 +280,36 @@ impl DivisionIndex {
             .find_map(|(_, old)| self.version_on_depth(old, date, depth + 1))
     }
 
+    /// The head of a standard address in division `i`: the names from the
+    /// province down to the township (浙江省宁波市鄞州区首南街道).
+    pub fn address_prefix(&self, i: u32) -> &str {
+        &self.prefixes[i as usize]
+    }
+
+    /// The current chain of division `i`, rendered for answers.
+    pub fn chain_text(&self, i: u32) -> &ChainText {
+        self.chain_texts[i as usize].get_or_init(|| {
+            let chain: Vec<serde_json::Value> = self
+                .chain(i)
+                .into_iter()
+                .map(|c| {
+                    let d = self.get(c);
+                    serde_json::json!({"code": d.code, "name": d.name, "level": d.level})
+                })
+                .collect();
+            let formatted: String = self
+                .chain(i)
+                .into_iter()
+                .map(|c| self.get(c).name.as_str())
+                .collect();
+            let json = serde_json::value::to_raw_value(&chain).expect("JSON values always serialise");
+            ChainText {
+                json,
+                formatted: formatted.into_boxed_str(),
+            }
+        })
+    }
+
     /// Every version of `code`, oldest first.
     pub fn versions(&self, code: &str) -> &[u32] {
         self.by_code.get(code).map_or(&[], |v| v.as_slice())
@@ -266,16 +345,11 @@ impl DivisionIndex {
     pub fn locate(&self, c: Coord<f64>) -> Option<u32> {
         let mut cur = self.grid.locate(c, |id, p| self.contains(id, p))?;
         loop {
-            let next = self.children[cur as usize].iter().copied().find(|&ch| {
-                let d = &self.all[ch as usize];
-                d.level > Level::County
-                    && d.bbox.is_some_and(|b| {
-                        b.min().x <= c.x && c.x <= b.max().x && b.min().y <= c.y && c.y <= b.max().y
-                    })
-                    && self.contains(ch, c)
+            let next = self.descent[cur as usize].iter().find(|(ch, b)| {
+                b[0] <= c.x && c.x <= b[2] && b[1] <= c.y && c.y <= b[3] && self.contains(*ch, c)
             });
             match next {
-                Some(n) => cur = n,
+                Some(&(n, _)) => cur = n,
                 None => return Some(cur),
             }
         }

@@ -34,12 +34,25 @@ impl LocalFrame {
 
     /// Distance from the origin to a point, metres.
     pub fn distance_to_point(&self, c: Coord<f64>) -> f64 {
+        self.distance2_to_point(c).sqrt()
+    }
+
+    /// Squared distance from the origin to a point, square metres (cheap:
+    /// for comparisons).
+    #[inline]
+    pub fn distance2_to_point(&self, c: Coord<f64>) -> f64 {
         let (x, y) = self.project(c);
-        x.hypot(y)
+        x * x + y * y
     }
 
     /// Distance from the origin to a segment, metres.
     pub fn distance_to_segment(&self, a: Coord<f64>, b: Coord<f64>) -> f64 {
+        self.distance2_to_segment(a, b).sqrt()
+    }
+
+    /// Squared distance from the origin to a segment, square metres.
+    #[inline]
+    pub fn distance2_to_segment(&self, a: Coord<f64>, b: Coord<f64>) -> f64 {
         let (ax, ay) = self.project(a);
         let (bx, by) = self.project(b);
         let (dx, dy) = (bx - ax, by - ay);
@@ -49,7 +62,8 @@ impl LocalFrame {
         } else {
             (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
         };
-        (ax + t * dx).hypot(ay + t * dy)
+        let (px, py) = (ax + t * dx, ay + t * dy);
+        px * px + py * py
     }
 
     /// A lower bound, in metres, of the distance to anything at least
@@ -57,6 +71,13 @@ impl LocalFrame {
     pub fn lower_bound_m(&self, deg: f64) -> f64 {
         let lat = (self.origin.y.abs() + deg).min(89.9);
         deg * M_PER_DEG * lat.to_radians().cos()
+    }
+
+    /// A radius in degrees (Euclidean in lon/lat) that contains every
+    /// point within `metres` of the origin, for radii well under a degree.
+    pub fn degrees_covering(&self, metres: f64) -> f64 {
+        let lat = (self.origin.y.abs() + 1.0).min(89.0);
+        metres / (M_PER_DEG * lat.to_radians().cos())
     }
 
     /// Compass bearing from the origin to `c`, as one of eight Chinese
@@ -83,5 +104,19 @@ mod tests {
         assert!((f.distance_to_point(c) - h).abs() / h < 1e-3);
         assert_eq!(f.direction_to(c), "东北");
         assert!(f.lower_bound_m(0.01) <= h);
+        // A segment 1 km north of the origin, running east–west.
+        let north = 1000.0 / 111_195.0;
+        let (a, b) = (
+            Coord {
+                x: 121.5,
+                y: 29.87 + north,
+            },
+            Coord {
+                x: 121.6,
+                y: 29.87 + north,
+            },
+        );
+        assert!((f.distance_to_segment(a, b) - 1000.0).abs() < 2.0);
+        assert!((f.distance2_to_segment(a, b) - 1.0e6).abs() < 4000.0);
     }
 }

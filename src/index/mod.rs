@@ -5,6 +5,7 @@
 pub mod divisions;
 pub mod metric;
 pub mod names;
+pub mod occupancy;
 pub mod pip_grid;
 pub mod places;
 pub mod plates;
