@@ -33,14 +33,10 @@ fn fixture() -> Fixture {
     let path = std::env::var("FANGYU_BENCH_STORE").unwrap_or_else(|_| "target/test-demo.gpkg".into());
     let store = Store::open(std::path::Path::new(&path))
         .expect("bench store (run scripts/test.sh or fangyu demo first)");
-    let (rows, changes) = store
-        .read(|c| Ok((DivisionRow::load_all(c, true)?, ChangeRow::load_all(c)?)))
-        .expect("read");
-    let counties: Vec<MultiPolygon<f64>> = rows
-        .iter()
-        .filter(|r| r.level == 3 && r.valid_to.is_none())
-        .filter_map(|r| r.geom.clone())
-        .collect();
+    let (rows, changes) =
+        store.read(|c| Ok((DivisionRow::load_all(c, true)?, ChangeRow::load_all(c)?))).expect("read");
+    let counties: Vec<MultiPolygon<f64>> =
+        rows.iter().filter(|r| r.level == 3 && r.valid_to.is_none()).filter_map(|r| r.geom.clone()).collect();
     let index = DivisionIndex::build(rows, &changes);
     let trees = counties.iter().map(IntervalTreeMultiPolygon::new).collect();
     let rtree = RTree::bulk_load(
@@ -63,10 +59,7 @@ fn fixture() -> Fixture {
     let mut tries = 0;
     while county_points.len() < POINTS && tries < 50 * POINTS {
         tries += 1;
-        let c = Coord {
-            x: rng.random_range(73.5..135.0),
-            y: rng.random_range(18.0..53.5),
-        };
+        let c = Coord { x: rng.random_range(73.5..135.0), y: rng.random_range(18.0..53.5) };
         if let Some(i) = index.locate_base(c)
             && index.get(i).level == Level::County
         {
@@ -82,14 +75,8 @@ fn fixture() -> Fixture {
         .collect();
     for k in 0..POINTS.min(seats.len() * 20) {
         let s = seats[k % seats.len()];
-        let c = Coord {
-            x: s.x + rng.random_range(-0.002..0.002),
-            y: s.y + rng.random_range(-0.002..0.002),
-        };
-        if index
-            .locate(c)
-            .is_some_and(|i| index.get(i).level == Level::Village)
-        {
+        let c = Coord { x: s.x + rng.random_range(-0.002..0.002), y: s.y + rng.random_range(-0.002..0.002) };
+        if index.locate(c).is_some_and(|i| index.get(i).level == Level::Village) {
             village_points.push(c);
         }
     }
@@ -100,14 +87,7 @@ fn fixture() -> Fixture {
         seats.len(),
         index.grid_boundary_share() * 100.0
     );
-    Fixture {
-        index,
-        plain: counties,
-        trees,
-        rtree,
-        county_points,
-        village_points,
-    }
+    Fixture { index, plain: counties, trees, rtree, county_points, village_points }
 }
 
 fn county(c: &mut Criterion) {
@@ -118,11 +98,9 @@ fn county(c: &mut Criterion) {
         b.iter(|| {
             let mut hits = 0usize;
             for p in &f.county_points {
-                hits += f
-                    .rtree
-                    .locate_all_at_point(&[p.x, p.y])
-                    .find(|h| f.plain[h.data].contains(p))
-                    .is_some() as usize;
+                hits +=
+                    f.rtree.locate_all_at_point(&[p.x, p.y]).find(|h| f.plain[h.data].contains(p)).is_some()
+                        as usize;
             }
             black_box(hits)
         })
@@ -131,11 +109,9 @@ fn county(c: &mut Criterion) {
         b.iter(|| {
             let mut hits = 0usize;
             for p in &f.county_points {
-                hits += f
-                    .rtree
-                    .locate_all_at_point(&[p.x, p.y])
-                    .find(|h| f.trees[h.data].contains(p))
-                    .is_some() as usize;
+                hits +=
+                    f.rtree.locate_all_at_point(&[p.x, p.y]).find(|h| f.trees[h.data].contains(p)).is_some()
+                        as usize;
             }
             black_box(hits)
         })
@@ -174,10 +150,7 @@ fn reverse(c: &mut Criterion) {
     let g = fangyu::index::Gazetteer::load(&store).expect("indices");
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     let pts: Vec<Coord<f64>> = (0..10_000)
-        .map(|_| Coord {
-            x: rng.random_range(121.0..122.2),
-            y: rng.random_range(29.2..30.1),
-        })
+        .map(|_| Coord { x: rng.random_range(121.0..122.2), y: rng.random_range(29.2..30.1) })
         .collect();
     let mut grp = c.benchmark_group("reverse_in_process");
     grp.throughput(Throughput::Elements(pts.len() as u64));

@@ -118,20 +118,13 @@ impl Default for ServerSettings {
 
 impl Default for StoreSettings {
     fn default() -> Self {
-        StoreSettings {
-            path: "data/fangyu.gpkg".into(),
-            sources: "data/sources".into(),
-        }
+        StoreSettings { path: "data/fangyu.gpkg".into(), sources: "data/sources".into() }
     }
 }
 
 impl Default for DemoSettings {
     fn default() -> Self {
-        DemoSettings {
-            seed: 2025,
-            detail_prefecture: "330200".into(),
-            numbering: NumberingRule::default(),
-        }
+        DemoSettings { seed: 2025, detail_prefecture: "330200".into(), numbering: NumberingRule::default() }
     }
 }
 

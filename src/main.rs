@@ -10,11 +10,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(
-    name = "fangyu",
-    version,
-    about = "方舆 — place-name, address and boundary data service"
-)]
+#[command(name = "fangyu", version, about = "方舆 — place-name, address and boundary data service")]
 struct Cli {
     /// Settings file (TOML); environment variables FANGYU_* override it.
     #[arg(long, global = true)]

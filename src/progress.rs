@@ -25,13 +25,7 @@ impl Progress {
             b.set_message(label.to_string());
             b
         });
-        Progress {
-            bar,
-            label: label.to_string(),
-            total,
-            done: 0,
-            next_line: 0,
-        }
+        Progress { bar, label: label.to_string(), total, done: 0, next_line: 0 }
     }
 
     /// Advances by `n` steps.

@@ -15,17 +15,8 @@ use std::path::Path;
 
 /// Change kinds after which the territory is the same under a new name or
 /// code.
-const SAME_TERRITORY: &[&str] = &[
-    "更名",
-    "撤县设区",
-    "撤县设市",
-    "撤市设区",
-    "撤地设市",
-    "撤区设区",
-    "撤旗设区",
-    "同名改码",
-    "码位改派",
-];
+const SAME_TERRITORY: &[&str] =
+    &["更名", "撤县设区", "撤县设市", "撤市设区", "撤地设市", "撤区设区", "撤旗设区", "同名改码", "码位改派"];
 
 /// Events before this year carry code renumbering noise (see the source's
 /// own note) and are left out.
@@ -81,11 +72,7 @@ pub fn build(dir: &Path, seed: u64, villages: VillageScope) -> Result<DivisionSe
         source: "tianditu".into(),
         ..Default::default()
     });
-    let index: HashMap<String, usize> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.code.clone(), i))
-        .collect();
+    let index: HashMap<String, usize> = rows.iter().enumerate().map(|(i, r)| (r.code.clone(), i)).collect();
 
     // Real polygons by code.
     let mut used: HashSet<String> = HashSet::new();
@@ -105,10 +92,7 @@ pub fn build(dir: &Path, seed: u64, villages: VillageScope) -> Result<DivisionSe
     let successor: HashMap<String, String> = events
         .iter()
         .filter_map(|e| {
-            Some((
-                six(e.old.as_ref()?.code.as_deref()?)?,
-                six(e.new.as_ref()?.code.as_deref()?)?,
-            ))
+            Some((six(e.old.as_ref()?.code.as_deref()?)?, six(e.new.as_ref()?.code.as_deref()?)?))
         })
         .collect();
     let mut recovered = 0;
@@ -126,19 +110,13 @@ pub fn build(dir: &Path, seed: u64, villages: VillageScope) -> Result<DivisionSe
             recovered += 1;
         }
     }
-    notes.push(format!(
-        "county polygons recovered through history or name: {recovered}"
-    ));
+    notes.push(format!("county polygons recovered through history or name: {recovered}"));
     notes.push(format!(
         "county-level divisions without a polygon: {}",
         rows.iter().filter(|r| r.level == 3 && r.geom.is_none()).count()
     ));
     for r in rows.iter_mut().filter(|r| r.level <= 3) {
-        r.seat = r
-            .geom
-            .as_ref()
-            .and_then(|g| g.interior_point())
-            .map(|p| (p.x(), p.y()));
+        r.seat = r.geom.as_ref().and_then(|g| g.interior_point()).map(|p| (p.x(), p.y()));
     }
 
     let (historical, changes) = history(&rows, &events, &dates);
@@ -162,12 +140,7 @@ pub fn build(dir: &Path, seed: u64, villages: VillageScope) -> Result<DivisionSe
     let village_rows = villages_of(dir, &rows, seed, villages, &mut notes, &mut aliases)?;
     rows.extend(village_rows);
     rows.extend(historical);
-    Ok(DivisionSet {
-        rows,
-        changes,
-        aliases,
-        notes,
-    })
+    Ok(DivisionSet { rows, changes, aliases, notes })
 }
 
 fn row_of(d: &McaDivision) -> DivisionRow {
@@ -225,11 +198,7 @@ fn history(
         if !seen.insert((code.clone(), date.clone())) {
             continue;
         }
-        let parent = e
-            .old
-            .as_ref()
-            .and_then(|s| s.parent_code.as_deref())
-            .and_then(six);
+        let parent = e.old.as_ref().and_then(|s| s.parent_code.as_deref()).and_then(six);
         out.push(DivisionRow {
             short_name: short_name(&name),
             pinyin: Some(romanize(&name)),
@@ -269,12 +238,7 @@ fn aliases(dir: &Path, rows: &[DivisionRow]) -> Result<Vec<AliasRow>> {
     let mut out = Vec::new();
     for (alias, canonical, kind, source) in sources::aliases(dir)? {
         if let Some(code) = paths.get(&canonical) {
-            out.push(AliasRow {
-                code: code.clone(),
-                alias,
-                kind,
-                source,
-            });
+            out.push(AliasRow { code: code.clone(), alias, kind, source });
         }
     }
     Ok(out)
@@ -308,9 +272,7 @@ fn townships(rows: &mut [DivisionRow], seed: u64) {
             Some((r.geom.clone()?, r.code.clone(), kids, codes))
         })
         .collect();
-    let results = parallel(&parents, |(mp, code, _, codes)| {
-        partition_children(mp, code, codes, seed)
-    });
+    let results = parallel(&parents, |(mp, code, _, codes)| partition_children(mp, code, codes, seed));
     for ((_, _, kids, _), cells) in parents.iter().zip(results) {
         for (&k, (cell, seat)) in kids.iter().zip(cells) {
             if !cell.0.is_empty() {
@@ -330,10 +292,7 @@ pub fn partition_children(
     seed: u64,
 ) -> Vec<(MultiPolygon<f64>, Coord<f64>)> {
     let mut rng = rng_for(seed, code, 1);
-    let urban = codes
-        .iter()
-        .filter(|c| c.len() == 9 && c[6..].parse::<u32>().is_ok_and(|n| n < 100))
-        .count();
+    let urban = codes.iter().filter(|c| c.len() == 9 && c[6..].parse::<u32>().is_ok_and(|n| n < 100)).count();
     let centre = mp.interior_point().map(|p| {
         let radius = mp.unsigned_area().sqrt() * 0.2;
         (p.0, radius, urban)
@@ -348,14 +307,9 @@ pub fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).max(1);
     let chunk = items.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|c| s.spawn(|| c.iter().map(&f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+        let handles: Vec<_> =
+            items.chunks(chunk).map(|c| s.spawn(|| c.iter().map(&f).collect::<Vec<R>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
     })
 }
 
@@ -374,11 +328,8 @@ fn villages_of(
     };
     let nbs = sources::villages(dir, &prefix)?;
     let nbs_towns = sources::nbs_townships(dir)?;
-    let towns: HashMap<&str, &DivisionRow> = rows
-        .iter()
-        .filter(|r| r.level == 4)
-        .map(|r| (r.code.as_str(), r))
-        .collect();
+    let towns: HashMap<&str, &DivisionRow> =
+        rows.iter().filter(|r| r.level == 4).map(|r| (r.code.as_str(), r)).collect();
     // NBS 2023 township code → MCA 2025 township, by code, else by name in
     // the same county.
     let mut by_name: HashMap<(String, String), String> = HashMap::new();
@@ -391,22 +342,16 @@ fn villages_of(
         let target = if towns.contains_key(town.as_str()) {
             Some(town.clone())
         } else {
-            nbs_towns
-                .get(&town)
-                .and_then(|n| by_name.get(&(town[..6].to_string(), n.clone())).cloned())
+            nbs_towns.get(&town).and_then(|n| by_name.get(&(town[..6].to_string(), n.clone())).cloned())
         };
         match target {
             Some(t) => groups.entry(t).or_default().push((code, name)),
             None => orphans += 1,
         }
     }
-    notes.push(format!(
-        "villages whose 2023 township no longer exists: {orphans}"
-    ));
-    let mut work: Vec<(&DivisionRow, Vec<(String, String)>)> = groups
-        .into_iter()
-        .filter_map(|(t, v)| Some((*towns.get(t.as_str())?, v)))
-        .collect();
+    notes.push(format!("villages whose 2023 township no longer exists: {orphans}"));
+    let mut work: Vec<(&DivisionRow, Vec<(String, String)>)> =
+        groups.into_iter().filter_map(|(t, v)| Some((*towns.get(t.as_str())?, v))).collect();
     work.sort_by(|a, b| a.0.code.cmp(&b.0.code));
     let results = parallel(&work, |(town, vs)| {
         let codes: Vec<String> = vs.iter().map(|v| v.0.clone()).collect();

@@ -62,18 +62,8 @@ pub fn build(store: &Store, settings: &Settings, scale: Scale) -> Result<BuildRe
     let divs = Divisions::new(&set.rows);
     let mut vocab = vocabulary(dir, seed)?;
     let mut serials = Serials::default();
-    let places = streets::streets(
-        &divs,
-        &detail,
-        &settings.demo.numbering,
-        &mut vocab,
-        &mut serials,
-        seed,
-    );
-    let mut report = BuildReport {
-        notes: set.notes.clone(),
-        ..Default::default()
-    };
+    let places = streets::streets(&divs, &detail, &settings.demo.numbering, &mut vocab, &mut serials, seed);
+    let mut report = BuildReport { notes: set.notes.clone(), ..Default::default() };
     store.write(|tx| -> Result<()> {
         let mut p = Progress::new("divisions", set.rows.len() as u64);
         for r in &set.rows {
@@ -101,11 +91,7 @@ pub fn build(store: &Store, settings: &Settings, scale: Scale) -> Result<BuildRe
             p.inc(1);
         }
         p.finish();
-        let villages: Vec<_> = set
-            .rows
-            .iter()
-            .filter(|r| r.level == 5 && r.valid_to.is_none())
-            .collect();
+        let villages: Vec<_> = set.rows.iter().filter(|r| r.level == 5 && r.valid_to.is_none()).collect();
         let mut p = Progress::new("rural plates", villages.len() as u64);
         for v in villages {
             let committee: u32 = v.code[9..].parse().unwrap_or(0);
@@ -150,9 +136,7 @@ pub fn build(store: &Store, settings: &Settings, scale: Scale) -> Result<BuildRe
 /// rules forbid.
 fn stacked_generic(name: &str) -> bool {
     let (specific, _) = crate::model::split_generic(name);
-    ["路", "街", "道", "巷", "弄"]
-        .iter()
-        .any(|g| specific.ends_with(g))
+    ["路", "街", "道", "巷", "弄"].iter().any(|g| specific.ends_with(g))
 }
 
 fn vocabulary(dir: &Path, seed: u64) -> Result<Vocabulary> {
@@ -169,11 +153,9 @@ fn vocabulary(dir: &Path, seed: u64) -> Result<Vocabulary> {
         let len = n.chars().count();
         sources::all_han(n)
             && (3..=6).contains(&len)
-            && [
-                "苑", "园", "小区", "花园", "公寓", "新村", "家园", "府", "城", "庭", "居", "湾",
-            ]
-            .iter()
-            .any(|g| n.ends_with(g))
+            && ["苑", "园", "小区", "花园", "公寓", "新村", "家园", "府", "城", "庭", "居", "湾"]
+                .iter()
+                .any(|g| n.ends_with(g))
             && !n.contains(['省', '市', '县', '镇', '乡'])
     })?;
     Ok(Vocabulary::new(roads, compounds, seed))

@@ -18,10 +18,8 @@ const CANDIDATES: usize = 12;
 /// A random point inside `mp` (within its bounding box `r`).
 pub fn random_point_in<R: Rng>(mp: &MultiPolygon<f64>, r: Rect<f64>, rng: &mut R) -> Option<Coord<f64>> {
     for _ in 0..200 {
-        let c = Coord {
-            x: rng.random_range(r.min().x..=r.max().x),
-            y: rng.random_range(r.min().y..=r.max().y),
-        };
+        let c =
+            Coord { x: rng.random_range(r.min().x..=r.max().x), y: rng.random_range(r.min().y..=r.max().y) };
         if mp.contains(&c) {
             return Some(c);
         }
@@ -46,25 +44,14 @@ pub fn seeds<R: Rng>(
         for _ in 0..CANDIDATES {
             let area = match centre {
                 Some((c, rad, k)) if i < k => {
-                    let small = Rect::new(
-                        Coord {
-                            x: c.x - rad,
-                            y: c.y - rad,
-                        },
-                        Coord {
-                            x: c.x + rad,
-                            y: c.y + rad,
-                        },
-                    );
+                    let small =
+                        Rect::new(Coord { x: c.x - rad, y: c.y - rad }, Coord { x: c.x + rad, y: c.y + rad });
                     random_point_in(mp, small, rng).or_else(|| random_point_in(mp, r, rng))
                 }
                 _ => random_point_in(mp, r, rng),
             };
             let Some(c) = area else { continue };
-            let d = out
-                .iter()
-                .map(|s| (s.x - c.x).hypot(s.y - c.y))
-                .fold(f64::INFINITY, f64::min);
+            let d = out.iter().map(|s| (s.x - c.x).hypot(s.y - c.y)).fold(f64::INFINITY, f64::min);
             if best.is_none_or(|(bd, _)| d > bd) {
                 best = Some((d, c));
             }
@@ -85,22 +72,10 @@ pub fn cells(mp: &MultiPolygon<f64>, seeds: &[Coord<f64>]) -> Vec<MultiPolygon<f
     };
     let pad = r.width().max(r.height()) * 0.01 + 1e-6;
     let frame = vec![
-        Coord {
-            x: r.min().x - pad,
-            y: r.min().y - pad,
-        },
-        Coord {
-            x: r.max().x + pad,
-            y: r.min().y - pad,
-        },
-        Coord {
-            x: r.max().x + pad,
-            y: r.max().y + pad,
-        },
-        Coord {
-            x: r.min().x - pad,
-            y: r.max().y + pad,
-        },
+        Coord { x: r.min().x - pad, y: r.min().y - pad },
+        Coord { x: r.max().x + pad, y: r.min().y - pad },
+        Coord { x: r.max().x + pad, y: r.max().y + pad },
+        Coord { x: r.min().x - pad, y: r.max().y + pad },
     ];
     seeds
         .iter()
@@ -115,10 +90,7 @@ pub fn cells(mp: &MultiPolygon<f64>, seeds: &[Coord<f64>]) -> Vec<MultiPolygon<f
                 .collect();
             others.sort_by(|a, b| a.0.total_cmp(&b.0));
             for (d, o) in others {
-                let reach = cell
-                    .iter()
-                    .map(|c| (c.x - s.x).hypot(c.y - s.y))
-                    .fold(0.0, f64::max);
+                let reach = cell.iter().map(|c| (c.x - s.x).hypot(c.y - s.y)).fold(0.0, f64::max);
                 if d > 2.0 * reach {
                     break;
                 }
@@ -139,14 +111,8 @@ pub fn cells(mp: &MultiPolygon<f64>, seeds: &[Coord<f64>]) -> Vec<MultiPolygon<f
 
 /// Keeps the part of convex polygon `ring` (open) nearer to `s` than to `o`.
 fn clip_half_plane(ring: &[Coord<f64>], s: Coord<f64>, o: Coord<f64>) -> Vec<Coord<f64>> {
-    let m = Coord {
-        x: (s.x + o.x) / 2.0,
-        y: (s.y + o.y) / 2.0,
-    };
-    let n = Coord {
-        x: o.x - s.x,
-        y: o.y - s.y,
-    };
+    let m = Coord { x: (s.x + o.x) / 2.0, y: (s.y + o.y) / 2.0 };
+    let n = Coord { x: o.x - s.x, y: o.y - s.y };
     let side = |p: Coord<f64>| (p.x - m.x) * n.x + (p.y - m.y) * n.y;
     let mut out = Vec::with_capacity(ring.len() + 1);
     for k in 0..ring.len() {
@@ -158,10 +124,7 @@ fn clip_half_plane(ring: &[Coord<f64>], s: Coord<f64>, o: Coord<f64>) -> Vec<Coo
         }
         if (sa < 0.0 && sb > 0.0) || (sa > 0.0 && sb < 0.0) {
             let t = sa / (sa - sb);
-            out.push(Coord {
-                x: a.x + t * (b.x - a.x),
-                y: a.y + t * (b.y - a.y),
-            });
+            out.push(Coord { x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y) });
         }
     }
     out
@@ -182,10 +145,7 @@ mod tests {
         assert_eq!(s.len(), 9);
         let c = cells(&parent, &s);
         let total: f64 = c.iter().map(|m| m.unsigned_area()).sum();
-        assert!(
-            (total - parent.unsigned_area()).abs() < parent.unsigned_area() * 1e-6,
-            "{total}"
-        );
+        assert!((total - parent.unsigned_area()).abs() < parent.unsigned_area() * 1e-6, "{total}");
         for (cell, seed) in c.iter().zip(&s) {
             assert!(cell.contains(seed));
         }

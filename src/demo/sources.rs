@@ -12,9 +12,7 @@ use std::path::Path;
 pub fn read_gz(path: &Path) -> Result<String> {
     let f = std::fs::File::open(path).with_context(|| format!("open {}", path.display()))?;
     let mut s = String::new();
-    GzDecoder::new(f)
-        .read_to_string(&mut s)
-        .with_context(|| format!("read {}", path.display()))?;
+    GzDecoder::new(f).read_to_string(&mut s).with_context(|| format!("read {}", path.display()))?;
     Ok(s)
 }
 
@@ -40,12 +38,7 @@ pub fn mca_divisions(dir: &Path) -> Result<Vec<McaDivision>> {
     let f: File = serde_json::from_str(&read_gz(&dir.join("mca_divisions_2025.json.gz"))?)?;
     Ok(f.divisions
         .into_iter()
-        .map(|(level, code, parent, name)| McaDivision {
-            level,
-            code,
-            parent,
-            name,
-        })
+        .map(|(level, code, parent, name)| McaDivision { level, code, parent, name })
         .collect())
 }
 
@@ -99,10 +92,7 @@ pub fn nbs_townships(dir: &Path) -> Result<HashMap<String, String>> {
     let mut out = HashMap::new();
     for rec in rdr.records() {
         let rec = rec?;
-        out.insert(
-            rec.get(0).unwrap_or_default().to_string(),
-            rec.get(1).unwrap_or_default().to_string(),
-        );
+        out.insert(rec.get(0).unwrap_or_default().to_string(), rec.get(1).unwrap_or_default().to_string());
     }
     Ok(out)
 }
@@ -178,11 +168,9 @@ pub type AliasEntry = (String, String, String, Option<String>);
 pub fn aliases(dir: &Path) -> Result<Vec<AliasEntry>> {
     let v: serde_json::Value = serde_json::from_str(&read_gz(&dir.join("aliases.json.gz"))?)?;
     let mut out = Vec::new();
-    for (section, kind) in [
-        ("historical", "historical"),
-        ("landmarks", "landmark"),
-        ("simplified", "abbreviation"),
-    ] {
+    for (section, kind) in
+        [("historical", "historical"), ("landmarks", "landmark"), ("simplified", "abbreviation")]
+    {
         for a in v.get(section).and_then(|s| s.as_array()).into_iter().flatten() {
             let alias = a.get("alias").and_then(|x| x.as_str());
             let canonical = a.get("canonical").and_then(|x| x.as_str());

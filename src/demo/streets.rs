@@ -53,12 +53,8 @@ impl<'a> Divisions<'a> {
 
     /// Current townships under `prefix` (code prefix), in code order.
     pub fn townships(&self, prefix: &str) -> Vec<&'a DivisionRow> {
-        let mut v: Vec<&DivisionRow> = self
-            .rows
-            .values()
-            .copied()
-            .filter(|r| r.level == 4 && r.code.starts_with(prefix))
-            .collect();
+        let mut v: Vec<&DivisionRow> =
+            self.rows.values().copied().filter(|r| r.level == 4 && r.code.starts_with(prefix)).collect();
         v.sort_by(|a, b| a.code.cmp(&b.code));
         v
     }
@@ -109,12 +105,7 @@ impl Vocabulary {
         compounds.dedup();
         roads.shuffle(&mut rng);
         compounds.shuffle(&mut rng);
-        Vocabulary {
-            roads,
-            compounds,
-            next_road: 0,
-            next_compound: 0,
-        }
+        Vocabulary { roads, compounds, next_road: 0, next_compound: 0 }
     }
 
     fn road(&mut self) -> String {
@@ -156,12 +147,9 @@ pub fn streets(
         let town_prefix = divs.prefix(&town.code);
         let mut roads: Vec<LineString<f64>> = Vec::new();
         for k in 0..n_roads {
-            let Some(line) = lay_road(
-                mp,
-                k % 2 == 0,
-                (k / 2 + 1) as f64 / (n_roads / 2 + 1) as f64,
-                &mut rng,
-            ) else {
+            let Some(line) =
+                lay_road(mp, k % 2 == 0, (k / 2 + 1) as f64 / (n_roads / 2 + 1) as f64, &mut rng)
+            else {
                 continue;
             };
             let name = vocab.road();
@@ -190,12 +178,7 @@ pub fn streets(
                 .collect();
             roads.push(line.clone());
             out.push((
-                place(
-                    &name,
-                    PlaceClass::of_thoroughfare(&name),
-                    &town.code,
-                    Geometry::LineString(line),
-                ),
+                place(&name, PlaceClass::of_thoroughfare(&name), &town.code, Geometry::LineString(line)),
                 addresses,
             ));
         }
@@ -239,11 +222,7 @@ fn lay_road<R: Rng>(
     let r = mp.bounding_rect()?;
     let (w, h) = (r.width(), r.height());
     let steps = 8;
-    let base = if east_west {
-        r.min().y + h * frac
-    } else {
-        r.min().x + w * frac
-    };
+    let base = if east_west { r.min().y + h * frac } else { r.min().x + w * frac };
     let wobble = if east_west { h } else { w } * 0.03;
     let mut pts = Vec::with_capacity(steps + 1);
     let mut drift = 0.0;
@@ -251,22 +230,13 @@ fn lay_road<R: Rng>(
         let t = i as f64 / steps as f64;
         drift += rng.random_range(-wobble..=wobble);
         pts.push(if east_west {
-            Coord {
-                x: r.min().x - w * 0.05 + t * w * 1.1,
-                y: base + drift,
-            }
+            Coord { x: r.min().x - w * 0.05 + t * w * 1.1, y: base + drift }
         } else {
-            Coord {
-                x: base + drift,
-                y: r.min().y - h * 0.05 + t * h * 1.1,
-            }
+            Coord { x: base + drift, y: r.min().y - h * 0.05 + t * h * 1.1 }
         });
     }
     let clipped = mp.clip(&MultiLineString(vec![LineString(pts)]), false);
-    let longest = clipped
-        .0
-        .into_iter()
-        .max_by(|a, b| length_m(a).total_cmp(&length_m(b)))?;
+    let longest = clipped.0.into_iter().max_by(|a, b| length_m(a).total_cmp(&length_m(b)))?;
     (length_m(&longest) >= MIN_ROAD_M).then_some(longest)
 }
 
@@ -315,16 +285,9 @@ pub fn number_plates<R: Rng>(
         pts.reverse();
     }
     // Left normal of the overall direction; is the odd side on the left?
-    let (ox, oy) = (
-        (pts[pts.len() - 1].x - pts[0].x) * k,
-        pts[pts.len() - 1].y - pts[0].y,
-    );
+    let (ox, oy) = ((pts[pts.len() - 1].x - pts[0].x) * k, pts[pts.len() - 1].y - pts[0].y);
     let (lx, ly) = (-oy, ox);
-    let odd_left = match if east_west {
-        rule.east_west_odd_side
-    } else {
-        rule.north_south_odd_side
-    } {
+    let odd_left = match if east_west { rule.east_west_odd_side } else { rule.north_south_odd_side } {
         Compass::North => ly > 0.0,
         Compass::South => ly < 0.0,
         Compass::East => lx > 0.0,
@@ -341,29 +304,17 @@ pub fn number_plates<R: Rng>(
         for odd in [true, false] {
             let main = if odd { 2 * slot + 1 } else { 2 * slot + 2 };
             let left = odd == odd_left;
-            let plain = PlateNumber {
-                text: format!("{main}号"),
-                prefix: None,
-                main,
-                sub: None,
-            };
+            let plain = PlateNumber { text: format!("{main}号"), prefix: None, main, sub: None };
             out.push((along(&pts, s, rule.setback_m, left), plain));
             if rng.random_bool(rule.sub_number_rate) {
-                let p = PlateNumber {
-                    text: format!("{main}-1号"),
-                    prefix: None,
-                    main,
-                    sub: Some(1),
-                };
+                let p = PlateNumber { text: format!("{main}-1号"), prefix: None, main, sub: Some(1) };
                 out.push((along(&pts, s + rule.spacing_m * 0.33, rule.setback_m, left), p));
             }
             if rng.random_bool(rule.prefix_rate) {
-                let p = PlateNumber {
-                    text: format!("甲{main}号"),
-                    prefix: Some("甲".into()),
-                    main,
-                    sub: None,
-                };
+                let p =
+                    PlateNumber {
+                        text: format!("甲{main}号"), prefix: Some("甲".into()), main, sub: None
+                    };
                 out.push((along(&pts, s + rule.spacing_m * 0.15, rule.setback_m, left), p));
             }
         }
@@ -380,11 +331,7 @@ fn along(pts: &[Coord<f64>], s: f64, off: f64, left: bool) -> Coord<f64> {
     for (i, w) in pts.windows(2).enumerate() {
         let d = seg_m(w[0], w[1]);
         if acc + d >= s || i == last {
-            let t = if d > 0.0 {
-                ((s - acc) / d).clamp(0.0, 1.0)
-            } else {
-                0.0
-            };
+            let t = if d > 0.0 { ((s - acc) / d).clamp(0.0, 1.0) } else { 0.0 };
             let k = w[0].y.to_radians().cos();
             let (ex, ey) = ((w[1].x - w[0].x) * k * M_PER_DEG, (w[1].y - w[0].y) * M_PER_DEG);
             let len = ex.hypot(ey).max(1e-9);
@@ -415,21 +362,10 @@ fn compound<R: Rng>(
     let at = road.0[rng.random_range(0..n)];
     let k = at.y.to_radians().cos() * M_PER_DEG;
     let side = if rng.random_bool(0.5) { 1.0 } else { -1.0 };
-    let centre = Coord {
-        x: at.x + 40.0 / k,
-        y: at.y + side * 110.0 / M_PER_DEG,
-    };
+    let centre = Coord { x: at.x + 40.0 / k, y: at.y + side * 110.0 / M_PER_DEG };
     let (hw, hh) = (90.0 / k, 65.0 / M_PER_DEG);
-    let rect = Rect::new(
-        Coord {
-            x: centre.x - hw,
-            y: centre.y - hh,
-        },
-        Coord {
-            x: centre.x + hw,
-            y: centre.y + hh,
-        },
-    );
+    let rect =
+        Rect::new(Coord { x: centre.x - hw, y: centre.y - hh }, Coord { x: centre.x + hw, y: centre.y + hh });
     if !town.geom.as_ref().is_some_and(|g| g.contains(&centre)) {
         return None;
     }
@@ -480,10 +416,7 @@ fn compound<R: Rng>(
         }
     }
     let poly = rect.to_polygon();
-    Some((
-        place(&name, PlaceClass::Compound, &town.code, Geometry::Polygon(poly)),
-        addresses,
-    ))
+    Some((place(&name, PlaceClass::Compound, &town.code, Geometry::Polygon(poly)), addresses))
 }
 
 /// Rural plates (village + group + number) in one village: `groups` groups
@@ -505,14 +438,8 @@ pub fn rural_plates<R: Rng>(
     let centre = village.seat.map_or(r.center(), |(x, y)| Coord { x, y });
     let rad = mp.unsigned_area().sqrt() * 0.25;
     let near = Rect::new(
-        Coord {
-            x: centre.x - rad,
-            y: centre.y - rad,
-        },
-        Coord {
-            x: centre.x + rad,
-            y: centre.y + rad,
-        },
+        Coord { x: centre.x - rad, y: centre.y - rad },
+        Coord { x: centre.x + rad, y: centre.y + rad },
     );
     let town_prefix = divs.prefix(town);
     let mut out = Vec::with_capacity((groups * per_group) as usize);

@@ -109,11 +109,7 @@ pub fn reverse<'a>(g: &'a Gazetteer, c: Coord<f64>, at: Option<&'a str>, radius_
                         Some(v) if !d.valid_on(Some(date)) => g.divisions.get(v),
                         _ => d,
                     };
-                    DivisionRef {
-                        code: &d.code,
-                        name: &d.name,
-                        level: d.level,
-                    }
+                    DivisionRef { code: &d.code, name: &d.name, level: d.level }
                 })
                 .collect();
             let formatted: String = chain.iter().map(|d| d.name).collect();
@@ -123,11 +119,7 @@ pub fn reverse<'a>(g: &'a Gazetteer, c: Coord<f64>, at: Option<&'a str>, radius_
     let frame = LocalFrame::new(c);
     let door_plate = g.plates.nearest(c, radius_m).map(|n| {
         let p = g.plates.get(n.index);
-        let prefix = if p.division == u32::MAX {
-            ""
-        } else {
-            g.divisions.address_prefix(p.division)
-        };
+        let prefix = if p.division == u32::MAX { "" } else { g.divisions.address_prefix(p.division) };
         let mut standard_address = String::with_capacity(prefix.len() + p.label.len());
         standard_address.push_str(prefix);
         standard_address.push_str(&p.label);
@@ -141,20 +133,9 @@ pub fn reverse<'a>(g: &'a Gazetteer, c: Coord<f64>, at: Option<&'a str>, radius_
     });
     let road = g.roads.nearest(c, radius_m).map(|n| {
         let r = g.roads.get(n.index);
-        RoadRef {
-            id: r.place_fid,
-            name: &r.name,
-            distance_m: round1(n.distance_m),
-        }
+        RoadRef { id: r.place_fid, name: &r.name, distance_m: round1(n.distance_m) }
     });
-    ReverseResult {
-        location: [c.x, c.y],
-        at,
-        divisions,
-        formatted_address,
-        door_plate,
-        road,
-    }
+    ReverseResult { location: [c.x, c.y], at, divisions, formatted_address, door_plate, road }
 }
 
 fn round1(x: f64) -> f64 {

@@ -19,16 +19,10 @@ pub async fn one(State(s): State<AppState>, Path(code): Path<String>) -> ApiResu
     let code =
         AddressCode::parse(&code).ok_or_else(|| ApiError::invalid("code", "地址编码应为 18 位数字"))?;
     let text = code.to_string();
-    let a = s
-        .store
-        .read(|c| AddressRow::by_code(c, &text))?
-        .ok_or_else(|| ApiError::not_found("地址", &text))?;
+    let a =
+        s.store.read(|c| AddressRow::by_code(c, &text))?.ok_or_else(|| ApiError::not_found("地址", &text))?;
     let g = s.gazetteer();
-    let divisions = g
-        .divisions
-        .by_code(&a.division_code, None)
-        .map(|i| chain(&g, i))
-        .unwrap_or_default();
+    let divisions = g.divisions.by_code(&a.division_code, None).map(|i| chain(&g, i)).unwrap_or_default();
     Ok(Json(feature(
         json!(a.code),
         json!({"type": "Point", "coordinates": [a.lon, a.lat]}),

@@ -48,11 +48,7 @@ pub async fn one(
     let d = g.divisions.get(i);
     let fid = d.fid;
     let (geom, changes) = s.store.read(|c| {
-        let geom = if with_geom {
-            DivisionRow::geometry(c, fid)?
-        } else {
-            None
-        };
+        let geom = if with_geom { DivisionRow::geometry(c, fid)? } else { None };
         Ok((geom, ChangeRow::involving(c, code.as_str())?))
     })?;
     let mut props = division_properties(&g, i);
@@ -83,10 +79,8 @@ pub async fn children(
     let code = params::division_code("code", &code)?;
     let with_geom = params::flag("geometry", q.geometry.as_deref())?;
     let g = s.gazetteer();
-    let i = g
-        .divisions
-        .by_code(code.as_str(), None)
-        .ok_or_else(|| ApiError::not_found("区划", code.as_str()))?;
+    let i =
+        g.divisions.by_code(code.as_str(), None).ok_or_else(|| ApiError::not_found("区划", code.as_str()))?;
     let kids = g.divisions.children(i).to_vec();
     features_of(&s, &g, &kids, with_geom, |_| Value::Null).map(Json)
 }
@@ -124,11 +118,7 @@ pub async fn search(State(s): State<AppState>, Query(q): Query<SearchQuery>) -> 
             })
         })
         .transpose()?;
-    let within = q
-        .within
-        .as_deref()
-        .map(|w| params::division_code("within", w))
-        .transpose()?;
+    let within = q.within.as_deref().map(|w| params::division_code("within", w)).transpose()?;
     let limit = params::limit(q.limit.as_deref(), 20, cfg.max_limit)?;
     let with_geom = params::flag("geometry", q.geometry.as_deref())?;
     let g = s.gazetteer();

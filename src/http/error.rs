@@ -53,10 +53,7 @@ impl ApiError {
             slug: "invalid-parameter",
             title: "参数无效",
             detail: format!("{field}: {reason}"),
-            errors: vec![FieldError {
-                field: field.into(),
-                reason,
-            }],
+            errors: vec![FieldError { field: field.into(), reason }],
         }
     }
 
@@ -116,10 +113,7 @@ impl IntoResponse for ApiError {
             errors: self.errors,
         };
         let mut resp = (self.status, axum::Json(body)).into_response();
-        resp.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         resp
     }
 }
@@ -135,24 +129,8 @@ pub const PROBLEM_TYPES: &[(&str, &str, &str)] = &[
         "A query parameter, path segment or body field is malformed or out of range; `errors` names each field and why.",
     ),
     ("not-found", "未找到", "No record has the requested code or id."),
-    (
-        "no-such-route",
-        "接口不存在",
-        "The path is not an endpoint of this service.",
-    ),
-    (
-        "payload-too-large",
-        "请求体过大",
-        "The request body exceeds the configured limit.",
-    ),
-    (
-        "timeout",
-        "请求超时",
-        "The request took longer than the configured timeout.",
-    ),
-    (
-        "internal",
-        "服务内部错误",
-        "An unexpected error; it has been logged.",
-    ),
+    ("no-such-route", "接口不存在", "The path is not an endpoint of this service."),
+    ("payload-too-large", "请求体过大", "The request body exceeds the configured limit."),
+    ("timeout", "请求超时", "The request took longer than the configured timeout."),
+    ("internal", "服务内部错误", "An unexpected error; it has been logged."),
 ];

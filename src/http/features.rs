@@ -29,11 +29,7 @@ pub fn division_ref(d: &Division) -> Value {
 
 /// The chain of a division as `{code, name, level}` objects, province first.
 pub fn chain(g: &Gazetteer, i: u32) -> Vec<Value> {
-    g.divisions
-        .chain(i)
-        .into_iter()
-        .map(|c| division_ref(g.divisions.get(c)))
-        .collect()
+    g.divisions.chain(i).into_iter().map(|c| division_ref(g.divisions.get(c))).collect()
 }
 
 /// The properties of a division.

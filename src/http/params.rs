@@ -7,14 +7,8 @@ use geo::{Coord, Rect};
 
 /// A longitude/latitude pair from `lon`/`lat` parameters.
 pub fn lon_lat(lon: Option<&str>, lat: Option<&str>) -> ApiResult<Coord<f64>> {
-    let x = number(
-        "lon",
-        lon.ok_or_else(|| ApiError::invalid("lon", "缺少经度参数"))?,
-    )?;
-    let y = number(
-        "lat",
-        lat.ok_or_else(|| ApiError::invalid("lat", "缺少纬度参数"))?,
-    )?;
+    let x = number("lon", lon.ok_or_else(|| ApiError::invalid("lon", "缺少经度参数"))?)?;
+    let y = number("lat", lat.ok_or_else(|| ApiError::invalid("lat", "缺少纬度参数"))?)?;
     check_lon_lat("lon", "lat", x, y)
 }
 
@@ -64,10 +58,7 @@ pub fn bbox(v: &str) -> ApiResult<Rect<f64>> {
     if parts.len() != 4 {
         return Err(ApiError::invalid("bbox", "应为 minLon,minLat,maxLon,maxLat"));
     }
-    let n: Vec<f64> = parts
-        .iter()
-        .map(|p| number("bbox", p))
-        .collect::<ApiResult<_>>()?;
+    let n: Vec<f64> = parts.iter().map(|p| number("bbox", p)).collect::<ApiResult<_>>()?;
     let a = check_lon_lat("bbox", "bbox", n[0], n[1])?;
     let b = check_lon_lat("bbox", "bbox", n[2], n[3])?;
     if a.x > b.x || a.y > b.y {
@@ -78,9 +69,7 @@ pub fn bbox(v: &str) -> ApiResult<Rect<f64>> {
 
 /// `lon,lat`.
 pub fn point(field: &str, v: &str) -> ApiResult<Coord<f64>> {
-    let (x, y) = v
-        .split_once(',')
-        .ok_or_else(|| ApiError::invalid(field, "应为 lon,lat"))?;
+    let (x, y) = v.split_once(',').ok_or_else(|| ApiError::invalid(field, "应为 lon,lat"))?;
     check_lon_lat(field, field, number(field, x)?, number(field, y)?)
 }
 

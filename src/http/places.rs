@@ -47,11 +47,7 @@ pub async fn search(State(s): State<AppState>, Query(q): Query<PlacesQuery>) -> 
             PlaceClass::parse(c).ok_or_else(|| ApiError::invalid("class", format!("未知地名类别 “{c}”")))
         })
         .transpose()?;
-    let division = q
-        .division
-        .as_deref()
-        .map(|d| params::division_code("division", d))
-        .transpose()?;
+    let division = q.division.as_deref().map(|d| params::division_code("division", d)).transpose()?;
     let bbox = q.bbox.as_deref().map(params::bbox).transpose()?;
     let near = q.near.as_deref().map(|n| params::point("near", n)).transpose()?;
     let status = match q.status.as_deref() {
@@ -82,9 +78,7 @@ pub async fn search(State(s): State<AppState>, Query(q): Query<PlacesQuery>) -> 
             let p = g.places.get(i);
             class.is_none_or(|c| p.class == c.as_str())
                 && status.is_none_or(|st| p.status == st)
-                && division
-                    .as_ref()
-                    .is_none_or(|d| p.division_code.starts_with(d.as_str()))
+                && division.as_ref().is_none_or(|d| p.division_code.starts_with(d.as_str()))
                 && bbox.is_none_or(|b| {
                     p.bbox.is_some_and(|pb| {
                         pb.min().x <= b.max().x
@@ -95,12 +89,7 @@ pub async fn search(State(s): State<AppState>, Query(q): Query<PlacesQuery>) -> 
                 })
         })
         .map(|(i, k)| {
-            let d = near.and_then(|c| {
-                g.places
-                    .get(i)
-                    .point
-                    .map(|p| LocalFrame::new(c).distance_to_point(p))
-            });
+            let d = near.and_then(|c| g.places.get(i).point.map(|p| LocalFrame::new(c).distance_to_point(p)));
             (i, k, d)
         })
         .collect();
@@ -108,11 +97,8 @@ pub async fn search(State(s): State<AppState>, Query(q): Query<PlacesQuery>) -> 
         hits.sort_by(|a, b| a.2.unwrap_or(f64::MAX).total_cmp(&b.2.unwrap_or(f64::MAX)));
     }
     hits.truncate(limit);
-    let rows: Vec<Option<PlaceRow>> = s.store.read(|c| {
-        hits.iter()
-            .map(|h| PlaceRow::get(c, g.places.get(h.0).fid))
-            .collect()
-    })?;
+    let rows: Vec<Option<PlaceRow>> =
+        s.store.read(|c| hits.iter().map(|h| PlaceRow::get(c, g.places.get(h.0).fid)).collect())?;
     let features = hits
         .iter()
         .zip(rows)
@@ -145,23 +131,14 @@ fn kind_str(k: crate::index::MatchKind) -> &'static str {
     params(("id" = i64, Path, description = "Place id")),
     responses((status = 200, description = "GeoJSON Feature"), (status = 400, body = super::error::Problem), (status = 404, body = super::error::Problem)))]
 pub async fn one(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let fid: i64 = id
-        .parse()
-        .map_err(|_| ApiError::invalid("id", format!("“{id}” 不是地名编号")))?;
-    let row = s
-        .store
-        .read(|c| PlaceRow::get(c, fid))?
-        .ok_or_else(|| ApiError::not_found("地名", &id))?;
+    let fid: i64 = id.parse().map_err(|_| ApiError::invalid("id", format!("“{id}” 不是地名编号")))?;
+    let row = s.store.read(|c| PlaceRow::get(c, fid))?.ok_or_else(|| ApiError::not_found("地名", &id))?;
     let g = s.gazetteer();
     Ok(Json(place_feature(&g, &row)))
 }
 
 fn place_feature(g: &Gazetteer, p: &PlaceRow) -> Value {
-    let divisions = g
-        .divisions
-        .by_code(&p.division_code, None)
-        .map(|i| chain(g, i))
-        .unwrap_or_default();
+    let divisions = g.divisions.by_code(&p.division_code, None).map(|i| chain(g, i)).unwrap_or_default();
     let class_label = PlaceClass::parse(&p.class).map(PlaceClass::label);
     feature(
         json!(p.fid),

@@ -1,17 +1,19 @@
 //! `GET /reverse`.
 
-use super::error::ApiResult;
+use super::error::{ApiError, ApiResult};
 use super::params;
 use super::state::AppState;
 use crate::geocode::{self, ReverseResult};
-use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-/// Query of `/reverse`.
+/// Query of `/reverse`, for the API description (the handler reads the
+/// query string directly).
 #[derive(Debug, Deserialize, IntoParams)]
+#[expect(dead_code, reason = "describes the parameters in the OpenAPI document")]
 pub struct ReverseQuery {
     /// Longitude, degrees, CGCS2000.
     lon: Option<String>,
@@ -24,12 +26,26 @@ pub struct ReverseQuery {
 /// Point → the containing divisions (province first), the nearest door
 /// plate and the nearest road with distances in metres. A point outside
 /// China answers 200 with an empty `divisions`.
+///
+/// The query string is read without allocating (this is the hottest route);
+/// its parameters are those of [`ReverseQuery`].
 #[utoipa::path(get, path = "/reverse", tag = "geocoding", params(ReverseQuery),
     responses((status = 200, body = ReverseResult<'static>), (status = 400, body = super::error::Problem)))]
-pub async fn reverse(State(s): State<AppState>, Query(q): Query<ReverseQuery>) -> ApiResult<Response> {
-    let c = params::lon_lat(q.lon.as_deref(), q.lat.as_deref())?;
-    let at = params::date("at", q.at.as_deref())?;
+pub async fn reverse(State(s): State<AppState>, RawQuery(q): RawQuery) -> ApiResult<Response> {
+    let (mut lon, mut lat, mut at) = (None, None, None);
+    for (k, v) in form_urlencoded::parse(q.as_deref().unwrap_or_default().as_bytes()) {
+        match &*k {
+            "lon" => lon = Some(v),
+            "lat" => lat = Some(v),
+            "at" => at = Some(v),
+            _ => {}
+        }
+    }
+    let c = params::lon_lat(lon.as_deref(), lat.as_deref())?;
+    let at = params::date("at", at.as_deref())?;
     let g = s.gazetteer();
     let answer = geocode::reverse(&g, c, at.as_deref(), s.settings.server.nearest_radius_m);
-    Ok(Json(answer).into_response())
+    let mut body = Vec::with_capacity(1024);
+    serde_json::to_writer(&mut body, &answer).map_err(ApiError::internal)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

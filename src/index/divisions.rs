@@ -139,16 +139,10 @@ impl DivisionIndex {
             v.sort_by(|a, b| all[*a as usize].valid_from.cmp(&all[*b as usize].valid_from));
         }
         let current = |code: &str| -> Option<u32> {
-            by_code
-                .get(code)?
-                .iter()
-                .copied()
-                .find(|&i| all[i as usize].valid_to.is_none())
+            by_code.get(code)?.iter().copied().find(|&i| all[i as usize].valid_to.is_none())
         };
-        let parents: Vec<Option<u32>> = all
-            .iter()
-            .map(|d| d.parent_code.as_deref().and_then(current))
-            .collect();
+        let parents: Vec<Option<u32>> =
+            all.iter().map(|d| d.parent_code.as_deref().and_then(current)).collect();
         let mut children = vec![Vec::new(); all.len()];
         for (i, p) in parents.iter().enumerate() {
             all[i].parent = *p;
@@ -196,10 +190,7 @@ impl DivisionIndex {
             if let (Some(old), Some(new)) = (&c.old_code, &c.new_code)
                 && old != new
             {
-                predecessors
-                    .entry(new.clone())
-                    .or_default()
-                    .push((c.date.clone(), old.clone()));
+                predecessors.entry(new.clone()).or_default().push((c.date.clone(), old.clone()));
             }
         }
         let descent = children
@@ -252,12 +243,7 @@ impl DivisionIndex {
 
     /// The version of `code` valid on `date` (now if `None`).
     pub fn by_code(&self, code: &str, date: Option<&str>) -> Option<u32> {
-        self.by_code
-            .get(code)?
-            .iter()
-            .rev()
-            .copied()
-            .find(|&i| self.all[i as usize].valid_on(date))
+        self.by_code.get(code)?.iter().rev().copied().find(|&i| self.all[i as usize].valid_on(date))
     }
 
     /// The division that stood for `code` on `date`: a version of the same
@@ -297,16 +283,9 @@ impl DivisionIndex {
                     serde_json::json!({"code": d.code, "name": d.name, "level": d.level})
                 })
                 .collect();
-            let formatted: String = self
-                .chain(i)
-                .into_iter()
-                .map(|c| self.get(c).name.as_str())
-                .collect();
+            let formatted: String = self.chain(i).into_iter().map(|c| self.get(c).name.as_str()).collect();
             let json = serde_json::value::to_raw_value(&chain).expect("JSON values always serialise");
-            ChainText {
-                json,
-                formatted: formatted.into_boxed_str(),
-            }
+            ChainText { json, formatted: formatted.into_boxed_str() }
         })
     }
 

@@ -21,10 +21,7 @@ pub struct LocalFrame {
 impl LocalFrame {
     /// The frame centred on `origin` (lon/lat degrees).
     pub fn new(origin: Coord<f64>) -> LocalFrame {
-        LocalFrame {
-            origin,
-            kx: origin.y.to_radians().cos() * M_PER_DEG,
-        }
+        LocalFrame { origin, kx: origin.y.to_radians().cos() * M_PER_DEG }
     }
 
     /// A lon/lat point in metres east/north of the origin.
@@ -57,11 +54,7 @@ impl LocalFrame {
         let (bx, by) = self.project(b);
         let (dx, dy) = (bx - ax, by - ay);
         let len2 = dx * dx + dy * dy;
-        let t = if len2 == 0.0 {
-            0.0
-        } else {
-            (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
-        };
+        let t = if len2 == 0.0 { 0.0 } else { (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0) };
         let (px, py) = (ax + t * dx, ay + t * dy);
         px * px + py * py
     }
@@ -106,16 +99,7 @@ mod tests {
         assert!(f.lower_bound_m(0.01) <= h);
         // A segment 1 km north of the origin, running east–west.
         let north = 1000.0 / 111_195.0;
-        let (a, b) = (
-            Coord {
-                x: 121.5,
-                y: 29.87 + north,
-            },
-            Coord {
-                x: 121.6,
-                y: 29.87 + north,
-            },
-        );
+        let (a, b) = (Coord { x: 121.5, y: 29.87 + north }, Coord { x: 121.6, y: 29.87 + north });
         assert!((f.distance_to_segment(a, b) - 1000.0).abs() < 2.0);
         assert!((f.distance2_to_segment(a, b) - 1.0e6).abs() < 4000.0);
     }

@@ -85,13 +85,7 @@ impl Gazetteer {
                     Some(Geometry::MultiLineString(m)) => m.0.clone(),
                     _ => vec![],
                 };
-                road_items.push((
-                    Road {
-                        place_fid: p.fid,
-                        name: p.name.clone().into(),
-                    },
-                    lines,
-                ));
+                road_items.push((Road { place_fid: p.fid, name: p.name.clone().into() }, lines));
             }
             place_items.push((
                 Place {
@@ -125,27 +119,13 @@ impl Gazetteer {
                     }
                 };
                 if let Ok(code) = a.code.parse::<u64>() {
-                    plate_items.push((
-                        [a.lon, a.lat],
-                        Plate {
-                            code,
-                            label: a.label().into(),
-                            division,
-                        },
-                    ));
+                    plate_items.push(([a.lon, a.lat], Plate { code, label: a.label().into(), division }));
                 }
             })
         })?;
         lap("read door plates", &mut t);
         let plates = PlateIndex::build(plate_items);
         lap("door plate R-tree", &mut t);
-        Ok(Gazetteer {
-            divisions,
-            places,
-            plates,
-            roads,
-            names,
-            timings,
-        })
+        Ok(Gazetteer { divisions, places, plates, roads, names, timings })
     }
 }

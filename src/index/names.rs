@@ -31,11 +31,7 @@ impl NameRef {
         }
     }
     fn unpack(v: u32) -> NameRef {
-        if v & 0x8000_0000 == 0 {
-            NameRef::Division(v)
-        } else {
-            NameRef::Place(v & 0x7FFF_FFFF)
-        }
+        if v & 0x8000_0000 == 0 { NameRef::Division(v) } else { NameRef::Place(v & 0x7FFF_FFFF) }
     }
 }
 
@@ -134,14 +130,7 @@ fn deletions(s: &str) -> Vec<String> {
         return vec![];
     }
     let mut out: Vec<String> = (0..chars.len())
-        .map(|i| {
-            chars
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, c)| c)
-                .collect()
-        })
+        .map(|i| chars.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, c)| c).collect())
         .collect();
     out.dedup();
     out
@@ -166,10 +155,7 @@ impl NameIndex {
 
     fn push(&self, v: u64, kind: MatchKind, out: &mut Vec<NameMatch>) {
         for &p in &self.postings[v as usize] {
-            out.push(NameMatch {
-                target: NameRef::unpack(p),
-                kind,
-            });
+            out.push(NameMatch { target: NameRef::unpack(p), kind });
         }
     }
 
@@ -258,9 +244,6 @@ mod tests {
             assert_eq!(f[0].target, NameRef::Place(7), "{typo}");
             assert_eq!(f[0].kind, MatchKind::Fuzzy);
         }
-        assert!(
-            ix.search("北京东路", 10).is_empty(),
-            "two edits away is not a match"
-        );
+        assert!(ix.search("北京东路", 10).is_empty(), "two edits away is not a match");
     }
 }

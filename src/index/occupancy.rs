@@ -18,42 +18,17 @@ impl Occupancy {
     /// Marks the cells touched by each box `(min, max)` (a point is a box
     /// with `min == max`).
     pub fn build(boxes: impl Iterator<Item = (Coord<f64>, Coord<f64>)> + Clone) -> Occupancy {
-        let (mut lo, mut hi) = (
-            Coord {
-                x: f64::MAX,
-                y: f64::MAX,
-            },
-            Coord {
-                x: f64::MIN,
-                y: f64::MIN,
-            },
-        );
+        let (mut lo, mut hi) = (Coord { x: f64::MAX, y: f64::MAX }, Coord { x: f64::MIN, y: f64::MIN });
         for (a, b) in boxes.clone() {
-            lo = Coord {
-                x: lo.x.min(a.x),
-                y: lo.y.min(a.y),
-            };
-            hi = Coord {
-                x: hi.x.max(b.x),
-                y: hi.y.max(b.y),
-            };
+            lo = Coord { x: lo.x.min(a.x), y: lo.y.min(a.y) };
+            hi = Coord { x: hi.x.max(b.x), y: hi.y.max(b.y) };
         }
         if lo.x > hi.x {
-            return Occupancy {
-                min: Coord { x: 0.0, y: 0.0 },
-                nx: 0,
-                ny: 0,
-                bits: vec![],
-            };
+            return Occupancy { min: Coord { x: 0.0, y: 0.0 }, nx: 0, ny: 0, bits: vec![] };
         }
         let nx = ((hi.x - lo.x) / CELL_DEG) as usize + 1;
         let ny = ((hi.y - lo.y) / CELL_DEG) as usize + 1;
-        let mut o = Occupancy {
-            min: lo,
-            nx,
-            ny,
-            bits: vec![0; (nx * ny).div_ceil(64)],
-        };
+        let mut o = Occupancy { min: lo, nx, ny, bits: vec![0; (nx * ny).div_ceil(64)] };
         for (a, b) in boxes {
             let (x0, y0) = o.cell(a);
             let (x1, y1) = o.cell(b);
@@ -84,14 +59,8 @@ impl Occupancy {
         {
             return false;
         }
-        let (x0, y0) = self.cell(Coord {
-            x: c.x - r,
-            y: c.y - r,
-        });
-        let (x1, y1) = self.cell(Coord {
-            x: c.x + r,
-            y: c.y + r,
-        });
+        let (x0, y0) = self.cell(Coord { x: c.x - r, y: c.y - r });
+        let (x1, y1) = self.cell(Coord { x: c.x + r, y: c.y + r });
         (y0..=y1).any(|y| {
             (x0..=x1).any(|x| {
                 let i = y * self.nx + x;

@@ -40,20 +40,12 @@ impl PipGrid {
         F: Fn(u32, Coord<f64>) -> bool + Sync,
     {
         use geo::BoundingRect;
-        let rects: Vec<(u32, Rect<f64>)> = items
-            .iter()
-            .filter_map(|(id, mp)| mp.bounding_rect().map(|r| (*id, r)))
-            .collect();
+        let rects: Vec<(u32, Rect<f64>)> =
+            items.iter().filter_map(|(id, mp)| mp.bounding_rect().map(|r| (*id, r))).collect();
         let Some(total) = rects.iter().map(|(_, r)| *r).reduce(|a, b| {
             Rect::new(
-                Coord {
-                    x: a.min().x.min(b.min().x),
-                    y: a.min().y.min(b.min().y),
-                },
-                Coord {
-                    x: a.max().x.max(b.max().x),
-                    y: a.max().y.max(b.max().y),
-                },
+                Coord { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                Coord { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
             )
         }) else {
             return PipGrid {
@@ -67,14 +59,7 @@ impl PipGrid {
         };
         let nx = ((total.width() / cell).ceil() as usize).max(1);
         let ny = ((total.height() / cell).ceil() as usize).max(1);
-        let mut grid = PipGrid {
-            min: total.min(),
-            cell,
-            nx,
-            ny,
-            cells: vec![EMPTY; nx * ny],
-            lists: vec![],
-        };
+        let mut grid = PipGrid { min: total.min(), cell, nx, ny, cells: vec![EMPTY; nx * ny], lists: vec![] };
 
         // 1. Boundary cells.
         let mut marks: Vec<(u32, u32)> = Vec::new();
@@ -133,10 +118,7 @@ impl PipGrid {
                     })
                 })
                 .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect()
+            handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
         });
         let mut centres: Vec<(u32, u32)> = centre_hits.into_iter().flatten().collect();
         centres.sort_unstable();
@@ -195,20 +177,13 @@ impl PipGrid {
         } else {
             let at = (v & !LIST) as usize;
             let n = self.lists[at] as usize;
-            self.lists[at + 1..at + 1 + n]
-                .iter()
-                .copied()
-                .find(|&id| contains(id, p))
+            self.lists[at + 1..at + 1 + n].iter().copied().find(|&id| contains(id, p))
         }
     }
 
     /// Share of cells that need an exact test (for reports and tuning).
     pub fn boundary_share(&self) -> f64 {
-        let b = self
-            .cells
-            .iter()
-            .filter(|&&v| v != EMPTY && v & LIST != 0)
-            .count();
+        let b = self.cells.iter().filter(|&&v| v != EMPTY && v & LIST != 0).count();
         b as f64 / self.cells.len().max(1) as f64
     }
 
@@ -222,10 +197,7 @@ impl PipGrid {
     pub fn extent(&self) -> AABB<[f64; 2]> {
         AABB::from_corners(
             [self.min.x, self.min.y],
-            [
-                self.min.x + self.nx as f64 * self.cell,
-                self.min.y + self.ny as f64 * self.cell,
-            ],
+            [self.min.x + self.nx as f64 * self.cell, self.min.y + self.ny as f64 * self.cell],
         )
     }
 }
@@ -246,12 +218,7 @@ mod tests {
             polygon![(x: 0.2, y: 0.2), (x: 0.9, y: 0.3), (x: 0.5, y: 0.95)].into(),
             geo::Polygon::new(
                 geo::LineString::from(vec![(3.0, 0.0), (5.0, 0.0), (5.0, 2.0), (3.0, 2.0)]),
-                vec![geo::LineString::from(vec![
-                    (3.5, 0.5),
-                    (4.5, 0.5),
-                    (4.5, 1.5),
-                    (3.5, 1.5),
-                ])],
+                vec![geo::LineString::from(vec![(3.5, 0.5), (4.5, 0.5), (4.5, 1.5), (3.5, 1.5)])],
             )
             .into(),
             polygon![(x: 3.6, y: 0.6), (x: 4.4, y: 0.6), (x: 4.4, y: 1.4), (x: 3.6, y: 1.4)].into(),
@@ -262,10 +229,7 @@ mod tests {
         let grid = PipGrid::build(&items, 0.13, contains);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         for _ in 0..20_000 {
-            let c = Coord {
-                x: rng.random_range(-0.5..5.5),
-                y: rng.random_range(-0.5..2.5),
-            };
+            let c = Coord { x: rng.random_range(-0.5..5.5), y: rng.random_range(-0.5..2.5) };
             let truth: Vec<u32> = (0..shapes.len() as u32).filter(|&i| contains(i, c)).collect();
             match grid.locate(c, contains) {
                 Some(id) => assert!(truth.contains(&id), "{c:?}: {id} not in {truth:?}"),

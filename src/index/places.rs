@@ -49,10 +49,7 @@ impl PlaceIndex {
             }
             places.push(p);
         }
-        PlaceIndex {
-            places,
-            tree: RTree::bulk_load(rects),
-        }
+        PlaceIndex { places, tree: RTree::bulk_load(rects) }
     }
 
     /// Number of places.
@@ -78,9 +75,6 @@ impl PlaceIndex {
     /// Places whose bounding box meets `bbox` (lon/lat).
     pub fn in_bbox(&self, bbox: Rect<f64>) -> Vec<u32> {
         let env = AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
-        self.tree
-            .locate_in_envelope_intersecting(&env)
-            .map(|g| g.data)
-            .collect()
+        self.tree.locate_in_envelope_intersecting(&env).map(|g| g.data).collect()
     }
 }

@@ -46,17 +46,10 @@ impl PlateIndex {
             points.push(GeomWithData::new(p, i as u32));
         }
         let occupied = Occupancy::build(points.iter().map(|p| {
-            let c = Coord {
-                x: p.geom()[0],
-                y: p.geom()[1],
-            };
+            let c = Coord { x: p.geom()[0], y: p.geom()[1] };
             (c, c)
         }));
-        PlateIndex {
-            plates,
-            tree: RTree::bulk_load_with_params(points),
-            occupied,
-        }
+        PlateIndex { plates, tree: RTree::bulk_load_with_params(points), occupied }
     }
 
     /// Number of plates.
@@ -94,10 +87,7 @@ impl PlateIndex {
             return Some(found);
         }
         let first = self.tree.nearest_neighbor(&[c.x, c.y])?;
-        let bound = frame.distance_to_point(Coord {
-            x: first.geom()[0],
-            y: first.geom()[1],
-        });
+        let bound = frame.distance_to_point(Coord { x: first.geom()[0], y: first.geom()[1] });
         self.nearest_within(&frame, c, frame.degrees_covering(bound.min(max_m)))
             .filter(|n| n.distance_m <= max_m)
     }
@@ -106,24 +96,14 @@ impl PlateIndex {
     fn nearest_within(&self, frame: &LocalFrame, c: Coord<f64>, r: f64) -> Option<NearestPlate> {
         let mut best: Option<(f64, &GeomWithData<[f64; 2], u32>)> = None;
         for item in self.tree.locate_within_distance([c.x, c.y], r * r) {
-            let d2 = frame.distance2_to_point(Coord {
-                x: item.geom()[0],
-                y: item.geom()[1],
-            });
+            let d2 = frame.distance2_to_point(Coord { x: item.geom()[0], y: item.geom()[1] });
             if best.is_none_or(|(b, _)| d2 < b) {
                 best = Some((d2, item));
             }
         }
         let (d2, item) = best?;
-        let at = Coord {
-            x: item.geom()[0],
-            y: item.geom()[1],
-        };
-        Some(NearestPlate {
-            index: item.data,
-            distance_m: d2.sqrt(),
-            at,
-        })
+        let at = Coord { x: item.geom()[0], y: item.geom()[1] };
+        Some(NearestPlate { index: item.data, distance_m: d2.sqrt(), at })
     }
 }
 
@@ -153,43 +133,24 @@ mod tests {
         let pts: Vec<[f64; 2]> = (0..20_000)
             .map(|i| {
                 let spread = if i % 2 == 0 { 0.01 } else { 0.3 };
-                [
-                    125.0 + rng.random_range(-spread..spread),
-                    45.0 + rng.random_range(-spread..spread),
-                ]
+                [125.0 + rng.random_range(-spread..spread), 45.0 + rng.random_range(-spread..spread)]
             })
             .collect();
         let index = PlateIndex::build(
             pts.iter()
                 .enumerate()
-                .map(|(i, p)| {
-                    (
-                        *p,
-                        Plate {
-                            code: i as u64,
-                            label: "".into(),
-                            division: 0,
-                        },
-                    )
-                })
+                .map(|(i, p)| (*p, Plate { code: i as u64, label: "".into(), division: 0 }))
                 .collect(),
         );
         for _ in 0..2000 {
-            let q = Coord {
-                x: 125.0 + rng.random_range(-0.4..0.4),
-                y: 45.0 + rng.random_range(-0.4..0.4),
-            };
+            let q = Coord { x: 125.0 + rng.random_range(-0.4..0.4), y: 45.0 + rng.random_range(-0.4..0.4) };
             let frame = LocalFrame::new(q);
             let truth = pts
                 .iter()
                 .map(|p| frame.distance_to_point(Coord { x: p[0], y: p[1] }))
                 .fold(f64::INFINITY, f64::min);
             match index.nearest(q, 2000.0) {
-                Some(n) => assert!(
-                    (n.distance_m - truth).abs() < 1e-6,
-                    "{q:?}: {} vs {truth}",
-                    n.distance_m
-                ),
+                Some(n) => assert!((n.distance_m - truth).abs() < 1e-6, "{q:?}: {} vs {truth}", n.distance_m),
                 None => assert!(truth > 2000.0, "{q:?}: missed a plate at {truth} m"),
             }
         }

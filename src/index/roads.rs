@@ -48,22 +48,9 @@ impl RoadIndex {
         }
         let occupied = Occupancy::build(segs.iter().map(|s| {
             let (a, b) = (s.geom().from, s.geom().to);
-            (
-                Coord {
-                    x: a[0].min(b[0]),
-                    y: a[1].min(b[1]),
-                },
-                Coord {
-                    x: a[0].max(b[0]),
-                    y: a[1].max(b[1]),
-                },
-            )
+            (Coord { x: a[0].min(b[0]), y: a[1].min(b[1]) }, Coord { x: a[0].max(b[0]), y: a[1].max(b[1]) })
         }));
-        RoadIndex {
-            roads,
-            tree: RTree::bulk_load(segs),
-            occupied,
-        }
+        RoadIndex { roads, tree: RTree::bulk_load(segs), occupied }
     }
 
     /// Number of roads.
@@ -81,47 +68,29 @@ impl RoadIndex {
         &self.roads[i as usize]
     }
 
-    /// The metrically nearest road within `max_m` metres (the same
-    /// growing discs, measured exactly, over segments: 150 m, 600 m, then
-    /// `max_m`).
+    /// The metrically nearest road within `max_m` metres: the nearest
+    /// segment in degrees bounds the answer's metric distance from above,
+    /// then every segment within the degree radius covering that bound is
+    /// measured exactly.
     pub fn nearest(&self, c: Coord<f64>, max_m: f64) -> Option<NearestRoad> {
         let frame = LocalFrame::new(c);
         if !self.occupied.any_within(c, frame.degrees_covering(max_m)) {
             return None;
         }
-        for radius in [super::plates::FIRST_DISC_M, 600.0]
-            .into_iter()
-            .filter(|&r| r < max_m)
-            .chain([max_m])
-        {
-            let r = frame.degrees_covering(radius);
-            let mut best: Option<(f64, u32)> = None;
-            for item in self.tree.locate_within_distance([c.x, c.y], r * r) {
-                let l = item.geom();
-                let d2 = frame.distance2_to_segment(
-                    Coord {
-                        x: l.from[0],
-                        y: l.from[1],
-                    },
-                    Coord {
-                        x: l.to[0],
-                        y: l.to[1],
-                    },
-                );
-                if best.is_none_or(|(b, _)| d2 < b) {
-                    best = Some((d2, item.data));
-                }
-            }
-            if let Some((d2, index)) = best
-                && d2.sqrt() <= radius
-            {
-                return Some(NearestRoad {
-                    index,
-                    distance_m: d2.sqrt(),
-                });
+        let seg2 = |l: &Line<[f64; 2]>| {
+            frame.distance2_to_segment(Coord { x: l.from[0], y: l.from[1] }, Coord { x: l.to[0], y: l.to[1] })
+        };
+        let first = self.tree.nearest_neighbor(&[c.x, c.y])?;
+        let r = frame.degrees_covering(seg2(first.geom()).sqrt().min(max_m));
+        let mut best: Option<(f64, u32)> = None;
+        for item in self.tree.locate_within_distance([c.x, c.y], r * r) {
+            let d2 = seg2(item.geom());
+            if best.is_none_or(|(b, _)| d2 < b) {
+                best = Some((d2, item.data));
             }
         }
-        None
+        let (d2, index) = best?;
+        (d2.sqrt() <= max_m).then_some(NearestRoad { index, distance_m: d2.sqrt() })
     }
 }
 
@@ -135,41 +104,22 @@ mod tests {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
         let lines: Vec<LineString<f64>> = (0..300)
             .map(|_| {
-                let (x, y) = (
-                    121.5 + rng.random_range(-0.2..0.2),
-                    29.8 + rng.random_range(-0.2..0.2),
-                );
+                let (x, y) = (121.5 + rng.random_range(-0.2..0.2), 29.8 + rng.random_range(-0.2..0.2));
                 LineString::from(
                     (0..5)
                         .map(|k| {
-                            (
-                                x + k as f64 * rng.random_range(0.0..0.01),
-                                y + rng.random_range(-0.005..0.005),
-                            )
+                            (x + k as f64 * rng.random_range(0.0..0.01), y + rng.random_range(-0.005..0.005))
                         })
                         .collect::<Vec<_>>(),
                 )
             })
             .collect();
         let index = RoadIndex::build(
-            lines
-                .iter()
-                .map(|l| {
-                    (
-                        Road {
-                            place_fid: 0,
-                            name: "".into(),
-                        },
-                        vec![l.clone()],
-                    )
-                })
-                .collect(),
+            lines.iter().map(|l| (Road { place_fid: 0, name: "".into() }, vec![l.clone()])).collect(),
         );
         for _ in 0..2000 {
-            let q = Coord {
-                x: 121.5 + rng.random_range(-0.25..0.25),
-                y: 29.8 + rng.random_range(-0.25..0.25),
-            };
+            let q =
+                Coord { x: 121.5 + rng.random_range(-0.25..0.25), y: 29.8 + rng.random_range(-0.25..0.25) };
             let frame = LocalFrame::new(q);
             let truth = lines
                 .iter()
@@ -177,11 +127,7 @@ mod tests {
                 .map(|s| frame.distance_to_segment(s.start, s.end))
                 .fold(f64::INFINITY, f64::min);
             match index.nearest(q, 2000.0) {
-                Some(n) => assert!(
-                    (n.distance_m - truth).abs() < 1e-6,
-                    "{q:?}: {} vs {truth}",
-                    n.distance_m
-                ),
+                Some(n) => assert!((n.distance_m - truth).abs() < 1e-6, "{q:?}: {} vs {truth}", n.distance_m),
                 None => assert!(truth > 2000.0, "{q:?}: missed a road at {truth} m"),
             }
         }

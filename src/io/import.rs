@@ -144,12 +144,7 @@ pub fn import(store: &Store, opts: &ImportOptions) -> Result<ImportReport> {
                 report.repaired += usize::from(repaired);
                 rows.push((row, parsed));
             }
-            Err((field, reason)) => rejections.push(Rejection {
-                row,
-                fid: feature.fid(),
-                field,
-                reason,
-            }),
+            Err((field, reason)) => rejections.push(Rejection { row, fid: feature.fid(), field, reason }),
         }
     }
     progress.finish();
@@ -201,12 +196,7 @@ type RowError = (String, String);
 fn field(feature: &Feature, opts: &ImportOptions, name: &str) -> Option<String> {
     let src = opts.mapping.get(name).map_or(name, String::as_str);
     let idx = feature.field_index(src).ok()?;
-    feature
-        .field_as_string(idx)
-        .ok()
-        .flatten()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
+    feature.field_as_string(idx).ok().flatten().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
 fn required(feature: &Feature, opts: &ImportOptions, name: &str) -> Result<String, RowError> {
@@ -221,9 +211,7 @@ fn read_row(
     let (geom, repaired) = geometry(feature, ct)?;
     let source = format!(
         "import:{}",
-        opts.source
-            .file_name()
-            .map_or(String::new(), |f| f.to_string_lossy().into_owned())
+        opts.source.file_name().map_or(String::new(), |f| f.to_string_lossy().into_owned())
     );
     let parsed = match opts.target {
         Target::Divisions => {
@@ -346,9 +334,7 @@ fn geometry(
         return Ok((None, false));
     }
     let g = match ct {
-        Some(ct) => g
-            .transform(ct)
-            .map_err(|e| ("geometry".to_string(), format!("坐标转换失败: {e}")))?,
+        Some(ct) => g.transform(ct).map_err(|e| ("geometry".to_string(), format!("坐标转换失败: {e}")))?,
         None => g.clone(),
     };
     let (g, repaired) = if g.is_valid() {
@@ -359,9 +345,8 @@ fn geometry(
             .map_err(|e| ("geometry".to_string(), format!("几何无效且无法修复: {e}")))?;
         (fixed, true)
     };
-    let geo: Geometry<f64> = g
-        .to_geo()
-        .map_err(|e| ("geometry".to_string(), format!("几何无法读取: {e}")))?;
+    let geo: Geometry<f64> =
+        g.to_geo().map_err(|e| ("geometry".to_string(), format!("几何无法读取: {e}")))?;
     let geo = match geo {
         Geometry::GeometryCollection(gc) => {
             // MakeValid may return a collection: keep its polygons.
@@ -383,10 +368,7 @@ fn geometry(
     let in_range = |x: f64, y: f64| (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y);
     let first = geo::CoordsIter::coords_iter(&geo).next();
     if first.is_some_and(|c| !in_range(c.x, c.y)) {
-        return Err((
-            "geometry".into(),
-            "坐标超出经纬度范围，请用 --s-srs 指定源坐标系".into(),
-        ));
+        return Err(("geometry".into(), "坐标超出经纬度范围，请用 --s-srs 指定源坐标系".into()));
     }
     Ok((Some(geo), repaired))
 }

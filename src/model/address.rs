@@ -27,14 +27,9 @@ impl AddressKind {
 
     /// Parses the identifier.
     pub fn parse(s: &str) -> Option<AddressKind> {
-        [
-            AddressKind::RoadPlate,
-            AddressKind::Building,
-            AddressKind::Room,
-            AddressKind::RuralPlate,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        [AddressKind::RoadPlate, AddressKind::Building, AddressKind::Room, AddressKind::RuralPlate]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 
     /// Whether the address has a physical plate of its own (rooms share
@@ -109,17 +104,9 @@ mod tests {
 
     #[test]
     fn plates_print_as_written() {
-        let p = DoorPlate {
-            prefix: None,
-            number: 88,
-            sub: Some(1),
-        };
+        let p = DoorPlate { prefix: None, number: 88, sub: Some(1) };
         assert_eq!(p.text(), "88-1号");
-        let p = DoorPlate {
-            prefix: Some("甲".into()),
-            number: 88,
-            sub: None,
-        };
+        let p = DoorPlate { prefix: Some("甲".into()), number: 88, sub: None };
         assert_eq!(p.text(), "甲88号");
     }
 

@@ -99,19 +99,10 @@ mod tests {
 
     #[test]
     fn codes_normalise_trailing_zero_groups() {
-        assert_eq!(
-            DivisionCode::parse("330000").unwrap().implied_level(),
-            Level::Province
-        );
-        assert_eq!(
-            DivisionCode::parse("330200").unwrap().implied_level(),
-            Level::Prefecture
-        );
+        assert_eq!(DivisionCode::parse("330000").unwrap().implied_level(), Level::Province);
+        assert_eq!(DivisionCode::parse("330200").unwrap().implied_level(), Level::Prefecture);
         assert_eq!(DivisionCode::parse("330212000").unwrap().as_str(), "330212");
-        assert_eq!(
-            DivisionCode::parse("330212001001").unwrap().implied_level(),
-            Level::Village
-        );
+        assert_eq!(DivisionCode::parse("330212001001").unwrap().implied_level(), Level::Village);
     }
 
     #[test]

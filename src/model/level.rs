@@ -18,13 +18,8 @@ pub enum Level {
 
 impl Level {
     /// All levels, top down.
-    pub const ALL: [Level; 5] = [
-        Level::Province,
-        Level::Prefecture,
-        Level::County,
-        Level::Township,
-        Level::Village,
-    ];
+    pub const ALL: [Level; 5] =
+        [Level::Province, Level::Prefecture, Level::County, Level::Township, Level::Village];
 
     /// The stored integer (1 = province … 5 = village).
     pub fn as_i64(self) -> i64 {

@@ -136,12 +136,8 @@ impl PlaceStatus {
 
     /// Parses the identifier.
     pub fn parse(s: &str) -> Option<PlaceStatus> {
-        [
-            PlaceStatus::Current,
-            PlaceStatus::Historical,
-            PlaceStatus::Retired,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
+        [PlaceStatus::Current, PlaceStatus::Historical, PlaceStatus::Retired]
+            .into_iter()
+            .find(|c| c.as_str() == s)
     }
 }

@@ -225,18 +225,12 @@ pub fn syllables(name: &str) -> Vec<String> {
 /// A trailing Chinese numeral in the 专名 of a road-like name (`经五` + `路`)
 /// becomes an Arabic number, written as its own word.
 fn split_ordinal<'a>(specific: &'a str, generic: &str) -> (&'a str, Option<u32>) {
-    if !matches!(
-        generic,
-        "路" | "街" | "巷" | "弄" | "道" | "大街" | "大道" | "胡同" | "里"
-    ) {
+    if !matches!(generic, "路" | "街" | "巷" | "弄" | "道" | "大街" | "大道" | "胡同" | "里") {
         return (specific, None);
     }
     let digit = |c: char| CHINESE_DIGITS.iter().find(|(d, _)| *d == c).map(|(_, v)| *v);
-    let tail: Vec<(usize, char)> = specific
-        .char_indices()
-        .rev()
-        .take_while(|(_, c)| digit(*c).is_some())
-        .collect();
+    let tail: Vec<(usize, char)> =
+        specific.char_indices().rev().take_while(|(_, c)| digit(*c).is_some()).collect();
     let Some(&(start, _)) = tail.last() else {
         return (specific, None);
     };

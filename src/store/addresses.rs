@@ -76,9 +76,7 @@ impl AddressRow {
     /// Inserts or replaces the address with the same code; returns whether
     /// it replaced one.
     pub fn upsert(&self, tx: &Transaction) -> StoreResult<bool> {
-        let existed = tx
-            .prepare_cached("SELECT 1 FROM addresses WHERE code = ?1")?
-            .exists([&self.code])?;
+        let existed = tx.prepare_cached("SELECT 1 FROM addresses WHERE code = ?1")?.exists([&self.code])?;
         self.write(tx, true)?;
         Ok(existed)
     }

@@ -94,11 +94,9 @@ impl DivisionRow {
     /// Returns the fid and whether a row was updated.
     pub fn upsert_current(&self, tx: &Transaction) -> StoreResult<(i64, bool)> {
         let existing: Option<i64> = tx
-            .query_row(
-                "SELECT fid FROM divisions WHERE code = ?1 AND valid_to IS NULL",
-                [&self.code],
-                |r| r.get(0),
-            )
+            .query_row("SELECT fid FROM divisions WHERE code = ?1 AND valid_to IS NULL", [&self.code], |r| {
+                r.get(0)
+            })
             .optional()?;
         match existing {
             None => Ok((self.insert(tx)?, false)),
@@ -182,12 +180,7 @@ impl AliasRow {
     pub fn load_all(conn: &Connection) -> StoreResult<Vec<AliasRow>> {
         let mut stmt = conn.prepare("SELECT code, alias, kind, source FROM division_aliases")?;
         let rows = stmt.query_map([], |r| {
-            Ok(AliasRow {
-                code: r.get(0)?,
-                alias: r.get(1)?,
-                kind: r.get(2)?,
-                source: r.get(3)?,
-            })
+            Ok(AliasRow { code: r.get(0)?, alias: r.get(1)?, kind: r.get(2)?, source: r.get(3)? })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

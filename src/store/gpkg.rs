@@ -85,9 +85,7 @@ pub fn encode(geom: &Geometry<f64>) -> Result<Vec<u8>, BlobError> {
 
 /// Decodes a GeoPackage blob.
 pub fn decode(blob: &[u8]) -> Result<Geometry<f64>, BlobError> {
-    GpkgWkb(blob)
-        .to_geo()
-        .map_err(|e| BlobError::Decode(e.to_string()))
+    GpkgWkb(blob).to_geo().map_err(|e| BlobError::Decode(e.to_string()))
 }
 
 #[cfg(test)]

@@ -64,16 +64,9 @@ impl Store {
         schema::migrate(&mut conn)?;
         let found: i64 = conn.query_row("SELECT MAX(version) FROM fangyu_schema", [], |r| r.get(0))?;
         if found > schema::latest_version() {
-            return Err(StoreError::TooNew {
-                found,
-                known: schema::latest_version(),
-            });
+            return Err(StoreError::TooNew { found, known: schema::latest_version() });
         }
-        Ok(Store {
-            path: path.to_path_buf(),
-            writer: Mutex::new(conn),
-            readers: Mutex::new(Vec::new()),
-        })
+        Ok(Store { path: path.to_path_buf(), writer: Mutex::new(conn), readers: Mutex::new(Vec::new()) })
     }
 
     /// The store file.
@@ -106,9 +99,7 @@ impl Store {
         E: From<StoreError>,
     {
         let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
         let out = f(&tx)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(out)
@@ -126,14 +117,8 @@ impl Store {
     pub fn counts(&self) -> StoreResult<Vec<(String, i64)>> {
         self.read(|c| {
             let mut out = Vec::new();
-            for t in [
-                "divisions",
-                "places",
-                "addresses",
-                "boundary_lines",
-                "boundary_markers",
-                "change_log",
-            ] {
+            for t in ["divisions", "places", "addresses", "boundary_lines", "boundary_markers", "change_log"]
+            {
                 let n: i64 = c.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))?;
                 out.push((t.to_string(), n));
             }
@@ -146,11 +131,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "journal_mode", "WAL").or_else(|e| {
         // Read-only connections cannot change the journal mode; the writer did.
-        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
-            Ok(())
-        } else {
-            Err(e)
-        }
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) { Ok(()) } else { Err(e) }
     })?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -159,9 +140,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Reads an optional geometry blob column.
 fn geom_col(blob: Option<Vec<u8>>) -> StoreResult<Option<geo::Geometry<f64>>> {
-    blob.map(|b| gpkg::decode(&b))
-        .transpose()
-        .map_err(StoreError::from)
+    blob.map(|b| gpkg::decode(&b)).transpose().map_err(StoreError::from)
 }
 
 /// Encodes an optional geometry.

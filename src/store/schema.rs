@@ -28,9 +28,8 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
         "CREATE TABLE IF NOT EXISTS fangyu_schema (
             version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)",
     )?;
-    let current: i64 = conn.query_row("SELECT COALESCE(MAX(version), 0) FROM fangyu_schema", [], |r| {
-        r.get(0)
-    })?;
+    let current: i64 =
+        conn.query_row("SELECT COALESCE(MAX(version), 0) FROM fangyu_schema", [], |r| r.get(0))?;
     for m in MIGRATIONS.iter().filter(|m| m.version > current) {
         let tx = conn.transaction()?;
         if m.version == 1 {

@@ -25,10 +25,7 @@ async fn malformed_input_is_refused_with_the_offending_field() {
         assert_eq!(r.headers()["content-type"], "application/problem+json", "{path}");
         let body: serde_json::Value = r.json().await.expect("json");
         assert_eq!(body["status"], status, "{path}");
-        assert!(
-            body["type"].as_str().is_some_and(|t| t.starts_with("/problems/")),
-            "{path}"
-        );
+        assert!(body["type"].as_str().is_some_and(|t| t.starts_with("/problems/")), "{path}");
         if let Some(f) = field {
             assert_eq!(body["errors"][0]["field"], f, "{path}");
         }

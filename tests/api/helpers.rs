@@ -82,15 +82,11 @@ pub fn app() -> &'static TestApp {
                 let addr = listener.local_addr().expect("addr");
                 let state = fangyu::http::state(settings, store, g);
                 tx.send(addr).expect("send addr");
-                fangyu::http::serve(listener, fangyu::http::app(state))
-                    .await
-                    .expect("serve");
+                fangyu::http::serve(listener, fangyu::http::app(state)).await.expect("serve");
             });
         });
         let addr = rx.recv().expect("server starts");
-        TestApp {
-            base: format!("http://{addr}"),
-        }
+        TestApp { base: format!("http://{addr}") }
     })
 }
 

@@ -46,11 +46,7 @@ fn write_source(dir: &Path) -> (PathBuf, usize) {
 
 fn ogr2ogr(args: &[&str]) {
     let out = Command::new("ogr2ogr").args(args).output().expect("ogr2ogr runs");
-    assert!(
-        out.status.success(),
-        "ogr2ogr {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "ogr2ogr {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 struct Imported {
@@ -70,15 +66,7 @@ fn import_into(store: &Path, dir: &Path, tag: &str, source: &Path, extra: &[&str
     let out = Command::new(env!("CARGO_BIN_EXE_fangyu"))
         .arg("import")
         .arg(source)
-        .args([
-            "--kind",
-            "divisions",
-            "--map",
-            "code=GB",
-            "--map",
-            "name=MC",
-            "--report",
-        ])
+        .args(["--kind", "divisions", "--map", "code=GB", "--map", "name=MC", "--report"])
         .arg(&report_path)
         .arg("--store")
         .arg(store)
@@ -86,11 +74,7 @@ fn import_into(store: &Path, dir: &Path, tag: &str, source: &Path, extra: &[&str
         .env("FANGYU_SOURCES", settings_for(store).store.sources)
         .output()
         .expect("fangyu import runs");
-    assert!(
-        out.status.success(),
-        "{tag}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{tag}: {}", String::from_utf8_lossy(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).expect("report json");
     let conn = rusqlite::Connection::open(store).expect("store");
     let st = fangyu::store::Store::open(store).expect("store");
@@ -106,11 +90,7 @@ fn import_into(store: &Path, dir: &Path, tag: &str, source: &Path, extra: &[&str
         })
         .collect();
     drop(conn);
-    Imported {
-        report,
-        rejected: std::fs::read_to_string(report_path).expect("report file"),
-        rows,
-    }
+    Imported { report, rejected: std::fs::read_to_string(report_path).expect("report file"), rows }
 }
 
 #[test]
@@ -120,17 +100,10 @@ fn geojson_gbk_shapefile_and_gauss_kruger_geopackage_land_the_same_features() {
     let geojson = import(dir.path(), "geojson", &source, &[]);
     assert_eq!(geojson.report["inserted"], good as u64);
     assert_eq!(geojson.report["rejected"], 4);
-    assert_eq!(
-        geojson.report["repaired"], 1,
-        "the self-intersecting polygon is repaired"
-    );
+    assert_eq!(geojson.report["repaired"], 1, "the self-intersecting polygon is repaired");
     assert_eq!(geojson.rows.len(), good);
     for why in ["code", "name", "区划边界应为面", "缺少边界几何"] {
-        assert!(
-            geojson.rejected.contains(why),
-            "report names {why}: {}",
-            geojson.rejected
-        );
+        assert!(geojson.rejected.contains(why), "report names {why}: {}", geojson.rejected);
     }
     assert_eq!(geojson.rows["330212"].0, "鄞州区");
 
@@ -169,16 +142,10 @@ fn geojson_gbk_shapefile_and_gauss_kruger_geopackage_land_the_same_features() {
     ]);
     let gauss = import(dir.path(), "gauss", &gk, &[]);
 
-    assert_eq!(
-        shapefile.report["rejected"], 3,
-        "the point row never made it into the Shapefile"
-    );
+    assert_eq!(shapefile.report["rejected"], 3, "the point row never made it into the Shapefile");
     assert_eq!(gauss.report["rejected"], 4);
     for other in [&shapefile, &gauss] {
-        assert_eq!(
-            other.rows.keys().collect::<Vec<_>>(),
-            geojson.rows.keys().collect::<Vec<_>>()
-        );
+        assert_eq!(other.rows.keys().collect::<Vec<_>>(), geojson.rows.keys().collect::<Vec<_>>());
         for (code, (name, area, c)) in &geojson.rows {
             let (n2, a2, c2) = &other.rows[code];
             assert_eq!(name, n2, "{code}");
@@ -220,11 +187,6 @@ fn without_the_encoding_a_gbk_shapefile_reads_wrong() {
         source.to_str().expect("path"),
     ]);
     let _ = std::fs::remove_file(shp.join("zhejiang.cpg"));
-    let plain = import(
-        dir.path(),
-        "plain",
-        &shp.join("zhejiang.shp"),
-        &["--s-srs", "EPSG:4490"],
-    );
+    let plain = import(dir.path(), "plain", &shp.join("zhejiang.shp"), &["--s-srs", "EPSG:4490"]);
     assert!(plain.rows.get("330212").is_some_and(|r| r.0 != "鄞州区"));
 }

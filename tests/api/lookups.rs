@@ -35,18 +35,9 @@ async fn a_retired_code_resolves_with_its_validity_and_successor() {
     assert_eq!(status, 200);
     assert_eq!(f["properties"]["name"], "郫县");
     assert_eq!(f["properties"]["status"], "historical");
-    assert!(
-        f["properties"]["valid_to"]
-            .as_str()
-            .is_some_and(|d| d.starts_with("2016"))
-    );
+    assert!(f["properties"]["valid_to"].as_str().is_some_and(|d| d.starts_with("2016")));
     let changes = f["properties"]["changes"].as_array().expect("changes");
-    assert!(
-        changes
-            .iter()
-            .any(|c| c["new_code"] == "510117" && c["new_name"] == "郫都区"),
-        "{changes:?}"
-    );
+    assert!(changes.iter().any(|c| c["new_code"] == "510117" && c["new_name"] == "郫都区"), "{changes:?}");
     let (_, then) = app().get_json("/divisions/510117?at=2010-01-01").await;
     assert_eq!(
         then["properties"]["name"], "郫县",
@@ -68,11 +59,7 @@ async fn children_are_every_current_township_of_the_county() {
     assert!(expected > 10);
     assert_eq!(fc["features"].as_array().map(Vec::len), Some(expected as usize));
     assert!(
-        fc["features"]
-            .as_array()
-            .expect("features")
-            .iter()
-            .all(|f| f["properties"]["level"] == "township")
+        fc["features"].as_array().expect("features").iter().all(|f| f["properties"]["level"] == "township")
     );
 }
 
@@ -97,11 +84,7 @@ async fn divisions_are_found_by_name_short_name_pinyin_alias_and_typo() {
     let (_, fc) = app().get_json("/divisions?q=襄樊").await;
     assert!(names(&fc).contains(&"襄阳市".to_string()), "{:?}", names(&fc));
     let (_, fc) = app().get_json("/divisions?q=宁皮市").await;
-    assert!(
-        names(&fc).contains(&"宁波市".to_string()),
-        "one-character typo: {:?}",
-        names(&fc)
-    );
+    assert!(names(&fc).contains(&"宁波市".to_string()), "one-character typo: {:?}", names(&fc));
     // Ambiguous names list every match.
     let (_, fc) = app().get_json("/divisions?q=鼓楼区").await;
     assert!(fc["features"].as_array().map(Vec::len).unwrap_or(0) >= 3);
@@ -123,27 +106,19 @@ async fn places_are_found_by_name_class_division_box_and_proximity() {
     assert_eq!(first["properties"]["name"], name.as_str());
     assert_eq!(first["properties"]["match"], "exact");
     assert_eq!(first["geometry"]["type"], "LineString");
-    let (_, fc) = app()
-        .get_json(&format!("/places?class=compound&division={}", &division[..6]))
-        .await;
+    let (_, fc) = app().get_json(&format!("/places?class=compound&division={}", &division[..6])).await;
     let feats = fc["features"].as_array().expect("features");
     assert!(feats.iter().all(|f| {
         f["properties"]["class"] == "compound"
-            && f["properties"]["division_code"]
-                .as_str()
-                .is_some_and(|d| d.starts_with(&division[..6]))
+            && f["properties"]["division_code"].as_str().is_some_and(|d| d.starts_with(&division[..6]))
     }));
     let (_, one) = app().get_json(&format!("/places/{fid}")).await;
     assert_eq!(one["properties"]["name"], name.as_str());
     assert_eq!(one["properties"]["status"], "current");
-    assert!(
-        one["properties"]["pinyin"]
-            .as_str()
-            .is_some_and(|p| p.ends_with(" Lu")
-                || p.ends_with(" Jie")
-                || p.ends_with(" Dadao")
-                || p.ends_with(" Xiang"))
-    );
+    assert!(one["properties"]["pinyin"].as_str().is_some_and(|p| p.ends_with(" Lu")
+        || p.ends_with(" Jie")
+        || p.ends_with(" Dadao")
+        || p.ends_with(" Xiang")));
     // near= orders by distance, nearest first.
     let (_, fc) = app().get_json("/places?near=121.55,29.87&limit=10").await;
     let d: Vec<f64> = fc["features"]
@@ -155,9 +130,7 @@ async fn places_are_found_by_name_class_division_box_and_proximity() {
     assert_eq!(d.len(), 10);
     assert!(d.windows(2).all(|w| w[0] <= w[1]), "{d:?}");
     // bbox= returns only places meeting the box.
-    let (_, fc) = app()
-        .get_json("/places?bbox=121.5,29.8,121.6,29.9&limit=100")
-        .await;
+    let (_, fc) = app().get_json("/places?bbox=121.5,29.8,121.6,29.9&limit=100").await;
     for f in fc["features"].as_array().expect("f") {
         let coords = f["geometry"]["coordinates"].to_string();
         assert!(!coords.is_empty());
@@ -169,11 +142,9 @@ async fn places_are_found_by_name_class_division_box_and_proximity() {
 async fn an_address_by_code_has_its_parts_point_and_chain() {
     let conn = sqlite();
     let (code, standard): (String, String) = conn
-        .query_row(
-            "SELECT code, standard_address FROM addresses WHERE kind = 'room' LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT code, standard_address FROM addresses WHERE kind = 'room' LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .expect("a room");
     let (status, f) = app().get_json(&format!("/addresses/{code}")).await;
     assert_eq!(status, 200);
@@ -202,12 +173,7 @@ async fn door_plates_follow_the_numbering_rule() {
     let mut by_road: std::collections::BTreeMap<i64, Vec<(i64, f64, f64)>> = Default::default();
     for r in stmt
         .query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, f64>(2)?,
-                r.get::<_, f64>(3)?,
-            ))
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, f64>(2)?, r.get::<_, f64>(3)?))
         })
         .expect("rows")
     {
@@ -216,10 +182,9 @@ async fn door_plates_follow_the_numbering_rule() {
     }
     let mut checked = 0;
     for plates in by_road.values() {
-        let (Some(first), Some(last)) = (
-            plates.iter().find(|p| p.0 == 1),
-            plates.iter().rfind(|p| p.0 % 2 == 1),
-        ) else {
+        let (Some(first), Some(last)) =
+            (plates.iter().find(|p| p.0 == 1), plates.iter().rfind(|p| p.0 % 2 == 1))
+        else {
             continue;
         };
         let (dx, dy) = ((last.1 - first.1) * 29f64.to_radians().cos(), last.2 - first.2);

@@ -23,10 +23,7 @@ impl Polygons {
                 let env = g.envelope();
                 let code = f.field_as_string(f.field_index("code").ok()?).ok()??;
                 let level = f.field_as_integer(f.field_index("level").ok()?).ok()?? as i64;
-                let parent = f
-                    .field_as_string(f.field_index("parent_code").ok()?)
-                    .ok()
-                    .flatten();
+                let parent = f.field_as_string(f.field_index("parent_code").ok()?).ok().flatten();
                 Some((code, level, parent, g, env))
             })
             .collect();
@@ -50,12 +47,8 @@ async fn reverse_geocoding_agrees_with_gdal_on_random_points_across_china() {
     let base = Polygons::load("valid_to IS NULL AND level <= 3");
     let townships = Polygons::load("valid_to IS NULL AND level = 4");
     // Divisions with a child polygon at or above county level are not leaves.
-    let parents_with_counties: std::collections::HashSet<String> = base
-        .items
-        .iter()
-        .filter(|i| i.1 >= 2)
-        .filter_map(|i| i.2.clone())
-        .collect();
+    let parents_with_counties: std::collections::HashSet<String> =
+        base.items.iter().filter(|i| i.1 >= 2).filter_map(|i| i.2.clone()).collect();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20261122);
     let (mut inside, mut outside, mut checked) = (0, 0, 0);
     while inside < 10_000 {
@@ -81,10 +74,7 @@ async fn reverse_geocoding_agrees_with_gdal_on_random_points_across_china() {
         checked += 1;
         if truth.is_empty() {
             outside += 1;
-            assert!(
-                chain.is_empty(),
-                "({x}, {y}) is in no division by GDAL but got {chain:?}"
-            );
+            assert!(chain.is_empty(), "({x}, {y}) is in no division by GDAL but got {chain:?}");
             continue;
         }
         inside += 1;
@@ -105,25 +95,13 @@ async fn reverse_geocoding_agrees_with_gdal_on_random_points_across_china() {
             .filter(|(_, _, p)| *p == Some(base_code))
             .map(|(c, _, _)| c)
             .collect();
-        let town = chain
-            .iter()
-            .find(|(_, l)| l == "township")
-            .map(|(c, _)| c.as_str());
+        let town = chain.iter().find(|(_, l)| l == "township").map(|(c, _)| c.as_str());
         match town {
-            Some(t) => assert!(
-                towns.contains(&t),
-                "({x}, {y}): township {t} not in GDAL's {towns:?}"
-            ),
-            None => assert!(
-                towns.is_empty(),
-                "({x}, {y}): GDAL finds townships {towns:?}, service none"
-            ),
+            Some(t) => assert!(towns.contains(&t), "({x}, {y}): township {t} not in GDAL's {towns:?}"),
+            None => assert!(towns.is_empty(), "({x}, {y}): GDAL finds townships {towns:?}, service none"),
         }
     }
-    assert!(
-        outside > 1000,
-        "the sample also covers points outside China ({outside} of {checked})"
-    );
+    assert!(outside > 1000, "the sample also covers points outside China ({outside} of {checked})");
 }
 
 #[tokio::test]
@@ -137,36 +115,24 @@ async fn the_chain_runs_from_province_to_village_with_plate_and_road_in_ningbo()
         .prepare("SELECT code, lon, lat, division_code, standard_address FROM addresses WHERE kind = 'road_plate' AND fid % 997 = 0 LIMIT 50")
         .expect("query");
     let rows: Vec<(String, f64, f64, String, String)> = stmt
-        .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
         .expect("rows")
         .map(|r| r.expect("row"))
         .collect();
     assert!(rows.len() >= 20);
     for (code, lon, lat, division, standard) in rows {
         let (_, body) = app.get_json(&format!("/reverse?lon={lon}&lat={lat}")).await;
-        let levels: Vec<&str> = body["divisions"]
-            .as_array()
-            .expect("array")
-            .iter()
-            .filter_map(|d| d["level"].as_str())
-            .collect();
+        let levels: Vec<&str> =
+            body["divisions"].as_array().expect("array").iter().filter_map(|d| d["level"].as_str()).collect();
         assert_eq!(&levels[..3], ["province", "prefecture", "county"], "{body}");
         assert_eq!(body["divisions"][0]["name"], "浙江省");
-        let last = body["divisions"]
-            .as_array()
-            .and_then(|a| a.last())
-            .expect("chain");
+        let last = body["divisions"].as_array().and_then(|a| a.last()).expect("chain");
         assert_eq!(last["code"], division.as_str());
         assert_eq!(body["door_plate"]["address_code"], code.as_str());
         assert_eq!(body["door_plate"]["standard_address"], standard.as_str());
         assert_eq!(body["door_plate"]["distance_m"], 0.0);
         let road = body["road"]["distance_m"].as_f64().expect("a road nearby");
-        assert!(
-            road > 5.0 && road < 20.0,
-            "plates stand 12 m from their road centreline, got {road}"
-        );
+        assert!(road > 5.0 && road < 20.0, "plates stand 12 m from their road centreline, got {road}");
     }
 }
 

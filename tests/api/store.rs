@@ -6,11 +6,8 @@ use std::process::Command;
 
 #[test]
 fn ogrinfo_lists_every_layer_with_its_count_and_cgcs2000() {
-    let out = Command::new("ogrinfo")
-        .args(["-so", "-al", "-ro"])
-        .arg(demo_store())
-        .output()
-        .expect("ogrinfo runs");
+    let out =
+        Command::new("ogrinfo").args(["-so", "-al", "-ro"]).arg(demo_store()).output().expect("ogrinfo runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     let mut counts: HashMap<String, i64> = HashMap::new();
@@ -34,9 +31,8 @@ fn ogrinfo_lists_every_layer_with_its_count_and_cgcs2000() {
         "division_changes",
         "change_log",
     ] {
-        let n: i64 = conn
-            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
-            .expect("count");
+        let n: i64 =
+            conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).expect("count");
         assert_eq!(counts.get(table), Some(&n), "layer {table}");
     }
     assert!(counts["divisions"] > 40_000 && counts["addresses"] > 100_000);
@@ -49,25 +45,16 @@ fn ogrinfo_lists_every_layer_with_its_count_and_cgcs2000() {
 fn the_demo_has_every_level_with_real_codes() {
     let conn = sqlite();
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).expect("count") };
-    assert_eq!(
-        count("SELECT COUNT(*) FROM divisions WHERE level = 1 AND valid_to IS NULL"),
-        34
-    );
+    assert_eq!(count("SELECT COUNT(*) FROM divisions WHERE level = 1 AND valid_to IS NULL"), 34);
     assert!(
         count("SELECT COUNT(*) FROM divisions WHERE level = 3 AND valid_to IS NULL AND geom IS NOT NULL")
             > 2800
     );
-    assert_eq!(
-        count("SELECT COUNT(*) FROM divisions WHERE level = 4 AND valid_to IS NULL"),
-        38_723
-    );
+    assert_eq!(count("SELECT COUNT(*) FROM divisions WHERE level = 4 AND valid_to IS NULL"), 38_723);
     assert!(count("SELECT COUNT(*) FROM divisions WHERE level = 4 AND geom IS NOT NULL") > 38_000);
     assert!(count("SELECT COUNT(*) FROM divisions WHERE level = 5 AND code LIKE '3302%'") > 2900);
     assert!(count("SELECT COUNT(*) FROM divisions WHERE valid_to IS NOT NULL") > 1000);
-    assert_eq!(
-        count("SELECT COUNT(*) FROM addresses WHERE code NOT GLOB '[0-9]*' OR length(code) <> 18"),
-        0
-    );
+    assert_eq!(count("SELECT COUNT(*) FROM addresses WHERE code NOT GLOB '[0-9]*' OR length(code) <> 18"), 0);
 }
 
 #[test]
@@ -78,9 +65,7 @@ fn the_change_log_refuses_updates_and_deletes() {
     let conn = rusqlite::Connection::open(&path).expect("open");
     assert!(conn.execute("UPDATE change_log SET actor = 'x'", []).is_err());
     assert!(conn.execute("DELETE FROM change_log", []).is_err());
-    let n: i64 = conn
-        .query_row("SELECT COUNT(*) FROM change_log", [], |r| r.get(0))
-        .expect("count");
+    let n: i64 = conn.query_row("SELECT COUNT(*) FROM change_log", [], |r| r.get(0)).expect("count");
     assert!(n >= 1);
 }
 
@@ -90,9 +75,7 @@ fn a_new_store_is_a_valid_geopackage() {
     let path = dir.path().join("new.gpkg");
     drop(fangyu::store::Store::open(&path).expect("store"));
     let conn = rusqlite::Connection::open(&path).expect("open");
-    let app_id: i64 = conn
-        .query_row("PRAGMA application_id", [], |r| r.get(0))
-        .expect("pragma");
+    let app_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0)).expect("pragma");
     assert_eq!(app_id, 0x4750_4B47, "application_id is 'GPKG'");
     let ds = gdal::Dataset::open(&path).expect("GDAL opens an empty store");
     assert_eq!(ds.driver().short_name(), "GPKG");
@@ -146,8 +129,6 @@ fn a_failed_write_leaves_nothing_behind() {
         Ok(())
     });
     assert!(result.is_err());
-    let n = store
-        .read(|c| Ok(DivisionRow::load_all(c, false)?.len()))
-        .expect("read");
+    let n = store.read(|c| Ok(DivisionRow::load_all(c, false)?.len())).expect("read");
     assert_eq!(n, 0, "the whole transaction rolled back");
 }
