@@ -154,37 +154,22 @@ fn reverse(c: &mut Criterion) {
         .collect();
     let mut grp = c.benchmark_group("reverse_in_process");
     grp.throughput(Throughput::Elements(pts.len() as u64));
-    grp.bench_function("answer", |b| {
-        b.iter(|| {
-            for p in &pts {
-                black_box(fangyu::geocode::reverse(&g, *p, None, 2000.0));
-            }
-        })
+    let mut each = |name: &str, f: &dyn Fn(Coord<f64>)| {
+        grp.bench_function(name, |b| b.iter(|| pts.iter().for_each(|p| f(*p))));
+    };
+    each("answer", &|p| {
+        black_box(fangyu::geocode::reverse(&g, p, None, 2000.0));
     });
-    grp.bench_function("answer_as_json", |b| {
-        b.iter(|| {
-            for p in &pts {
-                black_box(
-                    serde_json::to_vec(&fangyu::geocode::reverse(&g, *p, None, 2000.0))
-                        .map(|v| v.len())
-                        .unwrap_or(0),
-                );
-            }
-        })
+    each("answer_as_json", &|p| {
+        black_box(
+            serde_json::to_vec(&fangyu::geocode::reverse(&g, p, None, 2000.0)).map(|v| v.len()).unwrap_or(0),
+        );
     });
-    grp.bench_function("nearest_plate", |b| {
-        b.iter(|| {
-            for p in &pts {
-                black_box(g.plates.nearest(*p, 2000.0));
-            }
-        })
+    each("nearest_plate", &|p| {
+        black_box(g.plates.nearest(p, 2000.0));
     });
-    grp.bench_function("nearest_road", |b| {
-        b.iter(|| {
-            for p in &pts {
-                black_box(g.roads.nearest(*p, 2000.0));
-            }
-        })
+    each("nearest_road", &|p| {
+        black_box(g.roads.nearest(p, 2000.0));
     });
     grp.finish();
 }

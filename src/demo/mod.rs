@@ -13,6 +13,7 @@
 //!
 //! Everything runs in one transaction: an interrupted build leaves nothing.
 
+pub mod boundaries;
 pub mod divisions;
 pub mod partition;
 pub mod sources;
@@ -20,7 +21,7 @@ pub mod streets;
 
 use crate::config::Settings;
 use crate::progress::Progress;
-use crate::store::{ChangeEntry, Store, append_change};
+use crate::store::{BoundaryLineRow, ChangeEntry, MarkerRow, Store, append_change};
 use anyhow::Result;
 use divisions::VillageScope;
 use std::path::Path;
@@ -63,6 +64,7 @@ pub fn build(store: &Store, settings: &Settings, scale: Scale) -> Result<BuildRe
     let mut vocab = vocabulary(dir, seed)?;
     let mut serials = Serials::default();
     let places = streets::streets(&divs, &detail, &settings.demo.numbering, &mut vocab, &mut serials, seed);
+    let (lines, markers) = boundaries::lines_and_markers(&set.rows, &detail);
     let mut report = BuildReport { notes: set.notes.clone(), ..Default::default() };
     store.write(|tx| -> Result<()> {
         let mut p = Progress::new("divisions", set.rows.len() as u64);
@@ -76,6 +78,29 @@ pub fn build(store: &Store, settings: &Settings, scale: Scale) -> Result<BuildRe
         }
         for a in &set.aliases {
             a.insert(tx)?;
+        }
+        for l in &lines {
+            BoundaryLineRow {
+                code: l.code.clone(),
+                name: l.name.clone(),
+                level: l.level,
+                left_code: l.left_code.clone(),
+                right_code: l.right_code.clone(),
+                geom: Some(l.geom.clone()),
+            }
+            .insert(tx)?;
+        }
+        for m in &markers {
+            MarkerRow {
+                number: m.number.clone(),
+                line_code: m.line_code.clone(),
+                kind: m.kind.to_string(),
+                condition: "intact".into(),
+                installed_on: None,
+                lon: m.at.x,
+                lat: m.at.y,
+            }
+            .insert(tx)?;
         }
         report.divisions = set.rows.len();
         let mut p = Progress::new("streets", places.len() as u64);

@@ -23,6 +23,7 @@ pub async fn ready(State(s): State<AppState>) -> Json<Value> {
         "places": g.places.len(),
         "door_plates": g.plates.len(),
         "roads": g.roads.len(),
+        "markers": g.markers.len(),
         "name_keys": g.names.len(),
     }))
 }

@@ -10,6 +10,7 @@ pub mod divisions;
 pub mod error;
 pub mod features;
 pub mod health;
+pub mod markers;
 pub mod openapi;
 pub mod params;
 pub mod places;

@@ -17,10 +17,11 @@ use utoipa::OpenApi;
         super::divisions::one, super::divisions::children, super::divisions::search,
         super::places::search, super::places::one,
         super::addresses::one,
+        super::markers::search,
     ),
     components(schemas(Problem, super::error::FieldError, crate::geocode::ReverseResult,
         crate::geocode::reverse::DivisionRef, crate::geocode::reverse::PlateRef, crate::geocode::reverse::RoadRef)),
-    tags((name = "geocoding"), (name = "divisions"), (name = "places"), (name = "addresses"), (name = "service"))
+    tags((name = "geocoding"), (name = "divisions"), (name = "places"), (name = "addresses"), (name = "boundaries"), (name = "service"))
 )]
 pub struct ApiDoc;
 

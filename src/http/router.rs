@@ -1,7 +1,7 @@
 //! Every route of the service, in one place.
 
 use super::state::AppState;
-use super::{addresses, divisions, health, openapi, places, reverse};
+use super::{addresses, divisions, health, markers, openapi, places, reverse};
 use axum::Router;
 use axum::routing::get;
 
@@ -21,4 +21,5 @@ pub fn routes() -> Router<AppState> {
         .route("/places", get(places::search))
         .route("/places/{id}", get(places::one))
         .route("/addresses/{code}", get(addresses::one))
+        .route("/markers", get(markers::search))
 }

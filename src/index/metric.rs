@@ -29,6 +29,11 @@ impl LocalFrame {
         ((c.x - self.origin.x) * self.kx, (c.y - self.origin.y) * M_PER_DEG)
     }
 
+    /// The lon/lat point `x` metres east and `y` metres north of the origin.
+    pub fn unproject(&self, x: f64, y: f64) -> Coord<f64> {
+        Coord { x: self.origin.x + x / self.kx, y: self.origin.y + y / M_PER_DEG }
+    }
+
     /// Distance from the origin to a point, metres.
     pub fn distance_to_point(&self, c: Coord<f64>) -> f64 {
         self.distance2_to_point(c).sqrt()

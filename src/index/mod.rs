@@ -3,6 +3,7 @@
 //! They are read-only snapshots; a writer rebuilds and swaps them.
 
 pub mod divisions;
+pub mod markers;
 pub mod metric;
 pub mod names;
 pub mod occupancy;
@@ -12,13 +13,14 @@ pub mod plates;
 pub mod roads;
 
 pub use divisions::{Division, DivisionIndex};
+pub use markers::MarkerIndex;
 pub use names::{MatchKind, NameIndex, NameIndexBuilder, NameMatch, NameRef};
 pub use places::{Place, PlaceIndex};
 pub use plates::{Plate, PlateIndex};
 pub use roads::{Road, RoadIndex};
 
 use crate::model::PlaceClass;
-use crate::store::{AddressRow, AliasRow, ChangeRow, DivisionRow, PlaceRow, Store, StoreResult};
+use crate::store::{AddressRow, AliasRow, ChangeRow, DivisionRow, MarkerRow, PlaceRow, Store, StoreResult};
 use geo::{Geometry, LineString};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -35,6 +37,8 @@ pub struct Gazetteer {
     pub roads: RoadIndex,
     /// Names of divisions and places.
     pub names: NameIndex,
+    /// Boundary markers.
+    pub markers: MarkerIndex,
     /// How long each step of the build took.
     pub timings: Vec<(&'static str, Duration)>,
 }
@@ -48,12 +52,13 @@ impl Gazetteer {
             timings.push((name, t.elapsed()));
             *t = Instant::now();
         };
-        let (div_rows, changes, aliases, place_rows) = store.read(|c| {
+        let (div_rows, changes, aliases, place_rows, marker_rows) = store.read(|c| {
             Ok((
                 DivisionRow::load_all(c, true)?,
                 ChangeRow::load_all(c)?,
                 AliasRow::load_all(c)?,
                 PlaceRow::load_all(c, true)?,
+                MarkerRow::load_all(c)?,
             ))
         })?;
         lap("read divisions and places", &mut t);
@@ -126,6 +131,7 @@ impl Gazetteer {
         lap("read door plates", &mut t);
         let plates = PlateIndex::build(plate_items);
         lap("door plate R-tree", &mut t);
-        Ok(Gazetteer { divisions, places, plates, roads, names, timings })
+        let markers = MarkerIndex::build(marker_rows);
+        Ok(Gazetteer { divisions, places, plates, roads, names, markers, timings })
     }
 }

@@ -5,6 +5,7 @@
 //! connections and never block the writer.
 
 mod addresses;
+mod boundaries;
 mod changelog;
 mod divisions;
 pub mod gpkg;
@@ -12,6 +13,7 @@ mod places;
 mod schema;
 
 pub use addresses::{AddressRow, PlateRow};
+pub use boundaries::{BoundaryLineRow, MarkerRow};
 pub use changelog::{ChangeEntry, append_change};
 pub use divisions::{AliasRow, ChangeRow, DivisionRow};
 pub use places::PlaceRow;

@@ -49,6 +49,24 @@ fn ogr2ogr(args: &[&str]) {
     assert!(out.status.success(), "ogr2ogr {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// The source as a Shapefile with GBK attributes and no `.cpg`, as old
+/// deliveries come. A Shapefile holds one geometry type, so the point row
+/// cannot be written.
+fn gbk_shapefile(dir: &Path, source: &Path) -> PathBuf {
+    let shp = dir.join("shp");
+    ogr2ogr(&[
+        "-f",
+        "ESRI Shapefile",
+        "-skipfailures",
+        "-lco",
+        "ENCODING=GBK",
+        shp.to_str().expect("path"),
+        source.to_str().expect("path"),
+    ]);
+    let _ = std::fs::remove_file(shp.join("zhejiang.cpg"));
+    shp
+}
+
 struct Imported {
     report: Value,
     rejected: String,
@@ -107,19 +125,7 @@ fn geojson_gbk_shapefile_and_gauss_kruger_geopackage_land_the_same_features() {
     }
     assert_eq!(geojson.rows["330212"].0, "鄞州区");
 
-    // A Shapefile with GBK attributes and no .cpg, as old deliveries come.
-    let shp = dir.path().join("shp");
-    // A Shapefile holds one geometry type: the point row cannot be written.
-    ogr2ogr(&[
-        "-f",
-        "ESRI Shapefile",
-        "-skipfailures",
-        "-lco",
-        "ENCODING=GBK",
-        shp.to_str().expect("path"),
-        source.to_str().expect("path"),
-    ]);
-    let _ = std::fs::remove_file(shp.join("zhejiang.cpg"));
+    let shp = gbk_shapefile(dir.path(), &source);
     let dbf = std::fs::read(shp.join("zhejiang.dbf")).expect("dbf");
     let gbk_yinzhou = [0xDB, 0xB4, 0xD6, 0xDD, 0xC7, 0xF8]; // 鄞州区 in GBK
     assert!(dbf.windows(6).any(|w| w == gbk_yinzhou), "the DBF really is GBK");
@@ -176,17 +182,7 @@ fn without_the_encoding_a_gbk_shapefile_reads_wrong() {
     // The control for the GBK case above: the option is what makes it right.
     let dir = tempfile::tempdir().expect("tmp");
     let (source, _) = write_source(dir.path());
-    let shp = dir.path().join("shp");
-    ogr2ogr(&[
-        "-f",
-        "ESRI Shapefile",
-        "-skipfailures",
-        "-lco",
-        "ENCODING=GBK",
-        shp.to_str().expect("path"),
-        source.to_str().expect("path"),
-    ]);
-    let _ = std::fs::remove_file(shp.join("zhejiang.cpg"));
+    let shp = gbk_shapefile(dir.path(), &source);
     let plain = import(dir.path(), "plain", &shp.join("zhejiang.shp"), &["--s-srs", "EPSG:4490"]);
     assert!(plain.rows.get("330212").is_some_and(|r| r.0 != "鄞州区"));
 }

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod boundaries;
 mod errors;
 mod import;
 mod lookups;
