@@ -79,6 +79,35 @@ impl ApiError {
         }
     }
 
+    /// 413: the body is over the configured limit.
+    pub fn payload_too_large() -> ApiError {
+        ApiError::plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "请求体过大",
+            "请求体超过允许的大小",
+        )
+    }
+
+    /// 408: the request ran past the configured timeout.
+    pub fn timeout() -> ApiError {
+        ApiError::plain(StatusCode::REQUEST_TIMEOUT, "timeout", "请求超时", "请求处理超时")
+    }
+
+    /// 405: the route exists but not with this method.
+    pub fn method_not_allowed() -> ApiError {
+        ApiError::plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "方法不允许",
+            "该接口不支持此 HTTP 方法",
+        )
+    }
+
+    fn plain(status: StatusCode, slug: &'static str, title: &'static str, detail: &str) -> ApiError {
+        ApiError { status, slug, title, detail: detail.into(), errors: vec![] }
+    }
+
     /// 500: logged with its cause; the client sees a generic message.
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
         tracing::error!("internal error: {cause}");
@@ -132,5 +161,6 @@ pub const PROBLEM_TYPES: &[(&str, &str, &str)] = &[
     ("no-such-route", "接口不存在", "The path is not an endpoint of this service."),
     ("payload-too-large", "请求体过大", "The request body exceeds the configured limit."),
     ("timeout", "请求超时", "The request took longer than the configured timeout."),
+    ("method-not-allowed", "方法不允许", "The path exists but does not accept this HTTP method."),
     ("internal", "服务内部错误", "An unexpected error; it has been logged."),
 ];

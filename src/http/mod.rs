@@ -23,7 +23,7 @@ use crate::index::Gazetteer;
 use crate::store::Store;
 use arc_swap::ArcSwap;
 use axum::Router;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -74,7 +74,7 @@ pub fn app(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(server.request_timeout_secs),
         ))
-        .layer(middleware::from_fn_with_state(state.clone(), track))
+        .layer(middleware::from_fn(track))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
         .with_state(state)
@@ -82,7 +82,7 @@ pub fn app(state: AppState) -> Router {
 
 /// Records request counts and latencies per route; turns bare 413/408
 /// answers of the middleware into problem documents.
-async fn track(State(_): State<AppState>, req: Request, next: Next) -> Response {
+async fn track(req: Request, next: Next) -> Response {
     let route =
         req.extensions().get::<MatchedPath>().map_or("unmatched".to_string(), |m| m.as_str().to_string());
     let start = Instant::now();
@@ -99,26 +99,11 @@ async fn track(State(_): State<AppState>, req: Request, next: Next) -> Response 
         return resp;
     }
     match status {
-        StatusCode::PAYLOAD_TOO_LARGE => problem(status, "payload-too-large", "请求体过大"),
-        StatusCode::REQUEST_TIMEOUT => problem(status, "timeout", "请求超时"),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large().into_response(),
+        StatusCode::REQUEST_TIMEOUT => ApiError::timeout().into_response(),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::method_not_allowed().into_response(),
         _ => resp,
     }
-}
-
-fn problem(status: StatusCode, slug: &str, title: &str) -> Response {
-    let body = error::Problem {
-        kind: format!("/problems/{slug}"),
-        title: title.into(),
-        status: status.as_u16(),
-        detail: title.into(),
-        errors: vec![],
-    };
-    let mut r = (status, axum::Json(body)).into_response();
-    r.headers_mut().insert(
-        axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static("application/problem+json"),
-    );
-    r
 }
 
 /// Serves `app` on `listener` until Ctrl-C or SIGTERM, then drains.

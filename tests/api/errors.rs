@@ -76,3 +76,13 @@ async fn responses_are_compressed_and_cors_enabled_when_asked() {
     assert_eq!(r.headers()["content-encoding"], "gzip");
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
 }
+
+#[tokio::test]
+async fn a_wrong_method_gets_a_problem_document() {
+    let r =
+        app().client().post(format!("{}/reverse?lon=121&lat=29", app().base)).send().await.expect("request");
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["type"], "/problems/method-not-allowed");
+}
