@@ -90,54 +90,32 @@ fn fixture() -> Fixture {
     Fixture { index, plain: counties, trees, rtree, county_points, village_points }
 }
 
+/// Times `hit` over every point of `points` as one benchmark.
+fn count_hits(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    points: &[Coord<f64>],
+    hit: impl Fn(&Coord<f64>) -> bool,
+) {
+    g.bench_function(name, |b| b.iter(|| black_box(points.iter().filter(|p| hit(p)).count())));
+}
+
 fn county(c: &mut Criterion) {
     let f = fixture();
     let mut g = c.benchmark_group("county_lookup");
     g.throughput(Throughput::Elements(f.county_points.len() as u64));
-    g.bench_function("baseline_rtree_contains", |b| {
-        b.iter(|| {
-            let mut hits = 0usize;
-            for p in &f.county_points {
-                hits +=
-                    f.rtree.locate_all_at_point(&[p.x, p.y]).find(|h| f.plain[h.data].contains(p)).is_some()
-                        as usize;
-            }
-            black_box(hits)
-        })
+    count_hits(&mut g, "baseline_rtree_contains", &f.county_points, |p| {
+        f.rtree.locate_all_at_point(&[p.x, p.y]).any(|h| f.plain[h.data].contains(p))
     });
-    g.bench_function("baseline_rtree_interval_tree", |b| {
-        b.iter(|| {
-            let mut hits = 0usize;
-            for p in &f.county_points {
-                hits +=
-                    f.rtree.locate_all_at_point(&[p.x, p.y]).find(|h| f.trees[h.data].contains(p)).is_some()
-                        as usize;
-            }
-            black_box(hits)
-        })
+    count_hits(&mut g, "baseline_rtree_interval_tree", &f.county_points, |p| {
+        f.rtree.locate_all_at_point(&[p.x, p.y]).any(|h| f.trees[h.data].contains(p))
     });
-    g.bench_function("fangyu_grid", |b| {
-        b.iter(|| {
-            let mut hits = 0usize;
-            for p in &f.county_points {
-                hits += f.index.locate_base(*p).is_some() as usize;
-            }
-            black_box(hits)
-        })
-    });
+    count_hits(&mut g, "fangyu_grid", &f.county_points, |p| f.index.locate_base(*p).is_some());
     g.finish();
     if !f.village_points.is_empty() {
         let mut g = c.benchmark_group("village_lookup");
         g.throughput(Throughput::Elements(f.village_points.len() as u64));
-        g.bench_function("fangyu_full_chain", |b| {
-            b.iter(|| {
-                let mut hits = 0usize;
-                for p in &f.village_points {
-                    hits += f.index.locate(*p).is_some() as usize;
-                }
-                black_box(hits)
-            })
-        });
+        count_hits(&mut g, "fangyu_full_chain", &f.village_points, |p| f.index.locate(*p).is_some());
         g.finish();
     }
 }
