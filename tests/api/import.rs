@@ -186,3 +186,96 @@ fn without_the_encoding_a_gbk_shapefile_reads_wrong() {
     let plain = import(dir.path(), "plain", &shp.join("zhejiang.shp"), &["--s-srs", "EPSG:4490"]);
     assert!(plain.rows.get("330212").is_some_and(|r| r.0 != "鄞州区"));
 }
+
+fn run_import(store: &Path, source: &Path, args: &[&str]) -> (Value, String) {
+    let report = source.with_extension("rejected.csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_fangyu"))
+        .arg("import")
+        .arg(source)
+        .args(args)
+        .arg("--report")
+        .arg(&report)
+        .arg("--store")
+        .arg(store)
+        .output()
+        .expect("fangyu import runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    (
+        serde_json::from_slice(&out.stdout).expect("report json"),
+        std::fs::read_to_string(report).expect("report"),
+    )
+}
+
+#[test]
+fn csv_with_xy_columns_imports_door_plates_and_csv_with_wkt_imports_places() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = dir.path().join("csv.gpkg");
+    // Door plates with Chinese column names and X/Y in a Gauss-Krüger zone
+    // (EPSG:4528, CM 120°E, false easting with the zone number).
+    let plates = dir.path().join("门牌.csv");
+    std::fs::write(
+        &plates,
+        "编码,路名,门牌,X,Y\n\
+         330212001001000001,中山东路,1号,40595812.3,3305731.8\n\
+         330212001001000002,中山东路,2号,40595830.1,3305700.2\n\
+         330212001001000003,中山东路,3-1号,40595850.0,3305731.0\n\
+         33021200100100000X,中山东路,5号,40595870.0,3305731.0\n\
+         330212001001000005,中山东路,7号,,\n",
+    )
+    .expect("write");
+    let (report, rejected) = run_import(
+        &store,
+        &plates,
+        &[
+            "--kind",
+            "addresses",
+            "--x-field",
+            "X",
+            "--y-field",
+            "Y",
+            "--s-srs",
+            "EPSG:4528",
+            "--map",
+            "code=编码",
+            "--map",
+            "street=路名",
+            "--map",
+            "number=门牌",
+        ],
+    );
+    assert_eq!(report["inserted"], 3);
+    assert_eq!(report["rejected"], 2, "{rejected}");
+    assert!(rejected.contains("code") && rejected.contains("地址应为点"), "{rejected}");
+    let st = fangyu::store::Store::open(&store).expect("store");
+    let a = st
+        .read(|c| fangyu::store::AddressRow::by_code(c, "330212001001000001"))
+        .expect("read")
+        .expect("imported");
+    assert_eq!(a.standard_address, "中山东路1号");
+    assert_eq!(a.division_code, "330212001001");
+    // 40595812.3 E / 3305731.8 N in zone 40 is about 121.0°E, 29.87°N.
+    assert!((a.lon - 121.0).abs() < 0.02 && (a.lat - 29.87).abs() < 0.02, "{} {}", a.lon, a.lat);
+
+    // Places with their geometry as WKT.
+    let places = dir.path().join("places.csv");
+    std::fs::write(
+        &places,
+        "name,class,division,WKT\n\
+         \"天童南路\",road,330212,\"LINESTRING (121.54 29.80,121.55 29.85)\"\n\
+         \"阳光花园\",compound,330212001,\"POLYGON ((121.5 29.8,121.51 29.8,121.51 29.81,121.5 29.8))\"\n\
+         \"城堡\",castle,330212,\"POINT (121.5 29.8)\"\n",
+    )
+    .expect("write");
+    let (report, rejected) = run_import(&store, &places, &["--kind", "places", "--wkt-field", "WKT"]);
+    assert_eq!(report["inserted"], 2);
+    assert_eq!(report["rejected"], 1);
+    assert!(rejected.contains("class"), "{rejected}");
+    let rows = st.read(|c| fangyu::store::PlaceRow::load_all(c, true)).expect("read");
+    let road = rows.iter().find(|p| p.name == "天童南路").expect("road");
+    assert_eq!(
+        (road.class.as_str(), road.specific.as_str(), road.generic.as_str()),
+        ("road", "天童南", "路")
+    );
+    assert_eq!(road.pinyin, "Tiantongnan Lu");
+    assert!(matches!(road.geom, Some(geo::Geometry::LineString(_))));
+}
