@@ -13,7 +13,7 @@ store="${FANGYU_BENCH_STORE:-target/test-demo.gpkg}"
 export FANGYU_BENCH_STORE="$PWD/$store"
 
 echo "== point-in-polygon (criterion)"
-cargo bench --bench lookups -- --noplot 2>&1 | grep -E "store |^county|^village|time:|thrpt:" || true
+cargo bench --bench lookups -- --noplot 2>&1 | grep -E "store |^county|^village|^reverse|thrpt:" || true
 
 echo "== HTTP load (server pinned to core 1 with one worker, wrk pinned to core 0; 64 connections)"
 port=18080
