@@ -105,10 +105,9 @@ pub fn reverse<'a>(g: &'a Gazetteer, c: Coord<f64>, at: Option<&'a str>, radius_
                 .into_iter()
                 .map(|i| {
                     let d = g.divisions.get(i);
-                    let d = match g.divisions.version_on(&d.code, date) {
-                        Some(v) if !d.valid_on(Some(date)) => g.divisions.get(v),
-                        _ => d,
-                    };
+                    // The version that stood on that date; a division with
+                    // no known version then is reported as it is now.
+                    let d = g.divisions.version_on(&d.code, date).map_or(d, |v| g.divisions.get(v));
                     DivisionRef { code: &d.code, name: &d.name, level: d.level }
                 })
                 .collect();

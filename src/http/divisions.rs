@@ -127,7 +127,7 @@ pub async fn search(State(s): State<AppState>, Query(q): Query<SearchQuery>) -> 
         let NameRef::Division(i) = m.target else { continue };
         let d = g.divisions.get(i);
         if level.is_some_and(|l| d.level != l)
-            || within.as_ref().is_some_and(|w| !d.code.starts_with(w.as_str()))
+            || within.as_ref().is_some_and(|w| !d.code.starts_with(w.prefix()))
         {
             continue;
         }

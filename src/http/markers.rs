@@ -34,9 +34,13 @@ pub async fn search(State(s): State<AppState>, Query(q): Query<MarkersQuery>) ->
     let m = &g.markers;
     let hits: Vec<(u32, Option<f64>)> = match (q.bbox.as_deref(), q.near.as_deref(), q.line.as_deref()) {
         (Some(b), _, _) => m.in_bbox(params::bbox(b)?).into_iter().map(|i| (i, None)).collect(),
-        (None, Some(n), _) => {
-            m.nearest(params::point("near", n)?, limit).into_iter().map(|(i, d)| (i, Some(d))).collect()
-        }
+        (None, Some(n), _) => m
+            .nearest(params::point("near", n)?, limit, |mk| {
+                q.line.as_deref().is_none_or(|l| mk.line_code == l)
+            })
+            .into_iter()
+            .map(|(i, d)| (i, Some(d)))
+            .collect(),
         (None, None, Some(_)) => (0..m.len() as u32).map(|i| (i, None)).collect(),
         (None, None, None) => return Err(ApiError::invalid("bbox", "需要 bbox、near 或 line 之一")),
     };

@@ -2,8 +2,9 @@
 //! one error type ([`error::ApiError`], problem+json), shared handles in
 //! [`state::AppState`].
 //!
-//! Middleware, outermost first: panic catcher, tracing, request metrics,
-//! timeout, CORS, compression (gzip/br), body limit.
+//! Middleware, outermost first: panic catcher, tracing, CORS, compression
+//! (gzip/br), request metrics (which also turns bare 400/405/408/413
+//! answers into problem documents), timeout, body limit.
 
 pub mod addresses;
 pub mod divisions;
@@ -68,13 +69,13 @@ pub fn app(state: AppState) -> Router {
     router::routes()
         .fallback(|req: Request| async move { ApiError::no_route(req.uri().path()) })
         .layer(RequestBodyLimitLayer::new(server.body_limit_bytes))
-        .layer(CompressionLayer::new())
-        .layer(CorsLayer::permissive())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(server.request_timeout_secs),
         ))
         .layer(middleware::from_fn(track))
+        .layer(CompressionLayer::new())
+        .layer(CorsLayer::permissive())
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
         .with_state(state)
@@ -102,6 +103,8 @@ async fn track(req: Request, next: Next) -> Response {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large().into_response(),
         StatusCode::REQUEST_TIMEOUT => ApiError::timeout().into_response(),
         StatusCode::METHOD_NOT_ALLOWED => ApiError::method_not_allowed().into_response(),
+        // axum's own query and path rejections.
+        StatusCode::BAD_REQUEST => ApiError::invalid("query", "查询参数格式错误").into_response(),
         _ => resp,
     }
 }

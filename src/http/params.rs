@@ -40,7 +40,7 @@ pub fn date(field: &str, v: Option<&str>) -> ApiResult<Option<String>> {
 
 /// A result limit in `1..=max`, `default` when absent.
 pub fn limit(v: Option<&str>, default: usize, max: usize) -> ApiResult<usize> {
-    let Some(v) = v else { return Ok(default.min(max)) };
+    let Some(v) = v else { return Ok(default.clamp(1, max.max(1))) };
     match v.parse::<usize>() {
         Ok(n) if (1..=max).contains(&n) => Ok(n),
         _ => Err(ApiError::invalid("limit", format!("应为 1 到 {max} 之间的整数"))),

@@ -78,7 +78,7 @@ pub async fn search(State(s): State<AppState>, Query(q): Query<PlacesQuery>) -> 
             let p = g.places.get(i);
             class.is_none_or(|c| p.class == c.as_str())
                 && status.is_none_or(|st| p.status == st)
-                && division.as_ref().is_none_or(|d| p.division_code.starts_with(d.as_str()))
+                && division.as_ref().is_none_or(|d| p.division_code.starts_with(d.prefix()))
                 && bbox.is_none_or(|b| {
                     p.bbox.is_some_and(|pb| {
                         pb.min().x <= b.max().x

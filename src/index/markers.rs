@@ -42,13 +42,19 @@ impl MarkerIndex {
         self.tree.locate_in_envelope(&env).map(|g| g.data).collect()
     }
 
-    /// The `n` markers nearest to `c`, nearest first, with distances in
+    /// The `n` markers nearest to `c` that pass `keep`, nearest first, with distances in
     /// metres: candidates come in degree order and the walk stops once the
     /// metric lower bound of the next exceeds the `n`-th distance found.
-    pub fn nearest(&self, c: Coord<f64>, n: usize) -> Vec<(u32, f64)> {
+    pub fn nearest(&self, c: Coord<f64>, n: usize, keep: impl Fn(&MarkerRow) -> bool) -> Vec<(u32, f64)> {
         let frame = LocalFrame::new(c);
         let mut best: Vec<(u32, f64)> = Vec::with_capacity(n + 1);
+        if n == 0 {
+            return best;
+        }
         for (g, d2) in self.tree.nearest_neighbor_iter_with_distance_2(&[c.x, c.y]) {
+            if !keep(&self.markers[g.data as usize]) {
+                continue;
+            }
             if best.len() == n && frame.lower_bound_m(d2.sqrt()) > best[n - 1].1 {
                 break;
             }

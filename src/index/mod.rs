@@ -44,23 +44,25 @@ pub struct Gazetteer {
 }
 
 impl Gazetteer {
-    /// Reads the store and builds every index.
+    /// Reads the store (one snapshot) and builds every index.
     pub fn load(store: &Store) -> StoreResult<Gazetteer> {
+        store.read_snapshot(Gazetteer::load_from)
+    }
+
+    fn load_from(c: &rusqlite::Connection) -> StoreResult<Gazetteer> {
         let mut timings = Vec::new();
         let mut t = Instant::now();
         let mut lap = |name: &'static str, t: &mut Instant| {
             timings.push((name, t.elapsed()));
             *t = Instant::now();
         };
-        let (div_rows, changes, aliases, place_rows, marker_rows) = store.read(|c| {
-            Ok((
-                DivisionRow::load_all(c, true)?,
-                ChangeRow::load_all(c)?,
-                AliasRow::load_all(c)?,
-                PlaceRow::load_all(c, true)?,
-                MarkerRow::load_all(c)?,
-            ))
-        })?;
+        let (div_rows, changes, aliases, place_rows, marker_rows) = (
+            DivisionRow::load_all(c, true)?,
+            ChangeRow::load_all(c)?,
+            AliasRow::load_all(c)?,
+            PlaceRow::load_all(c, true)?,
+            MarkerRow::load_all(c)?,
+        );
         lap("read divisions and places", &mut t);
         let divisions = DivisionIndex::build(div_rows, &changes);
         lap("division index", &mut t);
@@ -113,20 +115,18 @@ impl Gazetteer {
 
         let mut plate_items = Vec::new();
         let mut div_cache: HashMap<String, u32> = HashMap::new();
-        store.read(|c| {
-            AddressRow::for_each_plate(c, |a| {
-                let division = match div_cache.get(a.division_code) {
-                    Some(&d) => d,
-                    None => {
-                        let d = divisions.by_code(a.division_code, None).unwrap_or(u32::MAX);
-                        div_cache.insert(a.division_code.to_string(), d);
-                        d
-                    }
-                };
-                if let Ok(code) = a.code.parse::<u64>() {
-                    plate_items.push(([a.lon, a.lat], Plate { code, label: a.label().into(), division }));
+        AddressRow::for_each_plate(c, |a| {
+            let division = match div_cache.get(a.division_code) {
+                Some(&d) => d,
+                None => {
+                    let d = divisions.by_code(a.division_code, None).unwrap_or(u32::MAX);
+                    div_cache.insert(a.division_code.to_string(), d);
+                    d
                 }
-            })
+            };
+            if let Ok(code) = a.code.parse::<u64>() {
+                plate_items.push(([a.lon, a.lat], Plate { code, label: a.label().into(), division }));
+            }
         })?;
         lap("read door plates", &mut t);
         let plates = PlateIndex::build(plate_items);

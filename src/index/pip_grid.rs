@@ -118,7 +118,7 @@ impl PipGrid {
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
         });
         let mut centres: Vec<(u32, u32)> = centre_hits.into_iter().flatten().collect();
         centres.sort_unstable();

@@ -54,6 +54,23 @@ impl DivisionCode {
         &self.0
     }
 
+    /// The digits every division inside this one starts with: `33` for a
+    /// province, `3302` for a prefecture, the whole code below that.
+    ///
+    /// ```
+    /// use fangyu::model::DivisionCode;
+    /// assert_eq!(DivisionCode::parse("330000").unwrap().prefix(), "33");
+    /// assert_eq!(DivisionCode::parse("330200").unwrap().prefix(), "3302");
+    /// assert_eq!(DivisionCode::parse("330212").unwrap().prefix(), "330212");
+    /// ```
+    pub fn prefix(&self) -> &str {
+        match self.implied_level() {
+            super::Level::Province => &self.0[..2],
+            super::Level::Prefecture => &self.0[..4],
+            _ => &self.0,
+        }
+    }
+
     /// The 12-digit statistical form (zero padded).
     pub fn padded12(&self) -> String {
         format!("{:0<12}", self.0)

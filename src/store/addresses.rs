@@ -73,28 +73,46 @@ fn from_row(r: &Row) -> rusqlite::Result<AddressRow> {
 }
 
 impl AddressRow {
-    /// Inserts or replaces the address with the same code; returns whether
-    /// it replaced one.
+    /// Inserts the address, or updates the one with the same code: its
+    /// kind, division, street, plate text, standard address, position and
+    /// source. Columns an import does not carry (the place link, building,
+    /// unit, room, group, number parts, status) are kept. Returns whether
+    /// it updated an existing address.
     pub fn upsert(&self, tx: &Transaction) -> StoreResult<bool> {
         let existed = tx.prepare_cached("SELECT 1 FROM addresses WHERE code = ?1")?.exists([&self.code])?;
-        self.write(tx, true)?;
-        Ok(existed)
+        if !existed {
+            self.insert(tx)?;
+            return Ok(false);
+        }
+        let geom = Geometry::Point(Point::new(self.lon, self.lat));
+        tx.prepare_cached(
+            "UPDATE addresses SET kind=?2, division_code=?3, street=?4, number=?5, standard_address=?6, \
+             lon=?7, lat=?8, source=?9, geom=?10 WHERE code=?1",
+        )?
+        .execute(params![
+            self.code,
+            self.kind,
+            self.division_code,
+            self.street,
+            self.number,
+            self.standard_address,
+            self.lon,
+            self.lat,
+            self.source,
+            geom_blob(Some(&geom))?,
+        ])?;
+        Ok(true)
     }
 
     /// Inserts a new address (fails on a duplicate code).
     pub fn insert(&self, tx: &Transaction) -> StoreResult<()> {
-        self.write(tx, false)
-    }
-
-    fn write(&self, tx: &Transaction, replace: bool) -> StoreResult<()> {
         let geom = Geometry::Point(Point::new(self.lon, self.lat));
-        let verb = if replace { "INSERT OR REPLACE" } else { "INSERT" };
-        tx.prepare_cached(&format!(
-            "{verb} INTO addresses (code, kind, division_code, place_fid, street, number, \
+        tx.prepare_cached(
+            "INSERT INTO addresses (code, kind, division_code, place_fid, street, number, \
              number_prefix, number_main, number_sub, group_no, building, unit, room, \
              standard_address, status, lon, lat, source, geom) \
-             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)"
-        ))?
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
+        )?
         .execute(params![
             self.code,
             self.kind,

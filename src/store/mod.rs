@@ -94,6 +94,17 @@ impl Store {
         out
     }
 
+    /// Runs `f` on one pooled read connection inside one read transaction,
+    /// so everything it reads comes from the same snapshot of the store.
+    pub fn read_snapshot<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        self.read(|c| {
+            c.execute_batch("BEGIN DEFERRED")?;
+            let out = f(c);
+            c.execute_batch("COMMIT")?;
+            out
+        })
+    }
+
     /// Runs `f` in one immediate transaction; commits if it returns `Ok`,
     /// rolls back otherwise.
     pub fn write<T, E>(&self, f: impl FnOnce(&Transaction) -> Result<T, E>) -> Result<T, E>

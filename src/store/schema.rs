@@ -28,10 +28,15 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
         "CREATE TABLE IF NOT EXISTS fangyu_schema (
             version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)",
     )?;
-    let current: i64 =
-        conn.query_row("SELECT COALESCE(MAX(version), 0) FROM fangyu_schema", [], |r| r.get(0))?;
-    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
-        let tx = conn.transaction()?;
+    for m in MIGRATIONS {
+        // Read the version inside the writing transaction, so two processes
+        // opening a new store at once cannot both apply a step.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let current: i64 =
+            tx.query_row("SELECT COALESCE(MAX(version), 0) FROM fangyu_schema", [], |r| r.get(0))?;
+        if m.version <= current {
+            continue;
+        }
         if m.version == 1 {
             tx.execute_batch(&format!(
                 "PRAGMA application_id = {GPKG_APPLICATION_ID}; PRAGMA user_version = {GPKG_USER_VERSION};"

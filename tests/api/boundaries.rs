@@ -56,3 +56,11 @@ async fn markers_are_found_by_proximity_and_box() {
     assert_eq!(status, 400);
     assert_eq!(body["errors"][0]["field"], "bbox");
 }
+
+#[tokio::test]
+async fn nearest_markers_of_one_line_are_all_on_that_line() {
+    let (_, fc) = app().get_json("/markers?near=121.45,29.75&line=330217&limit=3").await;
+    let markers = features(&fc);
+    assert_eq!(markers.len(), 3);
+    assert!(markers.iter().all(|m| m["properties"]["line"] == "330217"));
+}

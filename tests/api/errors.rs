@@ -86,3 +86,10 @@ async fn a_wrong_method_gets_a_problem_document() {
     let body: serde_json::Value = r.json().await.expect("json");
     assert_eq!(body["type"], "/problems/method-not-allowed");
 }
+
+#[tokio::test]
+async fn malformed_query_strings_get_a_problem_document() {
+    let r = app().get("/divisions?q=a&q=b").await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+}

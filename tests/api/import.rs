@@ -279,3 +279,31 @@ fn csv_with_xy_columns_imports_door_plates_and_csv_with_wkt_imports_places() {
     assert_eq!(road.pinyin, "Tiantongnan Lu");
     assert!(matches!(road.geom, Some(geo::Geometry::LineString(_))));
 }
+
+#[test]
+fn re_importing_an_address_keeps_what_the_source_does_not_carry() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = dir.path().join("copy.gpkg");
+    std::fs::copy(crate::helpers::demo_store(), &store).expect("copy");
+    let st = fangyu::store::Store::open(&store).expect("store");
+    let (fid, code, building, room): (i64, String, String, String) = st
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT fid, code, building, room FROM addresses WHERE kind = 'room' LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?)
+        })
+        .expect("a room");
+    let src = dir.path().join("fix.csv");
+    std::fs::write(&src, format!("code,street,kind,X,Y\n{code},改正后的小区,room,121.5,29.8\n"))
+        .expect("write");
+    drop(st);
+    let (report, _) = run_import(&store, &src, &["--kind", "addresses", "--x-field", "X", "--y-field", "Y"]);
+    assert_eq!(report["updated"], 1);
+    let st = fangyu::store::Store::open(&store).expect("store");
+    let a = st.read(|c| fangyu::store::AddressRow::by_code(c, &code)).expect("read").expect("still there");
+    assert_eq!(a.fid, fid, "updated in place");
+    assert_eq!(a.street, "改正后的小区");
+    assert_eq!((a.building.as_deref(), a.room.as_deref()), (Some(building.as_str()), Some(room.as_str())));
+}

@@ -198,3 +198,15 @@ async fn door_plates_follow_the_numbering_rule() {
     }
     assert!(checked >= 10, "checked {checked} east–west roads");
 }
+
+#[tokio::test]
+async fn province_and_prefecture_codes_filter_everything_inside_them() {
+    let (_, fc) = app().get_json("/places?class=compound&division=330200&limit=5").await;
+    assert_eq!(fc["features"].as_array().map(Vec::len), Some(5), "compounds inside 宁波市");
+    let (_, fc) = app().get_json("/places?class=compound&division=330000&limit=5").await;
+    assert_eq!(fc["features"].as_array().map(Vec::len), Some(5), "compounds inside 浙江省");
+    let (_, fc) = app().get_json("/divisions?q=海曙区&within=330200").await;
+    assert_eq!(fc["features"][0]["properties"]["code"], "330203");
+    let (_, fc) = app().get_json("/divisions?q=海曙区&within=110000").await;
+    assert_eq!(fc["features"].as_array().map(Vec::len), Some(0));
+}
