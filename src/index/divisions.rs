@@ -21,6 +21,8 @@ use std::sync::OnceLock;
 
 /// Grid cell size for the base layer, degrees (about 2 km).
 const GRID_CELL_DEG: f64 = 0.02;
+/// Grid cell size for the fallback layers, degrees (about 10 km).
+const FALLBACK_CELL_DEG: f64 = 0.1;
 
 /// One division version in memory.
 #[derive(Debug, Clone)]
@@ -87,6 +89,10 @@ pub struct DivisionIndex {
     by_code: HashMap<String, Vec<u32>>,
     children: Vec<Vec<u32>>,
     grid: PipGrid,
+    /// Prefectures, then provinces, for points that fall in no base
+    /// polygon (gaps and slivers between county polygons, counties that
+    /// have none).
+    fallback: [PipGrid; 2],
     /// new code → (change date, old code), from the change history.
     predecessors: HashMap<String, Vec<(String, String)>>,
     /// Names of the chain down to the township (a village's is its
@@ -182,9 +188,18 @@ impl DivisionIndex {
             .filter(|&i| is_base(i))
             .filter_map(|i| geoms[i].as_ref().map(|g| (i as u32, g)))
             .collect();
-        let grid = PipGrid::build(&base, GRID_CELL_DEG, |id, c| {
-            shapes[id as usize].as_ref().is_some_and(|s| s.contains(c))
-        });
+        let contains = |id: u32, c: Coord<f64>| shapes[id as usize].as_ref().is_some_and(|s| s.contains(c));
+        let grid = PipGrid::build(&base, GRID_CELL_DEG, contains);
+        let layer = |level: Level| -> Vec<(u32, &MultiPolygon<f64>)> {
+            (0..all.len())
+                .filter(|&i| all[i].level == level && all[i].valid_to.is_none() && !is_base(i))
+                .filter_map(|i| geoms[i].as_ref().map(|g| (i as u32, g)))
+                .collect()
+        };
+        let fallback = [
+            PipGrid::build(&layer(Level::Prefecture), FALLBACK_CELL_DEG, contains),
+            PipGrid::build(&layer(Level::Province), FALLBACK_CELL_DEG, contains),
+        ];
         let mut predecessors: HashMap<String, Vec<(String, String)>> = HashMap::new();
         for c in changes {
             if let (Some(old), Some(new)) = (&c.old_code, &c.new_code)
@@ -212,6 +227,7 @@ impl DivisionIndex {
             by_code,
             children,
             grid,
+            fallback,
             predecessors,
             prefixes: vec![],
             descent,
@@ -322,7 +338,7 @@ impl DivisionIndex {
     /// The deepest current division containing the point (lon/lat
     /// CGCS2000), or `None` outside every boundary.
     pub fn locate(&self, c: Coord<f64>) -> Option<u32> {
-        let mut cur = self.grid.locate(c, |id, p| self.contains(id, p))?;
+        let mut cur = self.locate_base(c)?;
         loop {
             let next = self.descent[cur as usize].iter().find(|(ch, b)| {
                 b[0] <= c.x && c.x <= b[2] && b[1] <= c.y && c.y <= b[3] && self.contains(*ch, c)
@@ -335,9 +351,14 @@ impl DivisionIndex {
     }
 
     /// The base-layer division containing the point (county level, or the
-    /// prefecture/province where there is no county polygon).
+    /// prefecture/province where there is no county polygon); where no base
+    /// polygon contains it, the prefecture or else the province that does.
     pub fn locate_base(&self, c: Coord<f64>) -> Option<u32> {
-        self.grid.locate(c, |id, p| self.contains(id, p))
+        let test = |id, p| self.contains(id, p);
+        self.grid
+            .locate(c, test)
+            .or_else(|| self.fallback[0].locate(c, test))
+            .or_else(|| self.fallback[1].locate(c, test))
     }
 
     /// Share of grid cells that need an exact test.
