@@ -1,7 +1,6 @@
 //! `fangyu import` through GDAL and PROJ: the same features land whatever
 //! the format, encoding and coordinate system; bad rows go to the report.
 
-use crate::helpers::settings_for;
 use flate2::read::GzDecoder;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -75,26 +74,15 @@ struct Imported {
 }
 
 fn import(dir: &Path, tag: &str, source: &Path, extra: &[&str]) -> Imported {
-    let store = dir.join(format!("{tag}.gpkg"));
-    import_into(&store, dir, tag, source, extra)
+    import_into(&dir.join(format!("{tag}.gpkg")), source, extra)
 }
 
-fn import_into(store: &Path, dir: &Path, tag: &str, source: &Path, extra: &[&str]) -> Imported {
-    let report_path = dir.join(format!("{tag}-rejected.csv"));
-    let out = Command::new(env!("CARGO_BIN_EXE_fangyu"))
-        .arg("import")
-        .arg(source)
-        .args(["--kind", "divisions", "--map", "code=GB", "--map", "name=MC", "--report"])
-        .arg(&report_path)
-        .arg("--store")
-        .arg(store)
-        .args(extra)
-        .env("FANGYU_SOURCES", settings_for(store).store.sources)
-        .output()
-        .expect("fangyu import runs");
-    assert!(out.status.success(), "{tag}: {}", String::from_utf8_lossy(&out.stderr));
-    let report: Value = serde_json::from_slice(&out.stdout).expect("report json");
-    let conn = rusqlite::Connection::open(store).expect("store");
+/// Imports the Zhejiang source (fields GB/MC) as divisions and reads back
+/// every division the store then holds.
+fn import_into(store: &Path, source: &Path, extra: &[&str]) -> Imported {
+    let mut args = vec!["--kind", "divisions", "--map", "code=GB", "--map", "name=MC"];
+    args.extend_from_slice(extra);
+    let (report, rejected) = run_import(store, source, &args);
     let st = fangyu::store::Store::open(store).expect("store");
     let rows = st
         .read(|c| fangyu::store::DivisionRow::load_all(c, true))
@@ -107,8 +95,7 @@ fn import_into(store: &Path, dir: &Path, tag: &str, source: &Path, extra: &[&str
             (r.code, (r.name, g.unsigned_area(), (c.x(), c.y())))
         })
         .collect();
-    drop(conn);
-    Imported { report, rejected: std::fs::read_to_string(report_path).expect("report file"), rows }
+    Imported { report, rejected, rows }
 }
 
 #[test]
@@ -169,8 +156,8 @@ fn a_second_run_updates_instead_of_duplicating() {
     let dir = tempfile::tempdir().expect("tmp");
     let (source, good) = write_source(dir.path());
     let store = dir.path().join("again.gpkg");
-    let first = import_into(&store, dir.path(), "first", &source, &[]);
-    let second = import_into(&store, dir.path(), "second", &source, &[]);
+    let first = import_into(&store, &source, &[]);
+    let second = import_into(&store, &source, &[]);
     assert_eq!(first.report["inserted"], good as u64);
     assert_eq!(second.report["inserted"], 0);
     assert_eq!(second.report["updated"], good as u64);
