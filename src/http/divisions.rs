@@ -131,13 +131,7 @@ pub async fn search(State(s): State<AppState>, Query(q): Query<SearchQuery>) -> 
         {
             continue;
         }
-        let kind = match m.kind {
-            crate::index::MatchKind::Exact => "exact",
-            crate::index::MatchKind::Prefix => "prefix",
-            crate::index::MatchKind::Pinyin => "pinyin",
-            crate::index::MatchKind::Fuzzy => "fuzzy",
-        };
-        hits.push((i, kind));
+        hits.push((i, m.kind.as_str()));
     }
     // Current before historical, higher levels first, within a match kind.
     hits.sort_by_key(|&(i, kind)| {

@@ -65,7 +65,7 @@ pub async fn search(State(s): State<AppState>, Query(q): Query<PlacesQuery>) -> 
             .search(t, 200)
             .into_iter()
             .filter_map(|m| match m.target {
-                NameRef::Place(i) => Some((i, Some(kind_str(m.kind)))),
+                NameRef::Place(i) => Some((i, Some(m.kind.as_str()))),
                 NameRef::Division(_) => None,
             })
             .collect(),
@@ -115,15 +115,6 @@ pub async fn search(State(s): State<AppState>, Query(q): Query<PlacesQuery>) -> 
         })
         .collect();
     Ok(Json(collection(features)))
-}
-
-fn kind_str(k: crate::index::MatchKind) -> &'static str {
-    match k {
-        crate::index::MatchKind::Exact => "exact",
-        crate::index::MatchKind::Prefix => "prefix",
-        crate::index::MatchKind::Pinyin => "pinyin",
-        crate::index::MatchKind::Fuzzy => "fuzzy",
-    }
 }
 
 /// One place with every recorded field.

@@ -291,15 +291,12 @@ impl DivisionIndex {
     /// The current chain of division `i`, rendered for answers.
     pub fn chain_text(&self, i: u32) -> &ChainText {
         self.chain_texts[i as usize].get_or_init(|| {
-            let chain: Vec<serde_json::Value> = self
-                .chain(i)
-                .into_iter()
-                .map(|c| {
-                    let d = self.get(c);
-                    serde_json::json!({"code": d.code, "name": d.name, "level": d.level})
-                })
+            let divisions: Vec<&Division> = self.chain(i).into_iter().map(|c| self.get(c)).collect();
+            let chain: Vec<serde_json::Value> = divisions
+                .iter()
+                .map(|d| serde_json::json!({"code": d.code, "name": d.name, "level": d.level}))
                 .collect();
-            let formatted: String = self.chain(i).into_iter().map(|c| self.get(c).name.as_str()).collect();
+            let formatted: String = divisions.iter().map(|d| d.name.as_str()).collect();
             let json = serde_json::value::to_raw_value(&chain).expect("JSON values always serialise");
             ChainText { json, formatted: formatted.into_boxed_str() }
         })

@@ -49,6 +49,18 @@ pub enum MatchKind {
     Fuzzy,
 }
 
+impl MatchKind {
+    /// The stable identifier shown in answers (`exact`, `prefix`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchKind::Exact => "exact",
+            MatchKind::Prefix => "prefix",
+            MatchKind::Pinyin => "pinyin",
+            MatchKind::Fuzzy => "fuzzy",
+        }
+    }
+}
+
 /// A match: what, how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NameMatch {

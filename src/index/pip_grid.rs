@@ -17,7 +17,7 @@
 //!    union of both lists.
 
 use geo::{Coord, MultiPolygon, Rect};
-use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
+use rstar::{RTree, primitives::GeomWithData, primitives::Rectangle};
 
 const EMPTY: u32 = u32::MAX;
 const LIST: u32 = 0x8000_0000;
@@ -185,20 +185,6 @@ impl PipGrid {
     pub fn boundary_share(&self) -> f64 {
         let b = self.cells.iter().filter(|&&v| v != EMPTY && v & LIST != 0).count();
         b as f64 / self.cells.len().max(1) as f64
-    }
-
-    /// Memory held by the grid, in bytes.
-    pub fn heap_bytes(&self) -> usize {
-        (self.cells.len() + self.lists.len()) * 4
-    }
-
-    /// The bounding box the grid covers, for callers that want to skip
-    /// points far outside.
-    pub fn extent(&self) -> AABB<[f64; 2]> {
-        AABB::from_corners(
-            [self.min.x, self.min.y],
-            [self.min.x + self.nx as f64 * self.cell, self.min.y + self.ny as f64 * self.cell],
-        )
     }
 }
 

@@ -31,12 +31,6 @@ impl AddressKind {
             .into_iter()
             .find(|k| k.as_str() == s)
     }
-
-    /// Whether the address has a physical plate of its own (rooms share
-    /// their building's).
-    pub fn is_plate(self) -> bool {
-        !matches!(self, AddressKind::Room)
-    }
 }
 
 /// A unique address code: the 12-digit statistical code of the village or

@@ -71,11 +71,6 @@ impl DivisionCode {
         }
     }
 
-    /// The 12-digit statistical form (zero padded).
-    pub fn padded12(&self) -> String {
-        format!("{:0<12}", self.0)
-    }
-
     /// The level the code's shape implies (a 6-digit code ending in `0000`
     /// is a province, in `00` a prefecture, else a county).
     pub fn implied_level(&self) -> super::Level {

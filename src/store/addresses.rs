@@ -166,16 +166,6 @@ impl AddressRow {
         }
         Ok(())
     }
-
-    /// Calls `f` for every address, in fid order, without collecting them.
-    pub fn for_each(conn: &Connection, mut f: impl FnMut(AddressRow)) -> StoreResult<()> {
-        let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM addresses ORDER BY fid"))?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            f(from_row(r)?);
-        }
-        Ok(())
-    }
 }
 
 /// The columns of a plate the in-memory index needs, borrowed from the row.

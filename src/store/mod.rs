@@ -125,19 +125,6 @@ impl Store {
         conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
     }
-
-    /// Row counts of the feature and attribute tables, for status pages.
-    pub fn counts(&self) -> StoreResult<Vec<(String, i64)>> {
-        self.read(|c| {
-            let mut out = Vec::new();
-            for t in ["divisions", "places", "addresses", "boundary_lines", "boundary_markers", "change_log"]
-            {
-                let n: i64 = c.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))?;
-                out.push((t.to_string(), n));
-            }
-            Ok(out)
-        })
-    }
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
