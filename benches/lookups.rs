@@ -150,6 +150,33 @@ fn reverse(c: &mut Criterion) {
         black_box(g.roads.nearest(p, 2000.0));
     });
     grp.finish();
+    // The nearest searches by how far the answer lies (each class is timed
+    // over its own points; the per-point time is the figure to compare).
+    let class = |d: Option<f64>| match d {
+        None => "none",
+        Some(d) if d < 100.0 => "lt100",
+        Some(d) if d < 400.0 => "lt400",
+        Some(_) => "far",
+    };
+    let mut grp = c.benchmark_group("nearest_by_distance");
+    for what in ["plate", "road"] {
+        for cls in ["none", "lt100", "lt400", "far"] {
+            let find = |p: Coord<f64>| match what {
+                "plate" => g.plates.nearest(p, 2000.0).map(|n| n.distance_m),
+                _ => g.roads.nearest(p, 2000.0).map(|n| n.distance_m),
+            };
+            let sel: Vec<Coord<f64>> = pts.iter().copied().filter(|&p| class(find(p)) == cls).collect();
+            grp.throughput(Throughput::Elements(sel.len() as u64));
+            grp.bench_function(format!("{what}_{cls}"), |b| {
+                b.iter(|| {
+                    sel.iter().for_each(|&p| {
+                        black_box(find(p));
+                    })
+                })
+            });
+        }
+    }
+    grp.finish();
 }
 
 criterion_group! {

@@ -45,7 +45,7 @@ pub async fn reverse(State(s): State<AppState>, RawQuery(q): RawQuery) -> ApiRes
     let at = params::date("at", at.as_deref())?;
     let g = s.gazetteer();
     let answer = geocode::reverse(&g, c, at.as_deref(), s.settings.server.nearest_radius_m);
-    let mut body = Vec::with_capacity(1024);
+    let mut body = Vec::with_capacity(960);
     serde_json::to_writer(&mut body, &answer).map_err(ApiError::internal)?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

@@ -1,5 +1,5 @@
 //! Distances in metres on lon/lat (CGCS2000) coordinates, and the bound
-//! that lets an R-tree searched in degrees return the metrically nearest
+//! that lets an index searched in degrees return the metrically nearest
 //! item.
 
 use geo::Coord;
@@ -8,7 +8,7 @@ use geo::Coord;
 pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
 /// Metres per degree of latitude.
-const M_PER_DEG: f64 = EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
+pub const M_PER_DEG: f64 = EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
 
 /// A local equirectangular frame around a query point: accurate to well
 /// under 0.1 % within tens of kilometres.

@@ -2,6 +2,7 @@
 //! with its point-in-polygon grid, door plates, roads, places and names.
 //! They are read-only snapshots; a writer rebuilds and swaps them.
 
+pub mod cell_grid;
 pub mod divisions;
 pub mod markers;
 pub mod metric;
@@ -130,7 +131,7 @@ impl Gazetteer {
         })?;
         lap("read door plates", &mut t);
         let plates = PlateIndex::build(plate_items);
-        lap("door plate R-tree", &mut t);
+        lap("door plate grid", &mut t);
         let markers = MarkerIndex::build(marker_rows);
         Ok(Gazetteer { divisions, places, plates, roads, names, markers, timings })
     }

@@ -1,10 +1,10 @@
-//! Door plates in memory: an R-tree of plate points for "nearest door
+//! Door plates in memory: a cell grid of plate points for "nearest door
 //! plate", with just enough per plate to answer without the store.
 
+use super::cell_grid::NearGrid;
 use super::metric::LocalFrame;
 use super::occupancy::Occupancy;
 use geo::Coord;
-use rstar::{RStarInsertionStrategy, RTree, RTreeParams, primitives::GeomWithData};
 
 /// One plate: its code, the text after the division chain
 /// (`中山东路88号`, `阳光花园3幢`), and the division it lies in.
@@ -29,27 +29,38 @@ pub struct NearestPlate {
     pub at: Coord<f64>,
 }
 
+/// Grid levels: cell size in degrees (the finest about 100 m, a few dozen
+/// plates a cell in a dense city) and how far each is searched, metres.
+const FINE_DEG: f64 = 0.001;
+const LEVELS: [(f64, f64); 3] = [(FINE_DEG, 150.0), (0.004, 600.0), (0.016, f64::INFINITY)];
+
 /// The plate index.
 pub struct PlateIndex {
     plates: Vec<Plate>,
-    tree: RTree<GeomWithData<[f64; 2], u32>, NodeSize>,
+    /// Plate locations, in the order of `plates`.
+    points: Vec<[f64; 2]>,
+    grid: NearGrid<u32>,
     occupied: Occupancy,
 }
 
 impl PlateIndex {
-    /// Bulk-loads the index from `(lon, lat, plate)` triples.
-    pub fn build(items: Vec<([f64; 2], Plate)>) -> PlateIndex {
+    /// Builds the index from `(lon, lat, plate)` triples. Plates are kept
+    /// in fine-cell order, so that the plates of neighbouring cells lie
+    /// next to each other in memory.
+    pub fn build(mut items: Vec<([f64; 2], Plate)>) -> PlateIndex {
+        items.sort_by_key(|(p, _)| ((p[1] / FINE_DEG).floor() as i64, (p[0] / FINE_DEG).floor() as i64));
         let mut plates = Vec::with_capacity(items.len());
         let mut points = Vec::with_capacity(items.len());
+        let mut entries = Vec::with_capacity(items.len());
         for (i, (p, plate)) in items.into_iter().enumerate() {
             plates.push(plate);
-            points.push(GeomWithData::new(p, i as u32));
+            points.push(p);
+            let c = Coord { x: p[0], y: p[1] };
+            entries.push((c, c, i as u32));
         }
-        let occupied = Occupancy::build(points.iter().map(|p| {
-            let c = Coord { x: p.geom()[0], y: p.geom()[1] };
-            (c, c)
-        }));
-        PlateIndex { plates, tree: RTree::bulk_load_with_params(points), occupied }
+        let occupied = Occupancy::build(entries.iter().map(|&(a, b, _)| (a, b)));
+        let grid = NearGrid::build(&entries, &LEVELS);
+        PlateIndex { plates, points, grid, occupied }
     }
 
     /// Number of plates.
@@ -67,57 +78,20 @@ impl PlateIndex {
         &self.plates[i as usize]
     }
 
-    /// The metrically nearest plate within `max_m` metres.
-    ///
-    /// 1. plates in a small disc ([`FIRST_DISC_M`]) are measured; if the
-    ///    nearest lies inside the disc it is the answer (nothing outside can
-    ///    be nearer) — one cheap window query answers most urban points;
-    /// 2. otherwise the nearest plate in degrees bounds the metric distance
-    ///    from above, and every plate within the degree radius covering that
-    ///    bound is measured exactly.
+    /// The metrically nearest plate within `max_m` metres (a coarse
+    /// occupancy bitmap first answers "none" for points far from any plate).
     pub fn nearest(&self, c: Coord<f64>, max_m: f64) -> Option<NearestPlate> {
         let frame = LocalFrame::new(c);
         if !self.occupied.any_within(c, frame.degrees_covering(max_m)) {
             return None;
         }
-        let first_disc = FIRST_DISC_M.min(max_m);
-        if let Some(found) = self.nearest_within(&frame, c, frame.degrees_covering(first_disc))
-            && found.distance_m <= first_disc
-        {
-            return Some(found);
-        }
-        let first = self.tree.nearest_neighbor(&[c.x, c.y])?;
-        let bound = frame.distance_to_point(Coord { x: first.geom()[0], y: first.geom()[1] });
-        self.nearest_within(&frame, c, frame.degrees_covering(bound.min(max_m)))
-            .filter(|n| n.distance_m <= max_m)
+        let at = |i: u32| {
+            let p = self.points[i as usize];
+            Coord { x: p[0], y: p[1] }
+        };
+        let (distance_m, index) = self.grid.nearest(c, max_m, |&i| frame.distance2_to_point(at(i)))?;
+        Some(NearestPlate { index, distance_m, at: at(index) })
     }
-
-    /// The metrically nearest of the plates within `r` degrees of `c`.
-    fn nearest_within(&self, frame: &LocalFrame, c: Coord<f64>, r: f64) -> Option<NearestPlate> {
-        let mut best: Option<(f64, &GeomWithData<[f64; 2], u32>)> = None;
-        for item in self.tree.locate_within_distance([c.x, c.y], r * r) {
-            let d2 = frame.distance2_to_point(Coord { x: item.geom()[0], y: item.geom()[1] });
-            if best.is_none_or(|(b, _)| d2 < b) {
-                best = Some((d2, item));
-            }
-        }
-        let (d2, item) = best?;
-        let at = Coord { x: item.geom()[0], y: item.geom()[1] };
-        Some(NearestPlate { index: item.data, distance_m: d2.sqrt(), at })
-    }
-}
-
-/// Radius of the first, cheap search, metres.
-pub const FIRST_DISC_M: f64 = 150.0;
-
-/// R-tree node size tuned for point queries over millions of plates.
-pub struct NodeSize;
-
-impl RTreeParams for NodeSize {
-    const MIN_SIZE: usize = 8;
-    const MAX_SIZE: usize = 24;
-    const REINSERTION_COUNT: usize = 6;
-    type DefaultInsertionStrategy = RStarInsertionStrategy;
 }
 
 #[cfg(test)]

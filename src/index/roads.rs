@@ -1,9 +1,9 @@
-//! Roads in memory: an R-tree of road segments for "nearest road".
+//! Roads in memory: a cell grid of road segments for "nearest road".
 
+use super::cell_grid::NearGrid;
 use super::metric::LocalFrame;
 use super::occupancy::Occupancy;
 use geo::{Coord, LineString};
-use rstar::{RTree, primitives::GeomWithData, primitives::Line};
 
 /// One road (a current place of a thoroughfare class).
 #[derive(Debug, Clone)]
@@ -23,34 +23,38 @@ pub struct NearestRoad {
     pub distance_m: f64,
 }
 
+/// Grid levels: cell size in degrees (the finest about 200 m) and how far
+/// each is searched, metres.
+const LEVELS: [(f64, f64); 3] = [(0.002, 300.0), (0.008, 1200.0), (0.032, f64::INFINITY)];
+
+/// A segment of a road's centreline and the road's index.
+type Segment = (Coord<f64>, Coord<f64>, u32);
+
 /// The road index.
 pub struct RoadIndex {
     roads: Vec<Road>,
-    tree: RTree<GeomWithData<Line<[f64; 2]>, u32>>,
+    grid: NearGrid<Segment>,
     occupied: Occupancy,
 }
 
 impl RoadIndex {
-    /// Bulk-loads from roads and their centrelines.
+    /// Builds from roads and their centrelines.
     pub fn build(items: Vec<(Road, Vec<LineString<f64>>)>) -> RoadIndex {
         let mut roads = Vec::with_capacity(items.len());
         let mut segs = Vec::new();
         for (i, (road, lines)) in items.into_iter().enumerate() {
             for ls in &lines {
                 for l in ls.lines() {
-                    segs.push(GeomWithData::new(
-                        Line::new([l.start.x, l.start.y], [l.end.x, l.end.y]),
-                        i as u32,
-                    ));
+                    let (a, b) = (l.start, l.end);
+                    let lo = Coord { x: a.x.min(b.x), y: a.y.min(b.y) };
+                    let hi = Coord { x: a.x.max(b.x), y: a.y.max(b.y) };
+                    segs.push((lo, hi, (a, b, i as u32)));
                 }
             }
             roads.push(road);
         }
-        let occupied = Occupancy::build(segs.iter().map(|s| {
-            let (a, b) = (s.geom().from, s.geom().to);
-            (Coord { x: a[0].min(b[0]), y: a[1].min(b[1]) }, Coord { x: a[0].max(b[0]), y: a[1].max(b[1]) })
-        }));
-        RoadIndex { roads, tree: RTree::bulk_load(segs), occupied }
+        let occupied = Occupancy::build(segs.iter().map(|&(lo, hi, _)| (lo, hi)));
+        RoadIndex { roads, grid: NearGrid::build(&segs, &LEVELS), occupied }
     }
 
     /// Number of roads.
@@ -68,29 +72,15 @@ impl RoadIndex {
         &self.roads[i as usize]
     }
 
-    /// The metrically nearest road within `max_m` metres: the nearest
-    /// segment in degrees bounds the answer's metric distance from above,
-    /// then every segment within the degree radius covering that bound is
-    /// measured exactly.
+    /// The metrically nearest road within `max_m` metres.
     pub fn nearest(&self, c: Coord<f64>, max_m: f64) -> Option<NearestRoad> {
         let frame = LocalFrame::new(c);
         if !self.occupied.any_within(c, frame.degrees_covering(max_m)) {
             return None;
         }
-        let seg2 = |l: &Line<[f64; 2]>| {
-            frame.distance2_to_segment(Coord { x: l.from[0], y: l.from[1] }, Coord { x: l.to[0], y: l.to[1] })
-        };
-        let first = self.tree.nearest_neighbor(&[c.x, c.y])?;
-        let r = frame.degrees_covering(seg2(first.geom()).sqrt().min(max_m));
-        let mut best: Option<(f64, u32)> = None;
-        for item in self.tree.locate_within_distance([c.x, c.y], r * r) {
-            let d2 = seg2(item.geom());
-            if best.is_none_or(|(b, _)| d2 < b) {
-                best = Some((d2, item.data));
-            }
-        }
-        let (d2, index) = best?;
-        (d2.sqrt() <= max_m).then_some(NearestRoad { index, distance_m: d2.sqrt() })
+        let (distance_m, (_, _, index)) =
+            self.grid.nearest(c, max_m, |&(a, b, _)| frame.distance2_to_segment(a, b))?;
+        Some(NearestRoad { index, distance_m })
     }
 }
 
