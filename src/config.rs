@@ -40,6 +40,11 @@ pub struct ServerSettings {
     /// Worker threads of the runtime (`FANGYU_WORKERS`); one per core when
     /// unset.
     pub workers: Option<usize>,
+    /// Largest body `/geocode/batch` accepts (streamed, never held whole),
+    /// bytes. Default 4 GiB.
+    pub batch_body_limit_bytes: usize,
+    /// Most rows one batch request geocodes. Default 20 million.
+    pub batch_max_rows: u64,
 }
 
 /// Store settings.
@@ -112,6 +117,8 @@ impl Default for ServerSettings {
             max_limit: 100,
             nearest_radius_m: 2000.0,
             workers: None,
+            batch_body_limit_bytes: 4 << 30,
+            batch_max_rows: 20_000_000,
         }
     }
 }

@@ -1,5 +1,12 @@
-//! Geocoding: reverse (point → division chain, nearest plate and road).
+//! Geocoding: reverse (point → division chain, nearest plate and road) and
+//! forward (free-text address → standard address, with its parts and what
+//! was corrected).
 
+pub mod batch;
+pub mod forward;
+pub mod normalize;
+pub mod number;
 pub mod reverse;
 
+pub use forward::{Candidate, MatchLevel, Options, geocode};
 pub use reverse::{ReverseResult, reverse};

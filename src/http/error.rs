@@ -104,6 +104,16 @@ impl ApiError {
         )
     }
 
+    /// 415: the body is in a format the endpoint does not read.
+    pub fn unsupported_media_type(detail: &str) -> ApiError {
+        ApiError::plain(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "不支持的内容类型",
+            detail,
+        )
+    }
+
     fn plain(status: StatusCode, slug: &'static str, title: &'static str, detail: &str) -> ApiError {
         ApiError { status, slug, title, detail: detail.into(), errors: vec![] }
     }
@@ -162,5 +172,10 @@ pub const PROBLEM_TYPES: &[(&str, &str, &str)] = &[
     ("payload-too-large", "请求体过大", "The request body exceeds the configured limit."),
     ("timeout", "请求超时", "The request took longer than the configured timeout."),
     ("method-not-allowed", "方法不允许", "The path exists but does not accept this HTTP method."),
+    (
+        "unsupported-media-type",
+        "不支持的内容类型",
+        "The body's Content-Type is not one the endpoint reads (batch geocoding reads text/csv and application/x-ndjson).",
+    ),
     ("internal", "服务内部错误", "An unexpected error; it has been logged."),
 ];

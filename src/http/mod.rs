@@ -7,9 +7,11 @@
 //! answers into problem documents), timeout, body limit.
 
 pub mod addresses;
+pub mod batch;
 pub mod divisions;
 pub mod error;
 pub mod features;
+pub mod geocode;
 pub mod health;
 pub mod markers;
 pub mod openapi;
@@ -28,6 +30,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use axum::routing::post;
 use error::ApiError;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use state::AppState;
@@ -66,6 +69,11 @@ pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> App
 /// The whole application: routes plus middleware.
 pub fn app(state: AppState) -> Router {
     let server = &state.settings.server;
+    // Batch geocoding streams large bodies for as long as they take: its
+    // own body limit, no request timeout.
+    let batch = Router::new()
+        .route("/geocode/batch", post(batch::geocode_batch))
+        .layer(RequestBodyLimitLayer::new(server.batch_body_limit_bytes));
     router::routes()
         .fallback(|req: Request| async move { ApiError::no_route(req.uri().path()) })
         .layer(RequestBodyLimitLayer::new(server.body_limit_bytes))
@@ -73,6 +81,7 @@ pub fn app(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(server.request_timeout_secs),
         ))
+        .merge(batch)
         .layer(middleware::from_fn(track))
         .layer(CompressionLayer::new())
         .layer(CorsLayer::permissive())

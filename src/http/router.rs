@@ -1,7 +1,7 @@
 //! Every route of the service, in one place.
 
 use super::state::AppState;
-use super::{addresses, divisions, health, markers, openapi, places, reverse};
+use super::{addresses, divisions, geocode, health, markers, openapi, places, reverse};
 use axum::Router;
 use axum::routing::get;
 
@@ -15,6 +15,10 @@ pub fn routes() -> Router<AppState> {
         .route("/docs", get(openapi::docs))
         .route("/problems/{slug}", get(openapi::problem))
         .route("/reverse", get(reverse::reverse))
+        .route("/geocode", get(geocode::geocode))
+        .route("/geocode/structured", get(geocode::structured))
+        .route("/standardize", get(geocode::standardize))
+        .route("/autocomplete", get(geocode::autocomplete))
         .route("/divisions", get(divisions::search))
         .route("/divisions/{code}", get(divisions::one))
         .route("/divisions/{code}/children", get(divisions::children))

@@ -95,6 +95,8 @@ pub struct DivisionIndex {
     fallback: [PipGrid; 2],
     /// new code → (change date, old code), from the change history.
     predecessors: HashMap<String, Vec<(String, String)>>,
+    /// old code → (change date, new code), the same history read forwards.
+    successors: HashMap<String, Vec<(String, String)>>,
     /// Names of the chain down to the township (a village's is its
     /// township's): the head of every standard address in the division.
     prefixes: Vec<Box<str>>,
@@ -201,11 +203,13 @@ impl DivisionIndex {
             PipGrid::build(&layer(Level::Province), FALLBACK_CELL_DEG, contains),
         ];
         let mut predecessors: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        let mut successors: HashMap<String, Vec<(String, String)>> = HashMap::new();
         for c in changes {
             if let (Some(old), Some(new)) = (&c.old_code, &c.new_code)
                 && old != new
             {
                 predecessors.entry(new.clone()).or_default().push((c.date.clone(), old.clone()));
+                successors.entry(old.clone()).or_default().push((c.date.clone(), new.clone()));
             }
         }
         let descent = children
@@ -229,6 +233,7 @@ impl DivisionIndex {
             grid,
             fallback,
             predecessors,
+            successors,
             prefixes: vec![],
             descent,
         };
@@ -280,6 +285,31 @@ impl DivisionIndex {
             .iter()
             .filter(|(changed, _)| changed.as_str() > date)
             .find_map(|(_, old)| self.version_on_depth(old, date, depth + 1))
+    }
+
+    /// The current division that stands for version `i` today: itself if
+    /// current, the current version of its code if it was renamed, else
+    /// (following the change history forwards, latest change first) a
+    /// successor's.
+    pub fn current_of(&self, i: u32) -> Option<u32> {
+        let d = self.get(i);
+        if d.valid_to.is_none() {
+            return Some(i);
+        }
+        self.current_of_code(&d.code, d.valid_to.as_deref().unwrap_or(""), 0)
+    }
+
+    fn current_of_code(&self, code: &str, after: &str, depth: usize) -> Option<u32> {
+        if let Some(i) = self.by_code(code, None) {
+            return Some(i);
+        }
+        if depth > 8 {
+            return None;
+        }
+        let mut next: Vec<&(String, String)> =
+            self.successors.get(code)?.iter().filter(|(date, _)| date.as_str() >= after).collect();
+        next.sort_by(|a, b| b.0.cmp(&a.0));
+        next.into_iter().find_map(|(date, new)| self.current_of_code(new, date, depth + 1))
     }
 
     /// The head of a standard address in division `i`: the names from the

@@ -12,6 +12,7 @@ pub mod pip_grid;
 pub mod places;
 pub mod plates;
 pub mod roads;
+pub mod streets;
 
 pub use divisions::{Division, DivisionIndex};
 pub use markers::MarkerIndex;
@@ -19,10 +20,11 @@ pub use names::{MatchKind, NameIndex, NameIndexBuilder, NameMatch, NameRef};
 pub use places::{Place, PlaceIndex};
 pub use plates::{Plate, PlateIndex};
 pub use roads::{Road, RoadIndex};
+pub use streets::{Street, StreetIndex};
 
-use crate::model::PlaceClass;
+use crate::model::{COLLOQUIAL_NAMES, Level, PlaceClass, everyday_names};
 use crate::store::{AddressRow, AliasRow, ChangeRow, DivisionRow, MarkerRow, PlaceRow, Store, StoreResult};
-use geo::{Geometry, LineString};
+use geo::{Coord, Geometry, LineString};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -36,6 +38,8 @@ pub struct Gazetteer {
     pub plates: PlateIndex,
     /// Roads.
     pub roads: RoadIndex,
+    /// Streets (roads, compounds, villages) and their plates by number.
+    pub streets: StreetIndex,
     /// Names of divisions and places.
     pub names: NameIndex,
     /// Boundary markers.
@@ -73,6 +77,14 @@ impl Gazetteer {
             names.add_name(&d.name, NameRef::Division(i as u32));
             if let Some(s) = &d.short_name {
                 names.add_name(s, NameRef::Division(i as u32));
+            }
+            for e in everyday_names(&d.name) {
+                names.add_name(&e, NameRef::Division(i as u32));
+            }
+        }
+        for (abbr, code) in COLLOQUIAL_NAMES {
+            if let Some(i) = divisions.by_code(code, None) {
+                names.add_name(abbr, NameRef::Division(i));
             }
         }
         for a in &aliases {
@@ -114,25 +126,59 @@ impl Gazetteer {
         let names = names.build();
         lap("places, roads and names", &mut t);
 
+        let place_by_fid: HashMap<i64, u32> = places.ids().map(|i| (places.get(i).fid, i)).collect();
         let mut plate_items = Vec::new();
-        let mut div_cache: HashMap<String, u32> = HashMap::new();
+        let mut streets = StreetIndex::default();
+        // division code → (division, its county)
+        let mut div_cache: HashMap<String, (u32, u32)> = HashMap::new();
         AddressRow::for_each_plate(c, |a| {
-            let division = match div_cache.get(a.division_code) {
+            let (division, county) = match div_cache.get(a.division_code) {
                 Some(&d) => d,
                 None => {
                     let d = divisions.by_code(a.division_code, None).unwrap_or(u32::MAX);
-                    div_cache.insert(a.division_code.to_string(), d);
-                    d
+                    let county = if d == u32::MAX {
+                        u32::MAX
+                    } else {
+                        divisions
+                            .chain(d)
+                            .into_iter()
+                            .find(|&i| divisions.get(i).level == Level::County)
+                            .unwrap_or(u32::MAX)
+                    };
+                    div_cache.insert(a.division_code.to_string(), (d, county));
+                    (d, county)
                 }
             };
-            if let Ok(code) = a.code.parse::<u64>() {
-                plate_items.push(([a.lon, a.lat], Plate { code, label: a.label().into(), division }));
-            }
+            let Ok(code) = a.code.parse::<u64>() else { return };
+            let street = if county == u32::MAX || a.street.is_empty() {
+                u32::MAX
+            } else {
+                let place = a.place_fid.and_then(|f| place_by_fid.get(&f).copied());
+                // Road and compound names are unique within a county; village
+                // names are not (two 东村 in two towns), so rural plates are
+                // filed under their village.
+                let scope = if a.group_no.is_some() { division } else { county };
+                streets.intern(a.street, scope, || Street {
+                    name: a.street.into(),
+                    scope,
+                    place,
+                    division,
+                    at: place.and_then(|p| places.get(p).point).unwrap_or(Coord { x: a.lon, y: a.lat }),
+                })
+            };
+            plate_items.push(([a.lon, a.lat], Plate { code, label: a.label().into(), division, street }));
         })?;
         lap("read door plates", &mut t);
         let plates = PlateIndex::build(plate_items);
-        lap("door plate grid", &mut t);
+        for i in 0..plates.len() as u32 {
+            let p = plates.get(i);
+            if p.street != u32::MAX {
+                let name_len = streets.get(p.street).name.len();
+                streets.add_plate(p.street, &p.label[name_len..], i);
+            }
+        }
+        lap("door plate grid and street numbers", &mut t);
         let markers = MarkerIndex::build(marker_rows);
-        Ok(Gazetteer { divisions, places, plates, roads, names, markers, timings })
+        Ok(Gazetteer { divisions, places, plates, roads, streets, names, markers, timings })
     }
 }

@@ -180,6 +180,33 @@ impl NameIndex {
         out
     }
 
+    /// Every name (or alias) that `text` starts with, shortest first, as
+    /// `(length in bytes, targets)`: one walk down the transducer, the
+    /// dictionary step of segmenting an address.
+    pub fn prefixes_of<'a>(&'a self, text: &str) -> Vec<(usize, &'a [u32])> {
+        let fst = self.map.as_fst();
+        let mut node = fst.root();
+        let mut out = fst::raw::Output::zero();
+        let mut found = Vec::new();
+        for (i, &b) in text.as_bytes().iter().enumerate() {
+            let Some(t) = node.find_input(b) else { break };
+            let tr = node.transition(t);
+            out = out.cat(tr.out);
+            node = fst.node(tr.addr);
+            // Keys end on character boundaries only (names are whole UTF-8).
+            if node.is_final() && text.is_char_boundary(i + 1) {
+                let v = out.cat(node.final_output()).value();
+                found.push((i + 1, self.postings[v as usize].as_slice()));
+            }
+        }
+        found
+    }
+
+    /// Unpacks a posting of [`NameIndex::prefixes_of`].
+    pub fn target(posting: u32) -> NameRef {
+        NameRef::unpack(posting)
+    }
+
     /// Every match of `q`, best kind first, at most `limit` keys per kind.
     /// Latin-letter queries match pinyin; Chinese ones match names by
     /// exact, prefix, then one-edit fuzzy.
@@ -257,5 +284,10 @@ mod tests {
             assert_eq!(f[0].kind, MatchKind::Fuzzy);
         }
         assert!(ix.search("北京东路", 10).is_empty(), "two edits away is not a match");
+        let pre = ix.prefixes_of("鄞州区中山东路88号");
+        let lens: Vec<usize> = pre.iter().map(|p| p.0).collect();
+        assert_eq!(lens, ["鄞州".len(), "鄞州区".len()]);
+        assert_eq!(NameIndex::target(pre[1].1[0]), NameRef::Division(1));
+        assert_eq!(ix.prefixes_of("中山东路88号")[0].0, "中山东路".len());
     }
 }

@@ -16,6 +16,8 @@ pub struct Plate {
     pub label: Box<str>,
     /// Index of its division in the division index.
     pub division: u32,
+    /// Its street in the street index (`u32::MAX` if none).
+    pub street: u32,
 }
 
 /// The nearest plate found, with its distance.
@@ -78,6 +80,12 @@ impl PlateIndex {
         &self.plates[i as usize]
     }
 
+    /// Where plate `i` is.
+    pub fn point(&self, i: u32) -> Coord<f64> {
+        let p = self.points[i as usize];
+        Coord { x: p[0], y: p[1] }
+    }
+
     /// The metrically nearest plate within `max_m` metres (a coarse
     /// occupancy bitmap first answers "none" for points far from any plate).
     pub fn nearest(&self, c: Coord<f64>, max_m: f64) -> Option<NearestPlate> {
@@ -113,7 +121,7 @@ mod tests {
         let index = PlateIndex::build(
             pts.iter()
                 .enumerate()
-                .map(|(i, p)| (*p, Plate { code: i as u64, label: "".into(), division: 0 }))
+                .map(|(i, p)| (*p, Plate { code: i as u64, label: "".into(), division: 0, street: u32::MAX }))
                 .collect(),
         );
         for _ in 0..2000 {

@@ -11,7 +11,7 @@ pub mod romanize;
 
 pub use address::{AddressCode, AddressKind, DoorPlate};
 pub use code::{CodeError, DivisionCode};
-pub use division_name::{short_name, village_name};
+pub use division_name::{COLLOQUIAL_NAMES, everyday_names, short_name, village_name};
 pub use level::Level;
 pub use place::{PlaceClass, PlaceStatus};
 pub use romanize::{romanize, split_generic};

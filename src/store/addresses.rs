@@ -148,7 +148,7 @@ impl AddressRow {
     /// what the in-memory plate index keeps, without collecting them.
     pub fn for_each_plate(conn: &Connection, mut f: impl FnMut(PlateRow<'_>)) -> StoreResult<()> {
         let mut stmt = conn.prepare(
-            "SELECT code, lon, lat, division_code, street, number, group_no, building \
+            "SELECT code, lon, lat, division_code, street, number, group_no, building, place_fid \
              FROM addresses WHERE kind <> 'room' AND status = 'current' ORDER BY fid",
         )?;
         let mut rows = stmt.query([])?;
@@ -162,6 +162,7 @@ impl AddressRow {
                 number: r.get_ref(5)?.as_str_or_null()?,
                 group_no: r.get(6)?,
                 building: r.get_ref(7)?.as_str_or_null()?,
+                place_fid: r.get(8)?,
             });
         }
         Ok(())
@@ -187,6 +188,8 @@ pub struct PlateRow<'a> {
     pub group_no: Option<i64>,
     /// Building.
     pub building: Option<&'a str>,
+    /// The road, compound or village place it hangs off.
+    pub place_fid: Option<i64>,
 }
 
 impl PlateRow<'_> {

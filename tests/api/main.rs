@@ -5,6 +5,7 @@ mod helpers;
 
 mod boundaries;
 mod errors;
+mod evaluation;
 mod import;
 mod lookups;
 mod reverse;

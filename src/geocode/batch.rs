@@ -1,0 +1,334 @@
+//! Batch geocoding of CSV or NDJSON, streamed: rows are read, geocoded on
+//! every core and written in chunks, so memory stays flat however long the
+//! input is. Used by `POST /geocode/batch` and `fangyu geocode`.
+//!
+//! Each output row is the input row plus the best candidate's
+//! `standard_address`, `address_code`, `match_level`, `confidence`, `lon`,
+//! `lat`, `division_code`, `corrections`, and `error` (why the row could not
+//! be geocoded; empty otherwise). A row that does not match has an empty
+//! `match_level` and no error.
+
+use super::{Options, geocode};
+use crate::index::Gazetteer;
+use serde_json::{Map, Value, json};
+use std::io::{BufRead, Read, Write};
+
+/// Rows geocoded together (one chunk is read, geocoded in parallel and
+/// written before the next is read).
+const CHUNK_ROWS: usize = 4096;
+
+/// Columns added to every CSV row.
+pub const RESULT_COLUMNS: [&str; 9] = [
+    "standard_address",
+    "address_code",
+    "match_level",
+    "confidence",
+    "lon",
+    "lat",
+    "division_code",
+    "corrections",
+    "error",
+];
+
+/// Input and output format.
+#[derive(Debug, Clone)]
+pub enum Format {
+    /// CSV with a header row; the address is in `column`.
+    Csv {
+        /// Name of the address column.
+        column: String,
+    },
+    /// One JSON object a line, the address in `address` (or `q`); any other
+    /// fields (`id` …) are echoed.
+    Ndjson,
+}
+
+/// Limits of one batch.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most rows geocoded; a further row ends the batch with an error row.
+    pub max_rows: u64,
+    /// Longest address, characters.
+    pub max_chars: usize,
+}
+
+/// Counts of a finished batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Rows read.
+    pub rows: u64,
+    /// Rows with a candidate.
+    pub matched: u64,
+    /// Rows with an error.
+    pub errors: u64,
+}
+
+/// Why a batch stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    /// The named column is not in the header.
+    #[error("CSV 表头中没有地址列 “{0}”")]
+    NoColumn(String),
+    /// The CSV could not be read at all.
+    #[error("CSV 读取失败: {0}")]
+    Csv(#[from] csv::Error),
+    /// Reading or writing failed.
+    #[error("读写失败: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The best candidate of one row, flattened.
+#[derive(Debug, Clone, Default)]
+struct RowResult {
+    fields: [String; 9],
+    matched: bool,
+    error: bool,
+}
+
+fn geocode_one(g: &Gazetteer, input: Result<&str, String>, limits: Limits) -> RowResult {
+    let mut r = RowResult::default();
+    let text = match input {
+        Ok(t) => t.trim(),
+        Err(e) => {
+            r.fields[8] = e;
+            r.error = true;
+            return r;
+        }
+    };
+    if text.is_empty() {
+        r.fields[8] = "地址为空".into();
+        r.error = true;
+        return r;
+    }
+    if text.chars().count() > limits.max_chars {
+        r.fields[8] = format!("地址超过 {} 个字符", limits.max_chars);
+        r.error = true;
+        return r;
+    }
+    let found = geocode(g, text, Options { limit: 1, within: None, at: None });
+    if let Some(c) = found.first() {
+        r.matched = true;
+        r.fields[0] = c.standard_address.clone();
+        r.fields[1] = c.address_code.clone().unwrap_or_default();
+        r.fields[2] = c.match_level.as_str().into();
+        r.fields[3] = c.confidence.to_string();
+        r.fields[4] = format!("{:.7}", c.location[0]);
+        r.fields[5] = format!("{:.7}", c.location[1]);
+        r.fields[6] = g.divisions.get(c.division).code.clone();
+        r.fields[7] = c
+            .corrections
+            .iter()
+            .map(|c| {
+                if c.to.is_empty() {
+                    format!("{}:{}", c.kind, c.from)
+                } else {
+                    format!("{}:{}→{}", c.kind, c.from, c.to)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(";");
+    }
+    r
+}
+
+/// Geocodes a chunk on every core, in order.
+fn geocode_chunk(g: &Gazetteer, inputs: &[Result<String, String>], limits: Limits) -> Vec<RowResult> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(inputs.len().max(1));
+    let per = inputs.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = inputs
+            .chunks(per)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|i| geocode_one(g, i.as_deref().map_err(Clone::clone), limits))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+    })
+}
+
+/// Runs a batch from `input` to `output`, calling `progress` with the rows
+/// done after each chunk.
+pub fn run(
+    g: &Gazetteer,
+    format: &Format,
+    input: impl Read,
+    output: impl Write,
+    limits: Limits,
+    progress: impl FnMut(u64),
+) -> Result<Stats, BatchError> {
+    match format {
+        Format::Csv { column } => run_csv(g, column, input, output, limits, progress),
+        Format::Ndjson => run_ndjson(g, input, output, limits, progress),
+    }
+}
+
+fn too_many(limits: Limits) -> String {
+    format!("批量行数超过上限 {}，其余行未处理", limits.max_rows)
+}
+
+fn run_csv(
+    g: &Gazetteer,
+    column: &str,
+    input: impl Read,
+    output: impl Write,
+    limits: Limits,
+    mut progress: impl FnMut(u64),
+) -> Result<Stats, BatchError> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let headers = rdr.byte_headers()?.clone();
+    let col = headers
+        .iter()
+        .position(|h| {
+            h == column.as_bytes() || h.strip_prefix("\u{feff}".as_bytes()) == Some(column.as_bytes())
+        })
+        .ok_or_else(|| BatchError::NoColumn(column.to_string()))?;
+    let mut wtr = csv::Writer::from_writer(output);
+    let mut head = headers.clone();
+    for c in RESULT_COLUMNS {
+        head.push_field(c.as_bytes());
+    }
+    wtr.write_byte_record(&head)?;
+    let mut stats = Stats::default();
+    let mut records: Vec<csv::ByteRecord> = Vec::with_capacity(CHUNK_ROWS);
+    let mut over = false;
+    loop {
+        records.clear();
+        let mut rec = csv::ByteRecord::new();
+        while records.len() < CHUNK_ROWS {
+            if stats.rows + records.len() as u64 >= limits.max_rows {
+                over = rdr.read_byte_record(&mut rec)?;
+                break;
+            }
+            if !rdr.read_byte_record(&mut rec)? {
+                break;
+            }
+            records.push(std::mem::take(&mut rec));
+        }
+        if records.is_empty() {
+            break;
+        }
+        let inputs: Vec<Result<String, String>> = records
+            .iter()
+            .map(|r| match r.get(col) {
+                None => Err(format!("缺少地址列 “{column}”")),
+                Some(b) => {
+                    std::str::from_utf8(b).map(str::to_string).map_err(|_| "地址不是有效的 UTF-8".into())
+                }
+            })
+            .collect();
+        let results = geocode_chunk(g, &inputs, limits);
+        for (rec, res) in records.iter_mut().zip(&results) {
+            // Short rows are padded so every result lands in its column.
+            while rec.len() < headers.len() {
+                rec.push_field(b"");
+            }
+            rec.truncate(headers.len());
+            for f in &res.fields {
+                rec.push_field(f.as_bytes());
+            }
+            wtr.write_byte_record(rec)?;
+            stats.matched += u64::from(res.matched);
+            stats.errors += u64::from(res.error);
+        }
+        stats.rows += records.len() as u64;
+        wtr.flush()?;
+        progress(stats.rows);
+        if over {
+            break;
+        }
+    }
+    if over {
+        let mut row: Vec<String> = vec![String::new(); headers.len() + RESULT_COLUMNS.len()];
+        if let Some(last) = row.last_mut() {
+            *last = too_many(limits);
+        }
+        wtr.write_record(&row)?;
+        stats.errors += 1;
+    }
+    wtr.flush()?;
+    Ok(stats)
+}
+
+fn run_ndjson(
+    g: &Gazetteer,
+    input: impl Read,
+    mut output: impl Write,
+    limits: Limits,
+    mut progress: impl FnMut(u64),
+) -> Result<Stats, BatchError> {
+    let mut lines = std::io::BufReader::new(input);
+    let mut stats = Stats::default();
+    let mut over = false;
+    loop {
+        let mut rows: Vec<(Map<String, Value>, Result<String, String>)> = Vec::with_capacity(CHUNK_ROWS);
+        let mut buf = Vec::new();
+        while rows.len() < CHUNK_ROWS {
+            buf.clear();
+            if lines.read_until(b'\n', &mut buf)? == 0 {
+                break;
+            }
+            let line = String::from_utf8_lossy(&buf);
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            if stats.rows + rows.len() as u64 >= limits.max_rows {
+                over = true;
+                break;
+            }
+            rows.push(match serde_json::from_str::<Value>(line) {
+                Ok(Value::Object(mut m)) => {
+                    let address = m.remove("address").or_else(|| m.remove("q"));
+                    let input = match address {
+                        Some(Value::String(s)) => Ok(s),
+                        Some(_) => Err("“address” 应为字符串".to_string()),
+                        None => Err("缺少 “address” 字段".to_string()),
+                    };
+                    (m, input)
+                }
+                Ok(_) => (Map::new(), Err("每行应为一个 JSON 对象".to_string())),
+                Err(e) => (Map::new(), Err(format!("JSON 格式错误: {e}"))),
+            });
+        }
+        if rows.is_empty() {
+            break;
+        }
+        let inputs: Vec<Result<String, String>> = rows.iter().map(|(_, i)| i.clone()).collect();
+        let results = geocode_chunk(g, &inputs, limits);
+        for ((mut echo, input), res) in rows.into_iter().zip(&results) {
+            if let Ok(a) = input {
+                echo.insert("address".into(), Value::String(a));
+            }
+            for (k, v) in RESULT_COLUMNS.iter().zip(&res.fields) {
+                let value = match *k {
+                    _ if v.is_empty() => Value::Null,
+                    "confidence" | "lon" | "lat" => v.parse::<f64>().map_or(Value::Null, |n| json!(n)),
+                    _ => Value::String(v.clone()),
+                };
+                echo.insert((*k).into(), value);
+            }
+            serde_json::to_writer(&mut output, &echo).map_err(std::io::Error::from)?;
+            output.write_all(b"\n")?;
+            stats.rows += 1;
+            stats.matched += u64::from(res.matched);
+            stats.errors += u64::from(res.error);
+        }
+        output.flush()?;
+        progress(stats.rows);
+        if over {
+            break;
+        }
+    }
+    if over {
+        serde_json::to_writer(&mut output, &json!({"error": too_many(limits)}))
+            .map_err(std::io::Error::from)?;
+        output.write_all(b"\n")?;
+        stats.errors += 1;
+    }
+    output.flush()?;
+    Ok(stats)
+}

@@ -1,0 +1,694 @@
+//! Forward geocoding: a free-text Chinese address → ranked candidates.
+//!
+//! 1. [`normalize`]: width, spacing, punctuation, typos;
+//! 2. segmentation: from the left, the longest division name (full, short,
+//!    alias or old name) the text starts with, one after another, stopping
+//!    at a road or compound name or at text no division is called;
+//! 3. resolution: every division named is mapped to today's division (old
+//!    names through the change history), and the deepest division best
+//!    supported by the others wins; equally supported divisions of the same
+//!    level (鼓楼区 in 南京 and 徐州) are all answered;
+//! 4. the street (road, compound, or the village for rural plates) within
+//!    that division, exactly or one edit away;
+//! 5. the door number, then the plate on that street; failing that the
+//!    answer falls back a level (road, compound, village … province).
+
+use super::normalize::{Correction, normalize, numerals_to_digits};
+use super::number::{DoorNumber, parse_door_number};
+use crate::index::{Gazetteer, NameIndex, NameRef};
+use crate::model::{Level, PlaceClass};
+use geo::Coord;
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+/// How deep a candidate matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchLevel {
+    /// A door plate (road plate, compound building or rural plate).
+    DoorPlate,
+    /// A road, street or lane.
+    Road,
+    /// A residential compound.
+    Compound,
+    /// A village or community.
+    Village,
+    /// A township, town or subdistrict.
+    Township,
+    /// A county-level division.
+    County,
+    /// A prefecture-level division.
+    Prefecture,
+    /// A province-level division.
+    Province,
+}
+
+impl MatchLevel {
+    /// The stable identifier (`door_plate`, `road`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchLevel::DoorPlate => "door_plate",
+            MatchLevel::Road => "road",
+            MatchLevel::Compound => "compound",
+            MatchLevel::Village => "village",
+            MatchLevel::Township => "township",
+            MatchLevel::County => "county",
+            MatchLevel::Prefecture => "prefecture",
+            MatchLevel::Province => "province",
+        }
+    }
+
+    fn of_division(l: Level) -> MatchLevel {
+        match l {
+            Level::Province => MatchLevel::Province,
+            Level::Prefecture => MatchLevel::Prefecture,
+            Level::County => MatchLevel::County,
+            Level::Township => MatchLevel::Township,
+            Level::Village => MatchLevel::Village,
+        }
+    }
+
+    /// Confidence of a clean match at this level.
+    fn base_confidence(self) -> f64 {
+        match self {
+            MatchLevel::DoorPlate => 1.0,
+            MatchLevel::Road | MatchLevel::Compound => 0.8,
+            MatchLevel::Village => 0.7,
+            MatchLevel::Township => 0.6,
+            MatchLevel::County => 0.5,
+            MatchLevel::Prefecture => 0.4,
+            MatchLevel::Province => 0.3,
+        }
+    }
+}
+
+/// What the parser read in the input.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Components {
+    /// Division names as written, in input order.
+    pub divisions: Vec<String>,
+    /// Road, compound or village the plate hangs off, as matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub street: Option<String>,
+    /// The door number and what follows it.
+    pub number: DoorNumber,
+}
+
+/// One candidate answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Candidate<'a> {
+    /// The standard address (division chain + street + number).
+    pub standard_address: String,
+    /// 18-digit address code, when matched to a door plate.
+    pub address_code: Option<String>,
+    /// How deep the match went.
+    pub match_level: MatchLevel,
+    /// In [0, 1].
+    pub confidence: f64,
+    /// The division chain, province first: `[{code, name, level}]`.
+    pub divisions: &'a RawValue,
+    /// `[lon, lat]`, CGCS2000.
+    pub location: [f64; 2],
+    /// What the parser read.
+    pub components: Components,
+    /// What was non-standard in the input and how it was read.
+    pub corrections: Vec<Correction>,
+    /// The deepest division of the answer (index).
+    #[serde(skip)]
+    pub division: u32,
+}
+
+/// Options of a query.
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    /// Most candidates returned.
+    pub limit: usize,
+    /// Only answers inside this division (index).
+    pub within: Option<u32>,
+    /// Names valid on this date (YYYY-MM-DD) are standard, not old.
+    pub at: Option<&'a str>,
+}
+
+/// A run of the input that names divisions.
+struct Span<'t> {
+    text: &'t str,
+    /// Division versions the text names (current or historical).
+    divisions: Vec<u32>,
+}
+
+/// Generic terms of thoroughfares: a division short name followed by one of
+/// these is the head of a road name (浙江路), not a division.
+const ROAD_GENERICS: &[&str] = &["路", "街", "大道", "巷", "弄", "胡同"];
+
+/// Geocodes one address.
+pub fn geocode<'g>(g: &'g Gazetteer, q: &str, opts: Options<'_>) -> Vec<Candidate<'g>> {
+    let (text, base_notes) = normalize(q);
+    let (spans, rest_at) = segment(g, &text);
+    let rest = &text[rest_at..];
+    let hyps = resolve(g, &spans, opts.within, opts.at);
+    let ambiguous = hyps.len() > 1;
+    let mut out: Vec<Candidate<'g>> = Vec::new();
+    let written: Vec<String> = spans.iter().map(|s| s.text.to_string()).collect();
+    for h in hyps.iter().take(opts.limit.max(1) * 2) {
+        let mut notes = base_notes.clone();
+        notes.extend(h.notes.iter().cloned());
+        if ambiguous {
+            let names: Vec<&str> = hyps
+                .iter()
+                .filter_map(|o| o.division)
+                .map(|d| &*g.divisions.chain_text(d).formatted)
+                .collect();
+            notes.push(Correction::new("ambiguous", written.join(""), names.join("|")));
+        }
+        out.extend(match_detail(g, h.division, rest, &written, notes));
+    }
+    if out.is_empty() && !rest.is_empty() && spans.is_empty() {
+        // Nothing named a division: the street alone, anywhere.
+        out.extend(match_detail(g, opts.within, rest, &written, base_notes));
+    }
+    out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.match_level.cmp(&b.match_level)));
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|c| seen.insert(c.standard_address.clone()));
+    out.truncate(opts.limit);
+    out
+}
+
+/// Splits the head of `text` into division names; returns them and where
+/// the rest begins (byte offset).
+fn segment<'t>(g: &Gazetteer, text: &'t str) -> (Vec<Span<'t>>, usize) {
+    let mut spans = Vec::new();
+    let mut i = 0;
+    // A leading division code (330203, 330203100, 330203100201).
+    let code_len = text.bytes().take_while(u8::is_ascii_digit).count();
+    if matches!(code_len, 6 | 9 | 12) {
+        let versions = g.divisions.versions(&text[..code_len]);
+        if !versions.is_empty() {
+            spans.push(Span { text: &text[..code_len], divisions: versions.to_vec() });
+            i = code_len;
+        }
+    }
+    while i < text.len() {
+        let rest = &text[i..];
+        let found = g.names.prefixes_of(rest);
+        let mut place_len = 0;
+        let mut best: Option<(usize, Vec<u32>)> = None;
+        for (len, posts) in found.iter().rev() {
+            let mut divisions = Vec::new();
+            for &p in *posts {
+                match NameIndex::target(p) {
+                    NameRef::Division(d) => divisions.push(d),
+                    NameRef::Place(p) => {
+                        let is_street = PlaceClass::parse(&g.places.get(p).class)
+                            .is_some_and(|c| c.is_thoroughfare() || c == PlaceClass::Compound);
+                        if is_street {
+                            place_len = place_len.max(*len);
+                        }
+                    }
+                }
+            }
+            if divisions.is_empty() || best.is_some() {
+                continue;
+            }
+            let after = &rest[*len..];
+            let written = &rest[..*len];
+            let named_short = divisions.iter().all(|&d| g.divisions.get(d).name.len() != *len);
+            // 浙江路, 人民路 (short for 人民路街道): a short form running into
+            // or ending with a road's generic term is the road.
+            // (台州路桥区 is 台州 + 路桥区: a division named in full follows.)
+            if named_short
+                && (ROAD_GENERICS.iter().any(|r| after.starts_with(r))
+                    || ROAD_GENERICS.iter().any(|r| written.ends_with(r)))
+                && !starts_with_full_division(g, after)
+            {
+                continue;
+            }
+            // A short form that fits none of the divisions already read is
+            // more likely the start of a street name than a contradiction.
+            if named_short && !spans.is_empty() && !fits(g, &spans, &divisions) {
+                continue;
+            }
+            best = Some((*len, divisions));
+        }
+        match best {
+            Some((len, divisions)) if len >= place_len => {
+                spans.push(Span { text: &rest[..len], divisions });
+                i += len;
+            }
+            _ => break,
+        }
+    }
+    (spans, i)
+}
+
+/// Whether `text` starts with the full name of a current county or a
+/// larger division.
+fn starts_with_full_division(g: &Gazetteer, text: &str) -> bool {
+    g.names.prefixes_of(text).iter().any(|(len, posts)| {
+        posts.iter().any(|&p| {
+            matches!(NameIndex::target(p), NameRef::Division(d)
+                if g.divisions.get(d).name.len() == *len
+                    && g.divisions.get(d).level <= Level::County
+                    && g.divisions.get(d).valid_to.is_none())
+        })
+    })
+}
+
+/// Whether any of `divisions` lies above or below a division the spans
+/// already read name (comparing today's divisions).
+fn fits(g: &Gazetteer, spans: &[Span], divisions: &[u32]) -> bool {
+    let now: Vec<u32> = divisions.iter().filter_map(|&d| g.divisions.current_of(d)).collect();
+    spans.iter().flat_map(|s| &s.divisions).filter_map(|&d| g.divisions.current_of(d)).any(|p| {
+        let up = g.divisions.chain(p);
+        now.iter().any(|&n| up.contains(&n) || g.divisions.chain(n).contains(&p))
+    })
+}
+
+/// A reading of the division part.
+struct Hypothesis {
+    division: Option<u32>,
+    notes: Vec<Correction>,
+}
+
+/// The code prefix every division under `d` shares (33, 3302, 330203 …).
+fn code_prefix(g: &Gazetteer, d: u32) -> &str {
+    let div = g.divisions.get(d);
+    let n = match div.level {
+        Level::Province => 2,
+        Level::Prefecture => 4,
+        Level::County => 6,
+        Level::Township => 9,
+        Level::Village => 12,
+    };
+    &div.code[..n.min(div.code.len())]
+}
+
+fn is_under(g: &Gazetteer, code: &str, ancestor: u32) -> bool {
+    code.starts_with(code_prefix(g, ancestor))
+}
+
+fn resolve(g: &Gazetteer, spans: &[Span], within: Option<u32>, at: Option<&str>) -> Vec<Hypothesis> {
+    // Each span's divisions as today's divisions, with the note an old name
+    // or a short form earns.
+    let mut per_span: Vec<Vec<(u32, Option<Correction>)>> = Vec::new();
+    for s in spans {
+        let mut cur: Vec<(u32, Option<Correction>)> = Vec::new();
+        for &d in &s.divisions {
+            let Some(c) = g.divisions.current_of(d) else { continue };
+            let old = g.divisions.get(d);
+            let now = g.divisions.get(c);
+            let standard_then = at.is_some_and(|a| old.valid_on(Some(a)));
+            let note = if d != c && standard_then {
+                None
+            } else if d != c && old.name != now.name && s.text.chars().all(|ch| !ch.is_ascii_digit()) {
+                Some(Correction::new("old_name", s.text, now.name.clone()))
+            } else if d != c && s.text.bytes().all(|b| b.is_ascii_digit()) && old.code != now.code {
+                Some(Correction::new("old_name", s.text, now.code.clone()))
+            } else if s.text == now.name || s.text == now.code {
+                None
+            } else if now.short_name.as_deref() == Some(s.text) || old.short_name.as_deref() == Some(s.text) {
+                Some(Correction::new("short_name", s.text, now.name.clone()))
+            } else {
+                Some(Correction::new("alias", s.text, now.name.clone()))
+            };
+            match cur.iter_mut().find(|(x, _)| *x == c) {
+                Some(slot) => {
+                    if note.is_none() || slot.1.as_ref().is_some_and(|n| n.kind == "old_name") {
+                        slot.1 = note;
+                    }
+                }
+                None => cur.push((c, note)),
+            }
+        }
+        // One name means one thing: of a division and its own subdivision
+        // named alike (南山 for 南山区 and its 南山街道), the larger.
+        let all: Vec<u32> = cur.iter().map(|c| c.0).collect();
+        cur.retain(|(c, _)| !g.divisions.chain(*c).iter().any(|a| a != c && all.contains(a)));
+        if !cur.is_empty() {
+            per_span.push(cur);
+        }
+    }
+    if per_span.is_empty() {
+        return match within {
+            Some(w) => vec![Hypothesis { division: Some(w), notes: vec![] }],
+            None => vec![],
+        };
+    }
+    // Score each named division by how many spans name it or an ancestor.
+    let mut scored: Vec<(usize, Level, u32)> = Vec::new();
+    for cands in &per_span {
+        for &(c, _) in cands {
+            if scored.iter().any(|s| s.2 == c) {
+                continue;
+            }
+            if let Some(w) = within
+                && !g.divisions.chain(c).contains(&w)
+            {
+                continue;
+            }
+            let chain = g.divisions.chain(c);
+            let support = per_span.iter().filter(|cs| cs.iter().any(|(x, _)| chain.contains(x))).count();
+            scored.push((support, g.divisions.get(c).level, c));
+        }
+    }
+    let Some(&(top, _, _)) = scored.iter().max_by_key(|s| (s.0, s.1)) else {
+        return vec![];
+    };
+    let deepest = scored.iter().filter(|s| s.0 == top).map(|s| s.1).max();
+    let winners: Vec<u32> =
+        scored.iter().filter(|s| s.0 == top && Some(s.1) == deepest).map(|s| s.2).collect();
+    winners
+        .into_iter()
+        .map(|c| {
+            let chain = g.divisions.chain(c);
+            let mut notes = Vec::new();
+            for (s, cands) in spans.iter().zip(&per_span) {
+                match cands.iter().find(|(x, _)| chain.contains(x)) {
+                    Some((_, Some(n))) => notes.push(n.clone()),
+                    Some((_, None)) => {}
+                    None => notes.push(Correction::new("wrong_part", s.text, "")),
+                }
+            }
+            let named: Vec<u32> = per_span.iter().flatten().map(|(x, _)| *x).collect();
+            let missing: String = chain
+                .iter()
+                .filter(|&&a| a != c && !named.contains(&a))
+                .map(|&a| g.divisions.get(a).name.as_str())
+                .collect();
+            if !missing.is_empty() {
+                notes.push(Correction::new("missing_level", "", missing));
+            }
+            Hypothesis { division: Some(c), notes }
+        })
+        .collect()
+}
+
+/// The county a division lies in (itself if a county).
+fn county_of(g: &Gazetteer, d: u32) -> Option<u32> {
+    g.divisions.chain(d).into_iter().find(|&a| g.divisions.get(a).level == Level::County)
+}
+
+/// Matches the text after the divisions within division `d`.
+fn match_detail<'g>(
+    g: &'g Gazetteer,
+    d: Option<u32>,
+    rest: &str,
+    written: &[String],
+    notes: Vec<Correction>,
+) -> Vec<Candidate<'g>> {
+    let mut out = Vec::new();
+    // Scope of the street search: the county (a township named in the input
+    // that does not hold the street is a wrong part, not a dead end).
+    let scope =
+        d.and_then(|d| if g.divisions.get(d).level >= Level::County { county_of(g, d) } else { Some(d) });
+    let mut streets: Vec<(u32, usize, Vec<Correction>)> = Vec::new(); // (street, bytes used, notes)
+    for (len, posts) in g.names.prefixes_of(rest).iter().rev() {
+        for &p in *posts {
+            let NameRef::Place(pi) = NameIndex::target(p) else { continue };
+            let place = g.places.get(pi);
+            let is_street = PlaceClass::parse(&place.class)
+                .is_some_and(|c| c.is_thoroughfare() || c == PlaceClass::Compound);
+            if !is_street || scope.is_some_and(|s| !is_under(g, &place.division_code, s)) {
+                continue;
+            }
+            let Some(pd) = g.divisions.by_code(&place.division_code, None) else { continue };
+            let Some(county) = county_of(g, pd) else { continue };
+            if let Some(sid) = g.streets.find(&place.name, county)
+                && !streets.iter().any(|s| s.0 == sid)
+            {
+                let mut n = Vec::new();
+                if let Some(d) = d
+                    && g.divisions.get(d).level > Level::County
+                    && !street_in(g, g.streets.get(sid), d)
+                {
+                    n.push(Correction::new("wrong_part", g.divisions.get(d).name.clone(), ""));
+                }
+                streets.push((sid, *len, n));
+            }
+        }
+        if !streets.is_empty() {
+            break;
+        }
+    }
+    // Rural plates hang off the village itself.
+    if streets.is_empty()
+        && let Some(d) = d
+        && g.divisions.get(d).level == Level::Village
+        && let Some(sid) = g.streets.find(&g.divisions.get(d).name, d)
+    {
+        streets.push((sid, 0, vec![]));
+    }
+    // One edit away (a typo in the street name).
+    if streets.is_empty() {
+        // Numerals of the door number become digits, so the head ends where
+        // the number starts (and is a prefix of `rest`: nothing before the
+        // first digit changes).
+        let head: String = numerals_to_digits(rest).0.chars().take_while(|c| !c.is_ascii_digit()).collect();
+        let head = head.trim_end_matches(['甲', '乙', '丙', '丁', '-']).to_string();
+        if head.chars().count() >= 2 {
+            for m in g.names.search(&head, 8) {
+                // A village one edit away (rural plates hang off it).
+                if let NameRef::Division(v) = m.target {
+                    let vd = g.divisions.get(v);
+                    if vd.level == Level::Village
+                        && vd.valid_to.is_none()
+                        && scope.is_none_or(|s| is_under(g, &vd.code, s))
+                        && within_one_edit(&head, &vd.name)
+                        && let Some(sid) = g.streets.find(&vd.name, v)
+                        && !streets.iter().any(|s| s.0 == sid)
+                    {
+                        streets.push((
+                            sid,
+                            head.len(),
+                            vec![Correction::new("fuzzy_name", &head, vd.name.clone())],
+                        ));
+                    }
+                    continue;
+                }
+                let NameRef::Place(pi) = m.target else { continue };
+                let place = g.places.get(pi);
+                if !within_one_edit(&head, &place.name) {
+                    continue;
+                }
+                if scope.is_some_and(|s| !is_under(g, &place.division_code, s)) {
+                    continue;
+                }
+                let Some(pd) = g.divisions.by_code(&place.division_code, None) else { continue };
+                let Some(county) = county_of(g, pd) else { continue };
+                if let Some(sid) = g.streets.find(&place.name, county)
+                    && !streets.iter().any(|s| s.0 == sid)
+                {
+                    streets.push((
+                        sid,
+                        head.len(),
+                        vec![Correction::new("fuzzy_name", &head, place.name.clone())],
+                    ));
+                }
+            }
+        }
+    }
+    if streets.len() > 1 {
+        let names: Vec<String> = streets
+            .iter()
+            .map(|(sid, _, _)| {
+                let st = g.streets.get(*sid);
+                format!("{}{}", street_head(g, st), st.name)
+            })
+            .collect();
+        let joined = names.join("|");
+        for (_, _, n) in &mut streets {
+            n.push(Correction::new("ambiguous", "", joined.clone()));
+        }
+    }
+    for (sid, used, street_notes) in streets {
+        let street = g.streets.get(sid);
+        let (tail, numerals) = numerals_to_digits(&rest[used..]);
+        let number = parse_door_number(&tail);
+        let mut notes = notes.clone();
+        notes.extend(street_notes);
+        if numerals {
+            notes.push(Correction::new("numerals", &rest[used..], tail.clone()));
+        }
+        let components = Components {
+            divisions: written.to_vec(),
+            street: Some(street.name.to_string()),
+            number: number.clone(),
+        };
+        if let Some(c) = plate_candidate(g, sid, &number, &notes, &components) {
+            out.push(c);
+            continue;
+        }
+        // The street itself.
+        let level = match street.place.map(|p| g.places.get(p).class.as_str()) {
+            Some("compound") => MatchLevel::Compound,
+            None if g.divisions.get(street.division).name.as_str() == &*street.name => MatchLevel::Village,
+            _ => MatchLevel::Road,
+        };
+        if let Some(text) = number.plate_text().or(number.building_text()) {
+            notes.push(Correction::new("number_not_found", text, ""));
+        }
+        let head = street_head(g, street);
+        out.push(candidate(
+            g,
+            format!("{head}{}", street.name),
+            None,
+            level,
+            street_division(g, street),
+            street.at,
+            components,
+            notes,
+        ));
+    }
+    if out.is_empty()
+        && let Some(d) = d
+    {
+        let div = g.divisions.get(d);
+        let at = div
+            .seat
+            .map(|(x, y)| Coord { x, y })
+            .or(div.bbox.map(|b| b.center()))
+            .unwrap_or(Coord { x: 0.0, y: 0.0 });
+        let mut notes = notes;
+        if !rest.is_empty() {
+            notes.push(Correction::new("unmatched", rest, ""));
+        }
+        let components =
+            Components { divisions: written.to_vec(), street: None, number: DoorNumber::default() };
+        out.push(candidate(
+            g,
+            g.divisions.chain_text(d).formatted.to_string(),
+            None,
+            MatchLevel::of_division(div.level),
+            d,
+            at,
+            components,
+            notes,
+        ));
+    }
+    out
+}
+
+/// Whether `a` becomes `b` by at most one insertion, deletion or
+/// substitution of a character.
+fn within_one_edit(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let prefix = short.iter().zip(long.iter()).take_while(|(x, y)| x == y).count();
+    if short.len() == long.len() {
+        short[prefix + 1.min(short.len() - prefix)..] == long[prefix + 1.min(long.len() - prefix)..]
+    } else {
+        short[prefix..] == long[prefix + 1..]
+    }
+}
+
+/// Whether street `s` lies (at least partly) in division `d`.
+fn street_in(g: &Gazetteer, s: &crate::index::Street, d: u32) -> bool {
+    is_under(g, &g.divisions.get(s.division).code, d)
+        || s.place.is_some_and(|p| is_under(g, &g.places.get(p).division_code, d))
+}
+
+/// The division a street answers with: its place's, else its plate's.
+fn street_division(g: &Gazetteer, s: &crate::index::Street) -> u32 {
+    s.place.and_then(|p| g.divisions.by_code(&g.places.get(p).division_code, None)).unwrap_or(s.division)
+}
+
+/// The names above a street in its standard address (to the township).
+fn street_head<'g>(g: &'g Gazetteer, s: &crate::index::Street) -> &'g str {
+    let d = street_division(g, s);
+    if g.divisions.get(d).level == Level::Village {
+        g.divisions.address_prefix(d)
+    } else {
+        &g.divisions.chain_text(d).formatted
+    }
+}
+
+/// The plate the number names on street `sid`, falling back to the main
+/// number when a sub-number or prefix is unknown.
+fn plate_candidate<'g>(
+    g: &'g Gazetteer,
+    sid: u32,
+    number: &DoorNumber,
+    notes: &[Correction],
+    components: &Components,
+) -> Option<Candidate<'g>> {
+    let name_len = g.streets.get(sid).name.len();
+    let find = |suffix: &str| {
+        g.streets.plate(sid, suffix, |p| {
+            let plate = g.plates.get(p);
+            plate.street == sid && &plate.label[name_len..] == suffix
+        })
+    };
+    let mut notes = notes.to_vec();
+    let mut found = None;
+    if let Some(b) = number.building_text() {
+        let with_plate = number.plate_text().map(|p| format!("{p}{b}"));
+        found = with_plate.as_deref().and_then(find).or_else(|| find(&b));
+    }
+    if found.is_none()
+        && let Some(t) = number.plate_text()
+    {
+        found = find(&t);
+        if found.is_none()
+            && let Some(m) = number.main_text()
+            && m != t
+        {
+            found = find(&m);
+            if found.is_some() {
+                notes.push(Correction::new("number_not_found", t, m));
+            }
+        }
+    }
+    let p = found?;
+    let plate = g.plates.get(p);
+    let standard_address = format!("{}{}", g.divisions.address_prefix(plate.division), plate.label);
+    Some(candidate(
+        g,
+        standard_address,
+        Some(format!("{:018}", plate.code)),
+        MatchLevel::DoorPlate,
+        plate.division,
+        g.plates.point(p),
+        components.clone(),
+        notes,
+    ))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn candidate<'g>(
+    g: &'g Gazetteer,
+    standard_address: String,
+    address_code: Option<String>,
+    match_level: MatchLevel,
+    division: u32,
+    at: Coord<f64>,
+    components: Components,
+    corrections: Vec<Correction>,
+) -> Candidate<'g> {
+    let penalty: f64 = corrections
+        .iter()
+        .map(|c| match c.kind {
+            "typo" | "missing_level" => 0.02,
+            "short_name" | "alias" => 0.01,
+            "old_name" => 0.05,
+            "wrong_part" | "fuzzy_name" => 0.1,
+            "number_not_found" => 0.15,
+            "ambiguous" => 0.2,
+            "unmatched" => 0.05,
+            _ => 0.0,
+        })
+        .sum();
+    let confidence = ((match_level.base_confidence() - penalty).clamp(0.05, 1.0) * 100.0).round() / 100.0;
+    Candidate {
+        standard_address,
+        address_code,
+        match_level,
+        confidence,
+        divisions: &g.divisions.chain_text(division).json,
+        location: [at.x, at.y],
+        components,
+        corrections,
+        division,
+    }
+}

@@ -1,0 +1,134 @@
+//! `POST /geocode/batch`: CSV or NDJSON in, the same out, streamed both
+//! ways through [`crate::geocode::batch`] on a blocking thread; a bounded
+//! channel between that thread and the response keeps memory flat.
+
+use super::error::{ApiError, ApiResult};
+use super::state::AppState;
+use crate::geocode::batch::{self, Format, Limits};
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::io::Write;
+use tokio::sync::mpsc;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::io::{StreamReader, SyncIoBridge};
+use utoipa::IntoParams;
+
+/// Query of `/geocode/batch`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct BatchQuery {
+    /// CSV only: the column holding the address (default `address`).
+    column: Option<String>,
+}
+
+/// Output bytes are sent in pieces of about this size.
+const PIECE_BYTES: usize = 64 * 1024;
+
+enum Piece {
+    Data(Bytes),
+    Failed(String),
+}
+
+/// Writes into the response channel, blocking when the client reads slower
+/// than rows are geocoded.
+struct ChannelWriter {
+    tx: mpsc::Sender<Piece>,
+    buf: Vec<u8>,
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= PIECE_BYTES {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let piece = Bytes::from(std::mem::take(&mut self.buf));
+        self.tx.blocking_send(Piece::Data(piece)).map_err(|_| std::io::Error::other("client went away"))
+    }
+}
+
+/// Geocodes every row of a CSV (`Content-Type: text/csv`, header row, the
+/// address in `column`) or NDJSON (`application/x-ndjson`, one object a line
+/// with `address` and any fields to echo) body, answering in the same
+/// format as rows are done. Each row gets `standard_address`,
+/// `address_code`, `match_level`, `confidence`, `lon`, `lat`,
+/// `division_code`, `corrections` and `error` (a row that cannot be read
+/// says why there; the other rows go on).
+#[utoipa::path(post, path = "/geocode/batch", tag = "geocoding", params(BatchQuery),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, description = "The rows with their results, streamed"),
+        (status = 400, body = super::error::Problem), (status = 415, body = super::error::Problem)))]
+pub async fn geocode_batch(
+    State(s): State<AppState>,
+    Query(q): Query<BatchQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let media = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let (format, out_type) = match media.as_str() {
+        "text/csv" => {
+            (Format::Csv { column: q.column.unwrap_or_else(|| "address".into()) }, "text/csv; charset=utf-8")
+        }
+        "application/x-ndjson" | "application/ndjson" | "application/jsonl" => {
+            (Format::Ndjson, "application/x-ndjson")
+        }
+        _ => {
+            return Err(ApiError::unsupported_media_type(&format!(
+                "Content-Type “{ct}” 不受支持，应为 text/csv 或 application/x-ndjson"
+            )));
+        }
+    };
+    let limits =
+        Limits { max_rows: s.settings.server.batch_max_rows, max_chars: s.settings.server.max_query_chars };
+    let failure_field = if matches!(format, Format::Csv { .. }) { "column" } else { "body" };
+    let g = s.gazetteer.load_full();
+    let (tx, rx) = mpsc::channel::<Piece>(4);
+    let input = body.into_data_stream().map(|r| r.map_err(std::io::Error::other));
+    let reader = SyncIoBridge::new(StreamReader::new(input));
+    tokio::task::spawn_blocking(move || {
+        let mut out = ChannelWriter { tx: tx.clone(), buf: Vec::with_capacity(PIECE_BYTES) };
+        let result = batch::run(&g, &format, reader, &mut out, limits, |_| {});
+        match result {
+            Ok(stats) => {
+                let _ = out.flush();
+                tracing::info!(
+                    rows = stats.rows,
+                    matched = stats.matched,
+                    errors = stats.errors,
+                    "batch done"
+                );
+            }
+            Err(e) => {
+                let _ = out.flush();
+                let _ = tx.blocking_send(Piece::Failed(e.to_string()));
+            }
+        }
+    });
+    let mut rx = ReceiverStream::new(rx);
+    // A failure before any output (no such column, unreadable CSV) is a
+    // 400; after output has begun the stream is cut short instead.
+    let first = match rx.next().await {
+        Some(Piece::Failed(reason)) => {
+            return Err(ApiError::invalid(failure_field, reason));
+        }
+        Some(Piece::Data(b)) => Some(b),
+        None => None,
+    };
+    let rest = rx.map(|p| match p {
+        Piece::Data(b) => Ok(b),
+        Piece::Failed(reason) => Err(std::io::Error::other(reason)),
+    });
+    let stream = tokio_stream::iter(first.map(Ok)).chain(rest);
+    Ok(([(header::CONTENT_TYPE, out_type)], Body::from_stream(stream)).into_response())
+}

@@ -1,0 +1,96 @@
+//! Streets for forward geocoding: every road, compound or village that door
+//! plates hang off, one per name and county (per village for rural plates), and each street's plates by
+//! the text after the street name (`88-1号`, `3幢`, `4组6号`).
+
+use geo::Coord;
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+/// A street: a name plates are numbered along within one county.
+#[derive(Debug, Clone)]
+pub struct Street {
+    /// Name as written in addresses (中山东路, 阳光花园, 岐阳村).
+    pub name: Box<str>,
+    /// The division its name is unique in (index): the county for roads
+    /// and compounds, the village itself for rural plates.
+    pub scope: u32,
+    /// The place it stands for, if the store links one (place index).
+    pub place: Option<u32>,
+    /// A division one of its plates lies in (its chain heads answers at
+    /// street level).
+    pub division: u32,
+    /// A representative point: the place's centroid, else its first plate.
+    pub at: Coord<f64>,
+}
+
+/// Streets and the plates on them.
+#[derive(Default)]
+pub struct StreetIndex {
+    streets: Vec<Street>,
+    /// hash(name, county) → street; verified on lookup.
+    by_key: HashMap<u64, u32>,
+    by_name: HashMap<Box<str>, Vec<u32>>,
+    /// hash(street, number text) → plate index; verified on lookup.
+    plates: HashMap<u64, u32>,
+}
+
+fn key(n: u32, text: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    n.hash(&mut h);
+    text.hash(&mut h);
+    h.finish()
+}
+
+impl StreetIndex {
+    /// The street `name` in `scope`, created on first sight with `make`.
+    pub fn intern(&mut self, name: &str, scope: u32, make: impl FnOnce() -> Street) -> u32 {
+        if let Some(i) = self.find(name, scope) {
+            return i;
+        }
+        let i = self.streets.len() as u32;
+        self.streets.push(make());
+        self.by_key.insert(key(scope, name), i);
+        self.by_name.entry(name.into()).or_default().push(i);
+        i
+    }
+
+    /// Files plate `plate` of street `street` under the text after the
+    /// street name.
+    pub fn add_plate(&mut self, street: u32, suffix: &str, plate: u32) {
+        self.plates.insert(key(street, suffix), plate);
+    }
+
+    /// One street.
+    pub fn get(&self, i: u32) -> &Street {
+        &self.streets[i as usize]
+    }
+
+    /// Number of streets.
+    pub fn len(&self) -> usize {
+        self.streets.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.streets.is_empty()
+    }
+
+    /// The street of that name in that scope (see [`Street::scope`]).
+    pub fn find(&self, name: &str, scope: u32) -> Option<u32> {
+        self.by_key
+            .get(&key(scope, name))
+            .copied()
+            .filter(|&i| self.streets[i as usize].scope == scope && &*self.streets[i as usize].name == name)
+    }
+
+    /// Every street of that name (one per scope).
+    pub fn named(&self, name: &str) -> &[u32] {
+        self.by_name.get(name).map_or(&[], |v| v.as_slice())
+    }
+
+    /// The plate filed under `street` and `suffix`, if any: `check` is
+    /// given the candidate and must confirm it (hash collisions).
+    pub fn plate(&self, street: u32, suffix: &str, check: impl Fn(u32) -> bool) -> Option<u32> {
+        self.plates.get(&key(street, suffix)).copied().filter(|&p| check(p))
+    }
+}
