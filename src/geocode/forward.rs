@@ -140,6 +140,10 @@ struct Span<'t> {
 /// these is the head of a road name (浙江路), not a division.
 const ROAD_GENERICS: &[&str] = &["路", "街", "大道", "巷", "弄", "胡同"];
 
+/// Generic terms of divisions.
+const DIVISION_GENERICS: &[&str] =
+    &["省", "市", "县", "区", "州", "盟", "旗", "镇", "乡", "街道", "村", "社区"];
+
 /// Geocodes one address.
 pub fn geocode<'g>(g: &'g Gazetteer, q: &str, opts: Options<'_>) -> Vec<Candidate<'g>> {
     let (text, base_notes) = normalize(q);
@@ -220,6 +224,11 @@ fn segment<'t>(g: &Gazetteer, text: &'t str) -> (Vec<Span<'t>>, usize) {
                     || ROAD_GENERICS.iter().any(|r| written.ends_with(r)))
                 && !starts_with_full_division(g, after)
             {
+                continue;
+            }
+            // 火星 followed by 市 is not 火星街道: a short form running into
+            // another division's generic term is part of a name we do not know.
+            if named_short && DIVISION_GENERICS.iter().any(|r| after.starts_with(r)) {
                 continue;
             }
             // A short form that fits none of the divisions already read is

@@ -14,13 +14,17 @@ use utoipa::OpenApi;
     paths(
         super::health::health, super::health::ready, super::health::metrics,
         super::reverse::reverse,
+        super::geocode::geocode, super::geocode::structured, super::batch::geocode_batch,
+        super::geocode::standardize, super::geocode::autocomplete,
         super::divisions::one, super::divisions::children, super::divisions::search,
         super::places::search, super::places::one,
         super::addresses::one,
         super::markers::search,
     ),
     components(schemas(Problem, super::error::FieldError, crate::geocode::ReverseResult,
-        crate::geocode::reverse::DivisionRef, crate::geocode::reverse::PlateRef, crate::geocode::reverse::RoadRef)),
+        crate::geocode::reverse::DivisionRef, crate::geocode::reverse::PlateRef, crate::geocode::reverse::RoadRef,
+        crate::geocode::MatchLevel, crate::geocode::forward::Components, crate::geocode::number::DoorNumber,
+        crate::geocode::normalize::Correction)),
     tags((name = "geocoding"), (name = "divisions"), (name = "places"), (name = "addresses"), (name = "boundaries"), (name = "service"))
 )]
 pub struct ApiDoc;

@@ -49,7 +49,17 @@ async fn health_openapi_docs_and_metrics_answer() {
     let (status, doc) = app().get_json("/openapi.json").await;
     assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")));
-    for p in ["/reverse", "/divisions/{code}", "/places", "/addresses/{code}"] {
+    for p in [
+        "/reverse",
+        "/divisions/{code}",
+        "/places",
+        "/addresses/{code}",
+        "/geocode",
+        "/geocode/structured",
+        "/geocode/batch",
+        "/standardize",
+        "/autocomplete",
+    ] {
         assert!(doc["paths"].get(p).is_some(), "{p} documented");
     }
     let docs = app().get("/docs").await;

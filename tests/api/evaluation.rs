@@ -117,7 +117,11 @@ fn chinese(x: u32) -> String {
     match x {
         0..=9 => D[x as usize].into(),
         10..=19 => format!("十{}", if x.is_multiple_of(10) { "" } else { D[(x % 10) as usize] }),
-        _ => format!("{}十{}", D[(x / 10) as usize], if x.is_multiple_of(10) { "" } else { D[(x % 10) as usize] }),
+        _ => format!(
+            "{}十{}",
+            D[(x / 10) as usize],
+            if x.is_multiple_of(10) { "" } else { D[(x % 10) as usize] }
+        ),
     }
 }
 

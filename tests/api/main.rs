@@ -6,6 +6,7 @@ mod helpers;
 mod boundaries;
 mod errors;
 mod evaluation;
+mod geocode;
 mod import;
 mod lookups;
 mod reverse;
