@@ -267,8 +267,7 @@ fn starts_with_full_division(g: &Gazetteer, text: &str) -> bool {
 fn fits(g: &Gazetteer, spans: &[Span], divisions: &[u32]) -> bool {
     let now: Vec<u32> = divisions.iter().filter_map(|&d| g.divisions.current_of(d)).collect();
     spans.iter().flat_map(|s| &s.divisions).filter_map(|&d| g.divisions.current_of(d)).any(|p| {
-        let up = g.divisions.chain(p);
-        now.iter().any(|&n| up.contains(&n) || g.divisions.chain(n).contains(&p))
+        now.iter().any(|&n| g.divisions.lineage(p).any(|a| a == n) || g.divisions.lineage(n).any(|a| a == p))
     })
 }
 
@@ -331,7 +330,7 @@ fn resolve(g: &Gazetteer, spans: &[Span], within: Option<u32>, at: Option<&str>)
         // One name means one thing: of a division and its own subdivision
         // named alike (南山 for 南山区 and its 南山街道), the larger.
         let all: Vec<u32> = cur.iter().map(|c| c.0).collect();
-        cur.retain(|(c, _)| !g.divisions.chain(*c).iter().any(|a| a != c && all.contains(a)));
+        cur.retain(|(c, _)| !g.divisions.lineage(*c).skip(1).any(|a| all.contains(&a)));
         if !cur.is_empty() {
             per_span.push(cur);
         }
@@ -350,12 +349,14 @@ fn resolve(g: &Gazetteer, spans: &[Span], within: Option<u32>, at: Option<&str>)
                 continue;
             }
             if let Some(w) = within
-                && !g.divisions.chain(c).contains(&w)
+                && !g.divisions.lineage(c).any(|a| a == w)
             {
                 continue;
             }
-            let chain = g.divisions.chain(c);
-            let support = per_span.iter().filter(|cs| cs.iter().any(|(x, _)| chain.contains(x))).count();
+            let support = per_span
+                .iter()
+                .filter(|cs| cs.iter().any(|(x, _)| g.divisions.lineage(c).any(|a| a == *x)))
+                .count();
             scored.push((support, g.divisions.get(c).level, c));
         }
     }
@@ -393,7 +394,7 @@ fn resolve(g: &Gazetteer, spans: &[Span], within: Option<u32>, at: Option<&str>)
 
 /// The county a division lies in (itself if a county).
 fn county_of(g: &Gazetteer, d: u32) -> Option<u32> {
-    g.divisions.chain(d).into_iter().find(|&a| g.divisions.get(a).level == Level::County)
+    g.divisions.lineage(d).find(|&a| g.divisions.get(a).level == Level::County)
 }
 
 /// Matches the text after the divisions within division `d`.

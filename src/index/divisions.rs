@@ -342,6 +342,19 @@ impl DivisionIndex {
         &self.children[i as usize]
     }
 
+    /// `i` and its ancestors, upwards, without allocating.
+    pub fn lineage(&self, i: u32) -> impl Iterator<Item = u32> + '_ {
+        let mut next = Some(i);
+        let mut steps = 0;
+        std::iter::from_fn(move || {
+            let cur = next?;
+            steps += 1;
+            // Parent links form a tree; the bound guards against a bad store.
+            next = if steps > 8 { None } else { self.all[cur as usize].parent };
+            Some(cur)
+        })
+    }
+
     /// The chain from the province down to `i`.
     pub fn chain(&self, i: u32) -> Vec<u32> {
         let mut out = vec![i];

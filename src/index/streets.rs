@@ -3,8 +3,8 @@
 //! the text after the street name (`88-1号`, `3幢`, `4组6号`).
 
 use geo::Coord;
-use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use rustc_hash::{FxHashMap, FxHasher};
+use std::hash::{Hash, Hasher};
 
 /// A street: a name plates are numbered along within one county.
 #[derive(Debug, Clone)]
@@ -28,14 +28,15 @@ pub struct Street {
 pub struct StreetIndex {
     streets: Vec<Street>,
     /// hash(name, county) → street; verified on lookup.
-    by_key: HashMap<u64, u32>,
-    by_name: HashMap<Box<str>, Vec<u32>>,
+    by_key: FxHashMap<u64, Vec<u32>>,
     /// hash(street, number text) → plate index; verified on lookup.
-    plates: HashMap<u64, u32>,
+    plates: FxHashMap<u64, u32>,
+    /// Plates whose key was already taken by another (a hash collision).
+    collided: FxHashMap<u64, Vec<u32>>,
 }
 
 fn key(n: u32, text: &str) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = FxHasher::default();
     n.hash(&mut h);
     text.hash(&mut h);
     h.finish()
@@ -49,15 +50,20 @@ impl StreetIndex {
         }
         let i = self.streets.len() as u32;
         self.streets.push(make());
-        self.by_key.insert(key(scope, name), i);
-        self.by_name.entry(name.into()).or_default().push(i);
+        self.by_key.entry(key(scope, name)).or_default().push(i);
         i
     }
 
     /// Files plate `plate` of street `street` under the text after the
     /// street name.
     pub fn add_plate(&mut self, street: u32, suffix: &str, plate: u32) {
-        self.plates.insert(key(street, suffix), plate);
+        let k = key(street, suffix);
+        match self.plates.entry(k) {
+            std::collections::hash_map::Entry::Occupied(_) => self.collided.entry(k).or_default().push(plate),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(plate);
+            }
+        }
     }
 
     /// One street.
@@ -78,19 +84,17 @@ impl StreetIndex {
     /// The street of that name in that scope (see [`Street::scope`]).
     pub fn find(&self, name: &str, scope: u32) -> Option<u32> {
         self.by_key
-            .get(&key(scope, name))
+            .get(&key(scope, name))?
+            .iter()
             .copied()
-            .filter(|&i| self.streets[i as usize].scope == scope && &*self.streets[i as usize].name == name)
-    }
-
-    /// Every street of that name (one per scope).
-    pub fn named(&self, name: &str) -> &[u32] {
-        self.by_name.get(name).map_or(&[], |v| v.as_slice())
+            .find(|&i| self.streets[i as usize].scope == scope && &*self.streets[i as usize].name == name)
     }
 
     /// The plate filed under `street` and `suffix`, if any: `check` is
     /// given the candidate and must confirm it (hash collisions).
     pub fn plate(&self, street: u32, suffix: &str, check: impl Fn(u32) -> bool) -> Option<u32> {
-        self.plates.get(&key(street, suffix)).copied().filter(|&p| check(p))
+        let k = key(street, suffix);
+        let first = self.plates.get(&k).copied().filter(|&p| check(p));
+        first.or_else(|| self.collided.get(&k)?.iter().copied().find(|&p| check(p)))
     }
 }

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Forward-geocoding benchmarks on one store ($FANGYU_BENCH_STORE, default the
+# demo store; the figures in BENCHMARKS.md use the national store built by
+# `fangyu demo --national --store target/national.gpkg`):
+#  1. `fangyu geocode` over ROWS addresses (default 1,000,000) sampled from
+#     the store's door plates, half standard, half without the province;
+#  2. /geocode throughput against /health on the same server (wrk, server
+#     pinned to core 1 with one worker, wrk to core 0, alternated 3 times);
+#  3. /geocode/batch streaming all ROWS rows, the server's RSS sampled each
+#     second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+cargo build --release --bin fangyu
+store="${FANGYU_BENCH_STORE:-target/test-demo.gpkg}"
+[ -f "$store" ] || target/release/fangyu demo --store "$store"
+rows="${ROWS:-1000000}"
+work=target/bench-geocode
+mkdir -p "$work"
+
+# A fixed, shuffled sample (multiplicative hash of the row id).
+echo "== sampling $rows addresses from $store"
+{
+  echo "id,address"
+  sqlite3 -csv "$store" "SELECT fid, CASE WHEN fid % 2 = 0 THEN standard_address
+      ELSE substr(standard_address, instr(standard_address, '省') + 1) END
+    FROM addresses WHERE kind <> 'room'
+    ORDER BY (fid * 2654435761) % 4294967296 LIMIT $rows"
+} >"$work/in.csv"
+sqlite3 "$store" "SELECT standard_address FROM addresses WHERE kind <> 'room'
+    ORDER BY (fid * 40503) % 65536, fid LIMIT 10000" |
+  while IFS= read -r a; do printf '%s' "$a" | od -An -tx1 | tr -d ' \n' | sed 's/\(..\)/%\1/g'; echo; done >"$work/queries.txt"
+
+echo "== fangyu geocode (CLI, all cores)"
+/usr/bin/time -f "wall %e s, peak RSS %M KiB" target/release/fangyu geocode "$work/in.csv" --store "$store" -o "$work/out.csv"
+echo "match levels:"; cut -d, -f5 "$work/out.csv" | tail -n +2 | sort | uniq -c | sort -rn
+
+echo "== HTTP: /geocode against /health (server on core 1, one worker; wrk on core 0, 64 connections)"
+port=18081
+FANGYU_WORKERS=1 taskset -c 1 target/release/fangyu serve --store "$store" --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+until curl -sf "127.0.0.1:$port/health" >/dev/null; do sleep 0.5; done
+rate() { taskset -c 0 wrk -t1 -c64 -d10s "$@" | awk '/Requests\/sec/ {print $2}'; }
+h=(); q=()
+for i in 1 2 3; do
+  h+=("$(rate "http://127.0.0.1:$port/health")")
+  q+=("$(rate -s benches/load/geocode.lua "http://127.0.0.1:$port" -- "$work/queries.txt")")
+done
+median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+health=$(median "${h[@]}"); geo=$(median "${q[@]}")
+echo "/health   ${h[*]} req/s (median $health)"
+echo "/geocode  ${q[*]} req/s (median $geo)"
+echo "ratio /geocode : /health = $(echo "scale=3; $geo / $health" | bc)"
+kill $pid; wait $pid 2>/dev/null || true
+
+echo "== HTTP: /geocode/batch streaming $rows rows (server unpinned, all workers), RSS each second"
+target/release/fangyu serve --store "$store" --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+pid=$!
+until curl -sf "127.0.0.1:$port/health" >/dev/null; do sleep 0.5; done
+echo "RSS before: $(ps -o rss= -p $pid) KiB"
+( while kill -0 $pid 2>/dev/null; do ps -o rss= -p $pid; sleep 1; done ) >"$work/rss.txt" &
+sampler=$!
+start=$(date +%s.%N)
+curl -sf -X POST -H 'content-type: text/csv' --data-binary @"$work/in.csv" \
+  "127.0.0.1:$port/geocode/batch" -o "$work/batch-out.csv"
+secs=$(echo "$(date +%s.%N) - $start" | bc)
+kill $sampler 2>/dev/null || true
+echo "rows out: $(($(wc -l <"$work/batch-out.csv") - 1)) in $secs s ($(echo "scale=0; $rows / $secs" | bc) rows/s)"
+echo "RSS during (KiB): min $(sort -n "$work/rss.txt" | head -1), max $(sort -n "$work/rss.txt" | tail -1), samples $(wc -l <"$work/rss.txt")"
