@@ -131,23 +131,15 @@ fn geocode_one(g: &Gazetteer, input: Result<&str, String>, limits: Limits) -> Ro
     r
 }
 
-/// Geocodes a chunk on every core, in order.
+/// Geocodes a chunk on every core (rayon's pool: the same threads for every
+/// chunk, so per-thread allocator caches are reused), in order.
 fn geocode_chunk(g: &Gazetteer, inputs: &[Result<String, String>], limits: Limits) -> Vec<RowResult> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(inputs.len().max(1));
-    let per = inputs.len().div_ceil(threads.max(1)).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = inputs
-            .chunks(per)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|i| geocode_one(g, i.as_deref().map_err(Clone::clone), limits))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
-    })
+    use rayon::prelude::*;
+    inputs
+        .par_iter()
+        .with_min_len(64)
+        .map(|i| geocode_one(g, i.as_deref().map_err(Clone::clone), limits))
+        .collect()
 }
 
 /// Runs a batch from `input` to `output`, calling `progress` with the rows

@@ -18,6 +18,7 @@ use super::number::{DoorNumber, parse_door_number};
 use crate::index::{Gazetteer, NameIndex, NameRef};
 use crate::model::{Level, PlaceClass};
 use geo::Coord;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -96,7 +97,7 @@ pub struct Components {
 
 /// One candidate answer.
 #[derive(Debug, Clone, Serialize)]
-pub struct Candidate<'a> {
+pub struct Candidate {
     /// The standard address (division chain + street + number).
     pub standard_address: String,
     /// 18-digit address code, when matched to a door plate.
@@ -106,7 +107,7 @@ pub struct Candidate<'a> {
     /// In [0, 1].
     pub confidence: f64,
     /// The division chain, province first: `[{code, name, level}]`.
-    pub divisions: &'a RawValue,
+    pub divisions: Box<RawValue>,
     /// `[lon, lat]`, CGCS2000.
     pub location: [f64; 2],
     /// What the parser read.
@@ -140,29 +141,40 @@ struct Span<'t> {
 /// these is the head of a road name (浙江路), not a division.
 const ROAD_GENERICS: &[&str] = &["路", "街", "大道", "巷", "弄", "胡同"];
 
+/// Most readings listed in an `ambiguous` note.
+const MAX_LISTED: usize = 8;
+
 /// Generic terms of divisions.
 const DIVISION_GENERICS: &[&str] =
     &["省", "市", "县", "区", "州", "盟", "旗", "镇", "乡", "街道", "村", "社区"];
 
 /// Geocodes one address.
-pub fn geocode<'g>(g: &'g Gazetteer, q: &str, opts: Options<'_>) -> Vec<Candidate<'g>> {
+pub fn geocode(g: &Gazetteer, q: &str, opts: Options<'_>) -> Vec<Candidate> {
     let (text, base_notes) = normalize(q);
     let (spans, rest_at) = segment(g, &text);
     let rest = &text[rest_at..];
     let hyps = resolve(g, &spans, opts.within, opts.at);
-    let ambiguous = hyps.len() > 1;
-    let mut out: Vec<Candidate<'g>> = Vec::new();
+    // The readings, named in the note (the first few of many).
+    let ambiguity = (hyps.len() > 1).then(|| {
+        let mut names: Vec<String> = hyps
+            .iter()
+            .filter_map(|o| o.division)
+            .take(MAX_LISTED)
+            .map(|d| g.divisions.chain_names(d))
+            .collect();
+        if hyps.len() > MAX_LISTED {
+            names.push(format!("等{}处", hyps.len()));
+        }
+        let written: String = spans.iter().map(|s| s.text).collect();
+        Correction::new("ambiguous", written, names.join("|"))
+    });
+    let mut out: Vec<Candidate> = Vec::new();
     let written: Vec<String> = spans.iter().map(|s| s.text.to_string()).collect();
     for h in hyps.iter().take(opts.limit.max(1) * 2) {
         let mut notes = base_notes.clone();
         notes.extend(h.notes.iter().cloned());
-        if ambiguous {
-            let names: Vec<&str> = hyps
-                .iter()
-                .filter_map(|o| o.division)
-                .map(|d| &*g.divisions.chain_text(d).formatted)
-                .collect();
-            notes.push(Correction::new("ambiguous", written.join(""), names.join("|")));
+        if let Some(a) = &ambiguity {
+            notes.push(a.clone());
         }
         out.extend(match_detail(g, h.division, rest, &written, notes));
     }
@@ -294,43 +306,52 @@ fn is_under(g: &Gazetteer, code: &str, ancestor: u32) -> bool {
     code.starts_with(code_prefix(g, ancestor))
 }
 
+/// How a span named a division (materialised as a [`Correction`] only for
+/// the readings answered).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Naming {
+    Standard,
+    Short,
+    Alias,
+    OldName,
+    OldCode,
+}
+
 fn resolve(g: &Gazetteer, spans: &[Span], within: Option<u32>, at: Option<&str>) -> Vec<Hypothesis> {
-    // Each span's divisions as today's divisions, with the note an old name
-    // or a short form earns.
-    let mut per_span: Vec<Vec<(u32, Option<Correction>)>> = Vec::new();
+    // Each span's divisions as today's divisions, with how they were named
+    // (the best naming when several versions lead to the same division).
+    let mut per_span: Vec<FxHashMap<u32, Naming>> = Vec::new();
     for s in spans {
-        let mut cur: Vec<(u32, Option<Correction>)> = Vec::new();
+        let numeric = s.text.bytes().all(|b| b.is_ascii_digit());
+        let mut cur: FxHashMap<u32, Naming> = FxHashMap::default();
         for &d in &s.divisions {
             let Some(c) = g.divisions.current_of(d) else { continue };
-            let old = g.divisions.get(d);
-            let now = g.divisions.get(c);
-            let standard_then = at.is_some_and(|a| old.valid_on(Some(a)));
-            let note = if d != c && standard_then {
-                None
-            } else if d != c && old.name != now.name && s.text.chars().all(|ch| !ch.is_ascii_digit()) {
-                Some(Correction::new("old_name", s.text, now.name.clone()))
-            } else if d != c && s.text.bytes().all(|b| b.is_ascii_digit()) && old.code != now.code {
-                Some(Correction::new("old_name", s.text, now.code.clone()))
+            let (old, now) = (g.divisions.get(d), g.divisions.get(c));
+            let naming = if d != c && at.is_some_and(|a| old.valid_on(Some(a))) {
+                Naming::Standard
+            } else if d != c && numeric && old.code != now.code {
+                Naming::OldCode
+            } else if d != c && !numeric && old.name != now.name {
+                Naming::OldName
             } else if s.text == now.name || s.text == now.code {
-                None
+                Naming::Standard
             } else if now.short_name.as_deref() == Some(s.text) || old.short_name.as_deref() == Some(s.text) {
-                Some(Correction::new("short_name", s.text, now.name.clone()))
+                Naming::Short
             } else {
-                Some(Correction::new("alias", s.text, now.name.clone()))
+                Naming::Alias
             };
-            match cur.iter_mut().find(|(x, _)| *x == c) {
-                Some(slot) => {
-                    if note.is_none() || slot.1.as_ref().is_some_and(|n| n.kind == "old_name") {
-                        slot.1 = note;
-                    }
-                }
-                None => cur.push((c, note)),
-            }
+            cur.entry(c).and_modify(|n| *n = (*n).min(naming)).or_insert(naming);
         }
         // One name means one thing: of a division and its own subdivision
         // named alike (南山 for 南山区 and its 南山街道), the larger.
-        let all: Vec<u32> = cur.iter().map(|c| c.0).collect();
-        cur.retain(|(c, _)| !g.divisions.lineage(*c).skip(1).any(|a| all.contains(&a)));
+        let nested: Vec<u32> = cur
+            .keys()
+            .copied()
+            .filter(|&c| g.divisions.lineage(c).skip(1).any(|a| cur.contains_key(&a)))
+            .collect();
+        for c in nested {
+            cur.remove(&c);
+        }
         if !cur.is_empty() {
             per_span.push(cur);
         }
@@ -342,44 +363,49 @@ fn resolve(g: &Gazetteer, spans: &[Span], within: Option<u32>, at: Option<&str>)
         };
     }
     // Score each named division by how many spans name it or an ancestor.
-    let mut scored: Vec<(usize, Level, u32)> = Vec::new();
+    let mut scored: FxHashMap<u32, (usize, Level)> = FxHashMap::default();
     for cands in &per_span {
-        for &(c, _) in cands {
-            if scored.iter().any(|s| s.2 == c) {
+        for &c in cands.keys() {
+            if scored.contains_key(&c) || within.is_some_and(|w| !g.divisions.lineage(c).any(|a| a == w)) {
                 continue;
             }
-            if let Some(w) = within
-                && !g.divisions.lineage(c).any(|a| a == w)
-            {
-                continue;
-            }
-            let support = per_span
-                .iter()
-                .filter(|cs| cs.iter().any(|(x, _)| g.divisions.lineage(c).any(|a| a == *x)))
-                .count();
-            scored.push((support, g.divisions.get(c).level, c));
+            let support =
+                per_span.iter().filter(|cs| g.divisions.lineage(c).any(|a| cs.contains_key(&a))).count();
+            scored.insert(c, (support, g.divisions.get(c).level));
         }
     }
-    let Some(&(top, _, _)) = scored.iter().max_by_key(|s| (s.0, s.1)) else {
+    let Some(&best) = scored.values().max() else {
         return vec![];
     };
-    let deepest = scored.iter().filter(|s| s.0 == top).map(|s| s.1).max();
-    let winners: Vec<u32> =
-        scored.iter().filter(|s| s.0 == top && Some(s.1) == deepest).map(|s| s.2).collect();
+    let mut winners: Vec<u32> = scored.iter().filter(|(_, v)| **v == best).map(|(c, _)| *c).collect();
+    winners.sort_unstable();
     winners
         .into_iter()
         .map(|c| {
-            let chain = g.divisions.chain(c);
             let mut notes = Vec::new();
+            let mut named = Vec::new();
             for (s, cands) in spans.iter().zip(&per_span) {
-                match cands.iter().find(|(x, _)| chain.contains(x)) {
-                    Some((_, Some(n))) => notes.push(n.clone()),
-                    Some((_, None)) => {}
+                match g.divisions.lineage(c).find_map(|a| cands.get(&a).map(|n| (a, *n))) {
+                    Some((a, naming)) => {
+                        named.push(a);
+                        let now = g.divisions.get(a);
+                        let to = if naming == Naming::OldCode { now.code.clone() } else { now.name.clone() };
+                        let kind = match naming {
+                            Naming::Standard => None,
+                            Naming::Short => Some("short_name"),
+                            Naming::Alias => Some("alias"),
+                            Naming::OldName | Naming::OldCode => Some("old_name"),
+                        };
+                        if let Some(kind) = kind {
+                            notes.push(Correction::new(kind, s.text, to));
+                        }
+                    }
                     None => notes.push(Correction::new("wrong_part", s.text, "")),
                 }
             }
-            let named: Vec<u32> = per_span.iter().flatten().map(|(x, _)| *x).collect();
-            let missing: String = chain
+            let missing: String = g
+                .divisions
+                .chain(c)
                 .iter()
                 .filter(|&&a| a != c && !named.contains(&a))
                 .map(|&a| g.divisions.get(a).name.as_str())
@@ -398,13 +424,13 @@ fn county_of(g: &Gazetteer, d: u32) -> Option<u32> {
 }
 
 /// Matches the text after the divisions within division `d`.
-fn match_detail<'g>(
-    g: &'g Gazetteer,
+fn match_detail(
+    g: &Gazetteer,
     d: Option<u32>,
     rest: &str,
     written: &[String],
     notes: Vec<Correction>,
-) -> Vec<Candidate<'g>> {
+) -> Vec<Candidate> {
     let mut out = Vec::new();
     // Scope of the street search: the county (a township named in the input
     // that does not hold the street is a wrong part, not a dead end).
@@ -499,6 +525,7 @@ fn match_detail<'g>(
     if streets.len() > 1 {
         let names: Vec<String> = streets
             .iter()
+            .take(MAX_LISTED)
             .map(|(sid, _, _)| {
                 let st = g.streets.get(*sid);
                 format!("{}{}", street_head(g, st), st.name)
@@ -565,7 +592,7 @@ fn match_detail<'g>(
             Components { divisions: written.to_vec(), street: None, number: DoorNumber::default() };
         out.push(candidate(
             g,
-            g.divisions.chain_text(d).formatted.to_string(),
+            g.divisions.chain_names(d),
             None,
             MatchLevel::of_division(div.level),
             d,
@@ -606,23 +633,18 @@ fn street_division(g: &Gazetteer, s: &crate::index::Street) -> u32 {
 
 /// The names above a street in its standard address (to the township).
 fn street_head<'g>(g: &'g Gazetteer, s: &crate::index::Street) -> &'g str {
-    let d = street_division(g, s);
-    if g.divisions.get(d).level == Level::Village {
-        g.divisions.address_prefix(d)
-    } else {
-        &g.divisions.chain_text(d).formatted
-    }
+    g.divisions.address_prefix(street_division(g, s))
 }
 
 /// The plate the number names on street `sid`, falling back to the main
 /// number when a sub-number or prefix is unknown.
-fn plate_candidate<'g>(
-    g: &'g Gazetteer,
+fn plate_candidate(
+    g: &Gazetteer,
     sid: u32,
     number: &DoorNumber,
     notes: &[Correction],
     components: &Components,
-) -> Option<Candidate<'g>> {
+) -> Option<Candidate> {
     let name_len = g.streets.get(sid).name.len();
     let find = |suffix: &str| {
         g.streets.plate(sid, suffix, |p| {
@@ -652,11 +674,23 @@ fn plate_candidate<'g>(
     }
     let p = found?;
     let plate = g.plates.get(p);
-    let standard_address = format!("{}{}", g.divisions.address_prefix(plate.division), plate.label);
+    let mut standard_address = format!("{}{}", g.divisions.address_prefix(plate.division), plate.label);
+    let mut code = plate.code;
+    // A room of the building: its own code when registered.
+    let unit_room = number.unit_room_text();
+    if !unit_room.is_empty() {
+        match g.streets.room(p, &unit_room) {
+            Some(room) => {
+                standard_address.push_str(&unit_room);
+                code = room;
+            }
+            None => notes.push(Correction::new("number_not_found", unit_room, "")),
+        }
+    }
     Some(candidate(
         g,
         standard_address,
-        Some(format!("{:018}", plate.code)),
+        Some(format!("{code:018}")),
         MatchLevel::DoorPlate,
         plate.division,
         g.plates.point(p),
@@ -666,8 +700,8 @@ fn plate_candidate<'g>(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn candidate<'g>(
-    g: &'g Gazetteer,
+fn candidate(
+    g: &Gazetteer,
     standard_address: String,
     address_code: Option<String>,
     match_level: MatchLevel,
@@ -675,7 +709,7 @@ fn candidate<'g>(
     at: Coord<f64>,
     components: Components,
     corrections: Vec<Correction>,
-) -> Candidate<'g> {
+) -> Candidate {
     let penalty: f64 = corrections
         .iter()
         .map(|c| match c.kind {
@@ -695,7 +729,7 @@ fn candidate<'g>(
         address_code,
         match_level,
         confidence,
-        divisions: &g.divisions.chain_text(division).json,
+        divisions: g.divisions.chain_json(division),
         location: [at.x, at.y],
         components,
         corrections,

@@ -57,8 +57,8 @@ pub struct RoadRef<'a> {
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum Chain<'a> {
-    /// Today's chain, pre-rendered.
-    Rendered(&'a RawValue),
+    /// Today's chain, rendered from per-division fragments.
+    Rendered(Box<RawValue>),
     /// The chain on a past date.
     Dated(Vec<DivisionRef<'a>>),
 }
@@ -95,8 +95,7 @@ pub fn reverse<'a>(g: &'a Gazetteer, c: Coord<f64>, at: Option<&'a str>, radius_
     };
     let (divisions, formatted_address) = match at {
         None => {
-            let t = g.divisions.chain_text(deepest);
-            (Chain::Rendered(&t.json), Cow::Borrowed(&*t.formatted))
+            (Chain::Rendered(g.divisions.chain_json(deepest)), Cow::Owned(g.divisions.chain_names(deepest)))
         }
         Some(date) => {
             let chain: Vec<DivisionRef> = g

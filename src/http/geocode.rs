@@ -56,17 +56,17 @@ struct Point {
 }
 
 #[derive(Serialize)]
-struct Feature<'a, 'g> {
+struct Feature<'a> {
     r#type: &'static str,
     geometry: Point,
-    properties: &'a Candidate<'g>,
+    properties: &'a Candidate,
 }
 
 #[derive(Serialize)]
-struct Collection<'a, 'g> {
+struct Collection<'a> {
     r#type: &'static str,
     query: &'a str,
-    features: Vec<Feature<'a, 'g>>,
+    features: Vec<Feature<'a>>,
 }
 
 /// Candidates as a GeoJSON FeatureCollection body.
@@ -246,7 +246,7 @@ pub async fn autocomplete(
                 if d.valid_to.is_some() {
                     continue;
                 }
-                let chain = &g.divisions.chain_text(i).formatted;
+                let chain = g.divisions.chain_names(i);
                 (d.name.clone(), d.level.as_str(), d.code.clone(), chain.to_string())
             }
             NameRef::Place(i) => {
@@ -257,7 +257,7 @@ pub async fn autocomplete(
                 let context = g
                     .divisions
                     .by_code(&p.division_code, None)
-                    .map(|d| g.divisions.chain_text(d).formatted.to_string())
+                    .map(|d| g.divisions.chain_names(d))
                     .unwrap_or_default();
                 (p.name.clone(), p.class.as_str(), p.division_code.clone(), context)
             }

@@ -172,13 +172,14 @@ pub struct NearGrid<T> {
     levels: Vec<(CellGrid<T>, f64)>,
 }
 
-impl<T: Copy> NearGrid<T> {
+impl<T: Copy + Send + Sync> NearGrid<T> {
     /// Builds one grid per `(cell size in degrees, reach in metres)`, fine
     /// first; a query reads a grid out to its reach and moves to the next,
     /// coarser grid only when nothing lies that close.
     pub fn build(entries: &[(Coord<f64>, Coord<f64>, T)], levels: &[(f64, f64)]) -> NearGrid<T> {
+        use rayon::prelude::*;
         NearGrid {
-            levels: levels.iter().map(|&(deg, reach)| (CellGrid::build(entries, deg), reach)).collect(),
+            levels: levels.par_iter().map(|&(deg, reach)| (CellGrid::build(entries, deg), reach)).collect(),
         }
     }
 

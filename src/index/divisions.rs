@@ -17,7 +17,6 @@ use geo::indexed::IntervalTreeMultiPolygon;
 use geo::{BoundingRect, Contains, Coord, MultiPolygon, Rect};
 use serde_json::value::RawValue;
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 /// Grid cell size for the base layer, degrees (about 2 km).
 const GRID_CELL_DEG: f64 = 0.02;
@@ -104,18 +103,12 @@ pub struct DivisionIndex {
     /// a boundary, with their bounding boxes, packed contiguously so that
     /// the descent from county to village reads a few cache lines.
     descent: Vec<Vec<(u32, [f64; 4])>>,
-    /// Each division's chain, rendered once on first use.
-    chain_texts: Vec<OnceLock<ChainText>>,
-}
-
-/// A division's chain as the reverse geocoder answers it, rendered once:
-/// the JSON array of `{code, name, level}` and the joined names.
-#[derive(Debug)]
-pub struct ChainText {
-    /// `[{"code":…,"name":…,"level":…}, …]`, province first.
-    pub json: Box<RawValue>,
-    /// 浙江省宁波市鄞州区….
-    pub formatted: Box<str>,
+    /// Each division's own `{"code":…,"level":…,"name":…}`, rendered once
+    /// at start-up into one string (`fragment_at[i]..fragment_at[i + 1]`):
+    /// a chain is answered by joining its members' fragments, with no
+    /// per-division cache that grows as queries touch more divisions.
+    fragments: String,
+    fragment_at: Vec<u32>,
 }
 
 impl DivisionIndex {
@@ -225,7 +218,8 @@ impl DivisionIndex {
             })
             .collect();
         let mut index = DivisionIndex {
-            chain_texts: (0..all.len()).map(|_| OnceLock::new()).collect(),
+            fragments: String::new(),
+            fragment_at: vec![],
             all,
             shapes,
             by_code,
@@ -237,6 +231,12 @@ impl DivisionIndex {
             prefixes: vec![],
             descent,
         };
+        for d in &index.all {
+            index.fragment_at.push(index.fragments.len() as u32);
+            let one = serde_json::json!({"code": d.code, "level": d.level, "name": d.name});
+            index.fragments.push_str(&one.to_string());
+        }
+        index.fragment_at.push(index.fragments.len() as u32);
         index.prefixes = (0..index.all.len() as u32)
             .map(|i| {
                 index
@@ -318,18 +318,40 @@ impl DivisionIndex {
         &self.prefixes[i as usize]
     }
 
-    /// The current chain of division `i`, rendered for answers.
-    pub fn chain_text(&self, i: u32) -> &ChainText {
-        self.chain_texts[i as usize].get_or_init(|| {
-            let divisions: Vec<&Division> = self.chain(i).into_iter().map(|c| self.get(c)).collect();
-            let chain: Vec<serde_json::Value> = divisions
-                .iter()
-                .map(|d| serde_json::json!({"code": d.code, "name": d.name, "level": d.level}))
-                .collect();
-            let formatted: String = divisions.iter().map(|d| d.name.as_str()).collect();
-            let json = serde_json::value::to_raw_value(&chain).expect("JSON values always serialise");
-            ChainText { json, formatted: formatted.into_boxed_str() }
-        })
+    /// `i` and its ancestors, province first, without allocating.
+    fn chain_array(&self, i: u32) -> ([u32; 8], usize) {
+        let mut up = [0u32; 8];
+        let mut n = 0;
+        for a in self.lineage(i) {
+            up[n] = a;
+            n += 1;
+        }
+        up[..n].reverse();
+        (up, n)
+    }
+
+    /// The current chain of division `i` as the answers carry it:
+    /// `[{"code":…,"level":…,"name":…}, …]`, province first.
+    pub fn chain_json(&self, i: u32) -> Box<RawValue> {
+        let (up, n) = self.chain_array(i);
+        let mut s = String::with_capacity(64 * n + 2);
+        s.push('[');
+        for (k, &a) in up[..n].iter().enumerate() {
+            if k > 0 {
+                s.push(',');
+            }
+            let (from, to) =
+                (self.fragment_at[a as usize] as usize, self.fragment_at[a as usize + 1] as usize);
+            s.push_str(&self.fragments[from..to]);
+        }
+        s.push(']');
+        RawValue::from_string(s).expect("fragments are JSON objects")
+    }
+
+    /// The names of division `i`'s chain joined (浙江省宁波市鄞州区…).
+    pub fn chain_names(&self, i: u32) -> String {
+        let (up, n) = self.chain_array(i);
+        up[..n].iter().map(|&a| self.all[a as usize].name.as_str()).collect()
     }
 
     /// Every version of `code`, oldest first.

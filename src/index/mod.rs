@@ -72,31 +72,33 @@ impl Gazetteer {
         let divisions = DivisionIndex::build(div_rows, &changes);
         lap("division index", &mut t);
 
-        let mut names = NameIndexBuilder::default();
+        // Every name with what it names; the name index is built from them on
+        // another thread while this one reads the door plates.
+        let mut named: Vec<(String, NameRef)> = Vec::new();
         for (i, d) in divisions.all().iter().enumerate() {
-            names.add_name(&d.name, NameRef::Division(i as u32));
+            named.push((d.name.clone(), NameRef::Division(i as u32)));
             if let Some(s) = &d.short_name {
-                names.add_name(s, NameRef::Division(i as u32));
+                named.push((s.clone(), NameRef::Division(i as u32)));
             }
             for e in everyday_names(&d.name) {
-                names.add_name(&e, NameRef::Division(i as u32));
+                named.push((e, NameRef::Division(i as u32)));
             }
         }
         for (abbr, code) in COLLOQUIAL_NAMES {
             if let Some(i) = divisions.by_code(code, None) {
-                names.add_name(abbr, NameRef::Division(i));
+                named.push((abbr.to_string(), NameRef::Division(i)));
             }
         }
         for a in &aliases {
             if let Some(i) = divisions.by_code(&a.code, None) {
-                names.add_name(&a.alias, NameRef::Division(i));
+                named.push((a.alias.clone(), NameRef::Division(i)));
             }
         }
 
         let mut road_items = Vec::new();
         let mut place_items = Vec::with_capacity(place_rows.len());
         for (i, p) in place_rows.into_iter().enumerate() {
-            names.add_name(&p.name, NameRef::Place(i as u32));
+            named.push((p.name.clone(), NameRef::Place(i as u32)));
             let is_road =
                 p.status == "current" && PlaceClass::parse(&p.class).is_some_and(PlaceClass::is_thoroughfare);
             if is_road {
@@ -123,8 +125,38 @@ impl Gazetteer {
         }
         let places = PlaceIndex::build(place_items);
         let roads = RoadIndex::build(road_items);
-        let names = names.build();
-        lap("places, roads and names", &mut t);
+        lap("places and roads", &mut t);
+        std::thread::scope(|scope| {
+            let names = scope.spawn(move || {
+                let mut b = NameIndexBuilder::default();
+                for (name, target) in &named {
+                    b.add_name(name, *target);
+                }
+                b.build()
+            });
+            let rest = Gazetteer::load_plates(c, divisions, places, roads, &mut timings);
+            let names = names.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            let (divisions, places, roads, plates, streets) = rest?;
+            let markers = MarkerIndex::build(marker_rows);
+            Ok(Gazetteer { divisions, places, plates, roads, streets, names, markers, timings })
+        })
+    }
+
+    /// Reads the door plates and builds the plate grid and the street index
+    /// (the part of loading that needs the store connection).
+    #[allow(clippy::type_complexity)]
+    fn load_plates(
+        c: &rusqlite::Connection,
+        divisions: DivisionIndex,
+        places: PlaceIndex,
+        roads: RoadIndex,
+        timings: &mut Vec<(&'static str, Duration)>,
+    ) -> StoreResult<(DivisionIndex, PlaceIndex, RoadIndex, PlateIndex, StreetIndex)> {
+        let mut t = Instant::now();
+        let mut lap = |name: &'static str, t: &mut Instant| {
+            timings.push((name, t.elapsed()));
+            *t = Instant::now();
+        };
 
         let place_by_fid: HashMap<i64, u32> = places.ids().map(|i| (places.get(i).fid, i)).collect();
         let mut plate_items = Vec::new();
@@ -177,8 +209,18 @@ impl Gazetteer {
                 streets.add_plate(p.street, &p.label[name_len..], i);
             }
         }
-        lap("door plate grid and street numbers", &mut t);
-        let markers = MarkerIndex::build(marker_rows);
-        Ok(Gazetteer { divisions, places, plates, roads, streets, names, markers, timings })
+        AddressRow::for_each_room(c, |r| {
+            let Some(&(_, county)) = div_cache.get(r.division_code) else { return };
+            let (Some(sid), Ok(code)) = (streets.find(r.street, county), r.code.parse::<u64>()) else {
+                return;
+            };
+            let name_len = streets.get(sid).name.len();
+            let building = streets.plate(sid, r.building, |p| &plates.get(p).label[name_len..] == r.building);
+            if let Some(b) = building {
+                streets.add_room(b, r.unit_room, code);
+            }
+        })?;
+        lap("door plate grid, street numbers and rooms", &mut t);
+        Ok((divisions, places, roads, plates, streets))
     }
 }

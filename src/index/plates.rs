@@ -60,8 +60,10 @@ impl PlateIndex {
             let c = Coord { x: p[0], y: p[1] };
             entries.push((c, c, i as u32));
         }
-        let occupied = Occupancy::build(entries.iter().map(|&(a, b, _)| (a, b)));
-        let grid = NearGrid::build(&entries, &LEVELS);
+        let (occupied, grid) = rayon::join(
+            || Occupancy::build(entries.iter().map(|&(a, b, _)| (a, b))),
+            || NearGrid::build(&entries, &LEVELS),
+        );
         PlateIndex { plates, points, grid, occupied }
     }
 

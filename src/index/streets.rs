@@ -33,6 +33,8 @@ pub struct StreetIndex {
     plates: FxHashMap<u64, u32>,
     /// Plates whose key was already taken by another (a hash collision).
     collided: FxHashMap<u64, Vec<u32>>,
+    /// hash(building plate, unit and room text) → rooms (code, text).
+    rooms: FxHashMap<u64, Vec<(u64, Box<str>)>>,
 }
 
 fn key(n: u32, text: &str) -> u64 {
@@ -64,6 +66,17 @@ impl StreetIndex {
                 v.insert(plate);
             }
         }
+    }
+
+    /// Files room `code` (`2单元501室`) under the plate of its building.
+    pub fn add_room(&mut self, building_plate: u32, unit_room: &str, code: u64) {
+        self.rooms.entry(key(building_plate, unit_room)).or_default().push((code, unit_room.into()));
+    }
+
+    /// The code of the room `unit_room` of the building with plate
+    /// `building_plate`.
+    pub fn room(&self, building_plate: u32, unit_room: &str) -> Option<u64> {
+        self.rooms.get(&key(building_plate, unit_room))?.iter().find(|r| &*r.1 == unit_room).map(|r| r.0)
     }
 
     /// One street.

@@ -169,6 +169,43 @@ impl AddressRow {
     }
 }
 
+/// A room (室) of a compound building, as the geocoder files it under its
+/// building's plate.
+#[derive(Debug, Clone, Copy)]
+pub struct RoomRow<'a> {
+    /// 18-digit code.
+    pub code: &'a str,
+    /// Division code.
+    pub division_code: &'a str,
+    /// Compound name.
+    pub street: &'a str,
+    /// Building (`3幢`).
+    pub building: &'a str,
+    /// Unit and room (`2单元501室`).
+    pub unit_room: &'a str,
+}
+
+impl AddressRow {
+    /// Calls `f` for every current room that names its building.
+    pub fn for_each_room(conn: &Connection, mut f: impl FnMut(RoomRow<'_>)) -> StoreResult<()> {
+        let mut stmt = conn.prepare(
+            "SELECT code, division_code, street, building, COALESCE(unit, '') || COALESCE(room, '') \
+             FROM addresses WHERE kind = 'room' AND status = 'current' AND building IS NOT NULL ORDER BY fid",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            f(RoomRow {
+                code: r.get_ref(0)?.as_str()?,
+                division_code: r.get_ref(1)?.as_str()?,
+                street: r.get_ref(2)?.as_str()?,
+                building: r.get_ref(3)?.as_str()?,
+                unit_room: r.get_ref(4)?.as_str()?,
+            });
+        }
+        Ok(())
+    }
+}
+
 /// The columns of a plate the in-memory index needs, borrowed from the row.
 #[derive(Debug, Clone, Copy)]
 pub struct PlateRow<'a> {
