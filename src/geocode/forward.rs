@@ -324,7 +324,21 @@ fn resolve(g: &Gazetteer, spans: &[Span], within: Option<u32>, at: Option<&str>)
     for s in spans {
         let numeric = s.text.bytes().all(|b| b.is_ascii_digit());
         let mut cur: FxHashMap<u32, Naming> = FxHashMap::default();
-        for &d in &s.divisions {
+        // A common name (新村 names thousands of villages) read after other
+        // divisions: only those under a division already named, when any is.
+        let in_context: Vec<u32> = if s.divisions.len() > 8 && !per_span.is_empty() {
+            s.divisions
+                .iter()
+                .copied()
+                .filter(|&d| {
+                    g.divisions.lineage(d).skip(1).any(|a| per_span.iter().any(|p| p.contains_key(&a)))
+                })
+                .collect()
+        } else {
+            vec![]
+        };
+        let candidates = if in_context.is_empty() { &s.divisions } else { &in_context };
+        for &d in candidates {
             let Some(c) = g.divisions.current_of(d) else { continue };
             let (old, now) = (g.divisions.get(d), g.divisions.get(c));
             let naming = if d != c && at.is_some_and(|a| old.valid_on(Some(a))) {
@@ -658,7 +672,17 @@ fn plate_candidate(
         let with_plate = number.plate_text().map(|p| format!("{p}{b}"));
         found = with_plate.as_deref().and_then(find).or_else(|| find(&b));
     }
+    // 358弄81号: plates inside a numbered lane are not registered here; the
+    // lane's entrance is plate 358 of the road.
+    if let Some(lane) = number.lane {
+        found = find(&format!("{lane}号"));
+        if found.is_some() {
+            let asked = format!("{lane}弄{}", number.plate_text().unwrap_or_default());
+            notes.push(Correction::new("number_not_found", asked, format!("{lane}号")));
+        }
+    }
     if found.is_none()
+        && number.lane.is_none()
         && let Some(t) = number.plate_text()
     {
         found = find(&t);
@@ -734,5 +758,20 @@ fn candidate(
         components,
         corrections,
         division,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::within_one_edit;
+
+    #[test]
+    fn one_edit_means_one_insertion_deletion_or_substitution() {
+        assert!(within_one_edit("中三东路", "中山东路"));
+        assert!(within_one_edit("中东路", "中山东路"));
+        assert!(within_one_edit("中山东东路", "中山东路"));
+        assert!(within_one_edit("中山东路", "中山东路"));
+        assert!(!within_one_edit("浙江路", "江广路"), "a shared deletion at two places is two edits");
+        assert!(!within_one_edit("北京东路", "中山东路"));
     }
 }

@@ -52,7 +52,7 @@ pub struct RoadRef<'a> {
     pub distance_m: f64,
 }
 
-/// The division chain: rendered once per division for today's answers, or
+/// The division chain: joined from pre-rendered fragments for today's answers, or
 /// built for a past date.
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]

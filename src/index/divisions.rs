@@ -109,6 +109,9 @@ pub struct DivisionIndex {
     /// per-division cache that grows as queries touch more divisions.
     fragments: String,
     fragment_at: Vec<u32>,
+    /// Each division's parent (`u32::MAX` for none), packed: walks up the
+    /// tree touch one small array, not the division records.
+    parents: Vec<u32>,
 }
 
 impl DivisionIndex {
@@ -220,6 +223,7 @@ impl DivisionIndex {
         let mut index = DivisionIndex {
             fragments: String::new(),
             fragment_at: vec![],
+            parents: vec![],
             all,
             shapes,
             by_code,
@@ -231,6 +235,7 @@ impl DivisionIndex {
             prefixes: vec![],
             descent,
         };
+        index.parents = index.all.iter().map(|d| d.parent.unwrap_or(u32::MAX)).collect();
         for d in &index.all {
             index.fragment_at.push(index.fragments.len() as u32);
             let one = serde_json::json!({"code": d.code, "level": d.level, "name": d.name});
@@ -372,7 +377,8 @@ impl DivisionIndex {
             let cur = next?;
             steps += 1;
             // Parent links form a tree; the bound guards against a bad store.
-            next = if steps > 8 { None } else { self.all[cur as usize].parent };
+            let parent = self.parents[cur as usize];
+            next = if steps > 8 || parent == u32::MAX { None } else { Some(parent) };
             Some(cur)
         })
     }
