@@ -8,12 +8,7 @@
 #     pinned to core 1 with one worker, wrk to core 0, alternated 3 times);
 #  3. /geocode/batch streaming all ROWS rows, the server's RSS sampled each
 #     second.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-scripts/setup.sh
-cargo build --release --bin fangyu
-store="${FANGYU_BENCH_STORE:-target/test-demo.gpkg}"
-[ -f "$store" ] || target/release/fangyu demo --store "$store"
+source "$(dirname "$0")/bench-common.sh"
 rows="${ROWS:-1000000}"
 work=target/bench-geocode
 mkdir -p "$work"
@@ -41,17 +36,7 @@ FANGYU_WORKERS=1 taskset -c 1 target/release/fangyu serve --store "$store" --lis
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 until curl -sf "127.0.0.1:$port/health" >/dev/null; do sleep 0.5; done
-rate() { taskset -c 0 wrk -t1 -c64 -d10s "$@" | awk '/Requests\/sec/ {print $2}'; }
-h=(); q=()
-for i in 1 2 3; do
-  h+=("$(rate "http://127.0.0.1:$port/health")")
-  q+=("$(rate -s benches/load/geocode.lua "http://127.0.0.1:$port" -- "$work/queries.txt")")
-done
-median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
-health=$(median "${h[@]}"); geo=$(median "${q[@]}")
-echo "/health   ${h[*]} req/s (median $health)"
-echo "/geocode  ${q[*]} req/s (median $geo)"
-echo "ratio /geocode : /health = $(echo "scale=3; $geo / $health" | bc)"
+against_health /geocode "http://127.0.0.1:$port" -s benches/load/geocode.lua "http://127.0.0.1:$port" -- "$work/queries.txt"
 kill $pid; wait $pid 2>/dev/null || true
 
 echo "== HTTP: /geocode/batch streaming $rows rows (server unpinned, all workers), RSS each second"

@@ -4,12 +4,7 @@
 #     R-tree + geo interval trees);
 #  2. HTTP: /reverse throughput as a ratio of /health throughput (wrk, loopback).
 # Store: $FANGYU_BENCH_STORE (default target/test-demo.gpkg).
-set -euo pipefail
-cd "$(dirname "$0")/.."
-scripts/setup.sh
-cargo build --release --bin fangyu
-store="${FANGYU_BENCH_STORE:-target/test-demo.gpkg}"
-[ -f "$store" ] || target/release/fangyu demo --store "$store"
+source "$(dirname "$0")/bench-common.sh"
 export FANGYU_BENCH_STORE="$PWD/$store"
 
 echo "== point-in-polygon (criterion)"
@@ -23,15 +18,5 @@ trap 'kill $pid 2>/dev/null || true' EXIT
 start=$(date +%s.%N)
 until curl -sf "127.0.0.1:$port/health" >/dev/null; do sleep 0.2; done
 echo "start-up to ready: $(echo "$(date +%s.%N) - $start" | bc) s; RSS $(ps -o rss= -p $pid) KiB"
-rate() { taskset -c 0 wrk -t1 -c64 -d10s "$@" | awk '/Requests\/sec/ {print $2}'; }
 # Alternate the two endpoints three times and keep the medians.
-h=(); r=()
-for i in 1 2 3; do
-  h+=("$(rate "http://127.0.0.1:$port/health")")
-  r+=("$(rate -s benches/load/reverse.lua "http://127.0.0.1:$port")")
-done
-median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
-health=$(median "${h[@]}"); reverse=$(median "${r[@]}")
-echo "/health   ${h[*]} req/s (median $health)"
-echo "/reverse  ${r[*]} req/s (median $reverse)"
-echo "ratio /reverse : /health = $(echo "scale=3; $reverse / $health" | bc)"
+against_health /reverse "http://127.0.0.1:$port" -s benches/load/reverse.lua "http://127.0.0.1:$port"
