@@ -214,9 +214,7 @@ fn segment<'t>(g: &Gazetteer, text: &'t str) -> (Vec<Span<'t>>, usize) {
                 match NameIndex::target(p) {
                     NameRef::Division(d) => divisions.push(d),
                     NameRef::Place(p) => {
-                        let is_street = PlaceClass::parse(&g.places.get(p).class)
-                            .is_some_and(|c| c.is_thoroughfare() || c == PlaceClass::Compound);
-                        if is_street {
+                        if is_street_class(&g.places.get(p).class) {
                             place_len = place_len.max(*len);
                         }
                     }
@@ -432,9 +430,16 @@ fn resolve(g: &Gazetteer, spans: &[Span], within: Option<u32>, at: Option<&str>)
         .collect()
 }
 
-/// The county a division lies in (itself if a county).
-fn county_of(g: &Gazetteer, d: u32) -> Option<u32> {
-    g.divisions.lineage(d).find(|&a| g.divisions.get(a).level == Level::County)
+/// Whether a place of this class carries plates: a road, street, lane or
+/// compound.
+fn is_street_class(class: &str) -> bool {
+    PlaceClass::parse(class).is_some_and(|c| c.is_thoroughfare() || c == PlaceClass::Compound)
+}
+
+/// The street (in the street index) a place stands for.
+fn street_of_place(g: &Gazetteer, place: &crate::index::Place) -> Option<u32> {
+    let county = g.divisions.county_of(g.divisions.by_code(&place.division_code, None)?)?;
+    g.streets.find(&place.name, county)
 }
 
 /// Matches the text after the divisions within division `d`.
@@ -448,21 +453,19 @@ fn match_detail(
     let mut out = Vec::new();
     // Scope of the street search: the county (a township named in the input
     // that does not hold the street is a wrong part, not a dead end).
-    let scope =
-        d.and_then(|d| if g.divisions.get(d).level >= Level::County { county_of(g, d) } else { Some(d) });
+    let scope = d.and_then(|d| {
+        if g.divisions.get(d).level >= Level::County { g.divisions.county_of(d) } else { Some(d) }
+    });
     let mut streets: Vec<(u32, usize, Vec<Correction>)> = Vec::new(); // (street, bytes used, notes)
     for (len, posts) in g.names.prefixes_of(rest).iter().rev() {
         for &p in *posts {
             let NameRef::Place(pi) = NameIndex::target(p) else { continue };
             let place = g.places.get(pi);
-            let is_street = PlaceClass::parse(&place.class)
-                .is_some_and(|c| c.is_thoroughfare() || c == PlaceClass::Compound);
-            if !is_street || scope.is_some_and(|s| !is_under(g, &place.division_code, s)) {
+            if !is_street_class(&place.class) || scope.is_some_and(|s| !is_under(g, &place.division_code, s))
+            {
                 continue;
             }
-            let Some(pd) = g.divisions.by_code(&place.division_code, None) else { continue };
-            let Some(county) = county_of(g, pd) else { continue };
-            if let Some(sid) = g.streets.find(&place.name, county)
+            if let Some(sid) = street_of_place(g, place)
                 && !streets.iter().any(|s| s.0 == sid)
             {
                 let mut n = Vec::new();
@@ -522,9 +525,7 @@ fn match_detail(
                 if scope.is_some_and(|s| !is_under(g, &place.division_code, s)) {
                     continue;
                 }
-                let Some(pd) = g.divisions.by_code(&place.division_code, None) else { continue };
-                let Some(county) = county_of(g, pd) else { continue };
-                if let Some(sid) = g.streets.find(&place.name, county)
+                if let Some(sid) = street_of_place(g, place)
                     && !streets.iter().any(|s| s.0 == sid)
                 {
                     streets.push((

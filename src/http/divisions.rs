@@ -107,8 +107,7 @@ pub struct SearchQuery {
     responses((status = 200, description = "GeoJSON FeatureCollection"), (status = 400, body = super::error::Problem)))]
 pub async fn search(State(s): State<AppState>, Query(q): Query<SearchQuery>) -> ApiResult<Json<Value>> {
     let cfg = &s.settings.server;
-    let text = params::query_text("q", q.q.as_deref(), cfg.max_query_chars)?
-        .ok_or_else(|| ApiError::invalid("q", "缺少查询文本"))?;
+    let text = params::required_text("q", q.q.as_deref(), cfg.max_query_chars, "缺少查询文本")?;
     let level = q
         .level
         .as_deref()

@@ -93,8 +93,7 @@ fn collection_response(query: &str, found: &[Candidate]) -> ApiResult<Response> 
     responses((status = 200, description = "GeoJSON FeatureCollection"), (status = 400, body = super::error::Problem)))]
 pub async fn geocode(State(s): State<AppState>, Query(q): Query<GeocodeQuery>) -> ApiResult<Response> {
     let cfg = &s.settings.server;
-    let text = params::query_text("q", q.q.as_deref(), cfg.max_query_chars)?
-        .ok_or_else(|| ApiError::invalid("q", "缺少地址参数"))?;
+    let text = params::required_text("q", q.q.as_deref(), cfg.max_query_chars, "缺少地址参数")?;
     let g = s.gazetteer();
     let (mut opts, at) =
         options(&g, q.limit.as_deref(), q.division.as_deref(), q.at.as_deref(), cfg.max_limit)?;
@@ -191,8 +190,7 @@ pub async fn standardize(
     Query(q): Query<StandardizeQuery>,
 ) -> ApiResult<Json<Value>> {
     let cfg = &s.settings.server;
-    let text = params::query_text("q", q.q.as_deref(), cfg.max_query_chars)?
-        .ok_or_else(|| ApiError::invalid("q", "缺少地址参数"))?;
+    let text = params::required_text("q", q.q.as_deref(), cfg.max_query_chars, "缺少地址参数")?;
     let g = s.gazetteer();
     let found = geocode::geocode(&g, &text, Options { limit: 1, within: None, at: None });
     Ok(Json(match found.first() {
@@ -229,8 +227,7 @@ pub async fn autocomplete(
     Query(q): Query<AutocompleteQuery>,
 ) -> ApiResult<Json<Value>> {
     let cfg = &s.settings.server;
-    let text = params::query_text("q", q.q.as_deref(), cfg.max_query_chars)?
-        .ok_or_else(|| ApiError::invalid("q", "缺少查询参数"))?;
+    let text = params::required_text("q", q.q.as_deref(), cfg.max_query_chars, "缺少查询参数")?;
     let limit = params::limit(q.limit.as_deref(), 10, cfg.max_limit)?;
     let g = s.gazetteer();
     let within = q

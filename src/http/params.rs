@@ -86,6 +86,12 @@ pub fn query_text(field: &str, v: Option<&str>, max: usize) -> ApiResult<Option<
     Ok(Some(t.to_string()))
 }
 
+/// A query text that must be present: as [`query_text`], and `missing`
+/// (the reason shown) when absent.
+pub fn required_text(field: &str, v: Option<&str>, max: usize, missing: &str) -> ApiResult<String> {
+    query_text(field, v, max)?.ok_or_else(|| ApiError::invalid(field, missing))
+}
+
 /// A boolean flag (`true`/`false`/`1`/`0`).
 pub fn flag(field: &str, v: Option<&str>) -> ApiResult<bool> {
     match v {

@@ -385,17 +385,14 @@ impl DivisionIndex {
 
     /// The chain from the province down to `i`.
     pub fn chain(&self, i: u32) -> Vec<u32> {
-        let mut out = vec![i];
-        let mut cur = i;
-        while let Some(p) = self.all[cur as usize].parent {
-            if out.contains(&p) {
-                break;
-            }
-            out.push(p);
-            cur = p;
-        }
+        let mut out: Vec<u32> = self.lineage(i).collect();
         out.reverse();
         out
+    }
+
+    /// The county-level division `i` lies in (itself if a county).
+    pub fn county_of(&self, i: u32) -> Option<u32> {
+        self.lineage(i).find(|&a| self.all[a as usize].level == Level::County)
     }
 
     /// Whether division `i`'s boundary contains the point.

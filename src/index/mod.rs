@@ -22,7 +22,7 @@ pub use plates::{Plate, PlateIndex};
 pub use roads::{Road, RoadIndex};
 pub use streets::{Street, StreetIndex};
 
-use crate::model::{COLLOQUIAL_NAMES, Level, PlaceClass, everyday_names};
+use crate::model::{COLLOQUIAL_NAMES, PlaceClass, everyday_names};
 use crate::store::{AddressRow, AliasRow, ChangeRow, DivisionRow, MarkerRow, PlaceRow, Store, StoreResult};
 use geo::{Coord, Geometry, LineString};
 use std::collections::HashMap;
@@ -168,15 +168,8 @@ impl Gazetteer {
                 Some(&d) => d,
                 None => {
                     let d = divisions.by_code(a.division_code, None).unwrap_or(u32::MAX);
-                    let county = if d == u32::MAX {
-                        u32::MAX
-                    } else {
-                        divisions
-                            .chain(d)
-                            .into_iter()
-                            .find(|&i| divisions.get(i).level == Level::County)
-                            .unwrap_or(u32::MAX)
-                    };
+                    let county =
+                        if d == u32::MAX { u32::MAX } else { divisions.county_of(d).unwrap_or(u32::MAX) };
                     div_cache.insert(a.division_code.to_string(), (d, county));
                     (d, county)
                 }

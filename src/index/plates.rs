@@ -95,12 +95,9 @@ impl PlateIndex {
         if !self.occupied.any_within(c, frame.degrees_covering(max_m)) {
             return None;
         }
-        let at = |i: u32| {
-            let p = self.points[i as usize];
-            Coord { x: p[0], y: p[1] }
-        };
-        let (distance_m, index) = self.grid.nearest(c, max_m, |&i| frame.distance2_to_point(at(i)))?;
-        Some(NearestPlate { index, distance_m, at: at(index) })
+        let (distance_m, index) =
+            self.grid.nearest(c, max_m, |&i| frame.distance2_to_point(self.point(i)))?;
+        Some(NearestPlate { index, distance_m, at: self.point(index) })
     }
 }
 
