@@ -15,6 +15,8 @@ pub struct Settings {
     pub store: StoreSettings,
     /// Demo data generation.
     pub demo: DemoSettings,
+    /// Naming review: scopes, periods, vocabularies, word lists.
+    pub review: crate::review::ReviewSettings,
 }
 
 /// HTTP server settings.

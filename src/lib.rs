@@ -9,9 +9,11 @@
 //!   door plates and address codes, romanisation by the national rules.
 //! - [`store`]: the embedded SQLite/GeoPackage store; all SQL lives here.
 //! - [`index`]: in-memory indices built from the store — the point-in-polygon
-//!   grid and division tree, R-trees of door plates and roads, the name index.
+//!   grid and division tree, cell grids of door plates and roads, the name index.
 //! - [`geocode`]: reverse geocoding (point → division chain, nearest plate
 //!   and road).
+//! - [`review`]: naming review — proposals, the regulation's checks, the
+//!   workflow from draft to published name, tokens with roles.
 //! - [`demo`]: the deterministic generator of the bundled demo dataset.
 //! - [`io`]: GDAL/PROJ import with field mapping and a rejection report.
 //! - [`http`]: the axum service: router, handlers, errors, OpenAPI.
@@ -27,5 +29,6 @@ pub mod index;
 pub mod io;
 pub mod model;
 pub mod progress;
+pub mod review;
 pub mod startup;
 pub mod store;

@@ -1,4 +1,5 @@
-//! The `fangyu` command line: serve, build the demo store, import.
+//! The `fangyu` command line: serve, build the demo store, geocode, import,
+//! tokens, audit.
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -98,6 +99,49 @@ enum Command {
         #[arg(long)]
         store: Option<PathBuf>,
     },
+    /// API tokens for the naming workflow.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+        /// Store file.
+        #[arg(long, global = true)]
+        store: Option<PathBuf>,
+    },
+    /// The hash-chained change log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+        /// Store file.
+        #[arg(long, global = true)]
+        store: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it (it is stored hashed and cannot be shown again).
+    Create {
+        /// applicant, reviewer, expert, committee, approver or admin.
+        #[arg(long)]
+        role: String,
+        /// Who holds it.
+        #[arg(long)]
+        name: String,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token.
+    Revoke {
+        /// Token id.
+        id: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; exit 1 if any entry was changed, removed
+    /// or inserted.
+    Verify,
 }
 
 fn parse_mapping(s: &str) -> Result<(String, String), String> {
@@ -137,6 +181,28 @@ fn main() -> Result<()> {
             }
             geocode_file(&settings, &input, column, ndjson, output.as_deref())
         }
+        Command::Token { command, store } => {
+            if let Some(s) = store {
+                settings.store.path = s;
+            }
+            token(&settings, command)
+        }
+        Command::Audit { command: AuditCommand::Verify, store } => {
+            let path = store.unwrap_or(settings.store.path.clone());
+            anyhow::ensure!(path.exists(), "{} does not exist", path.display());
+            let store = Store::open(&path)?;
+            let report = store.read(fangyu::store::verify_audit)?;
+            match report.broken {
+                None => {
+                    println!("audit log intact: {} entries, head {}", report.entries, report.head);
+                    Ok(())
+                }
+                Some((seq, why)) => {
+                    println!("audit log BROKEN at entry {seq}: {why}");
+                    std::process::exit(1);
+                }
+            }
+        }
         Command::Import {
             source,
             kind,
@@ -173,6 +239,37 @@ fn main() -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `fangyu token …`: tokens in the store the server serves (built first
+/// if missing, as `serve` would).
+fn token(settings: &Settings, command: TokenCommand) -> Result<()> {
+    use fangyu::review::{Role, token};
+    fangyu::startup::ensure_demo_store(settings, &settings.store.path, Scale::Demo)?;
+    let store = Store::open(&settings.store.path)?;
+    match command {
+        TokenCommand::Create { role, name } => {
+            let r = Role::parse(&role).ok_or_else(|| {
+                let all: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                anyhow::anyhow!("unknown role {role}; one of {}", all.join(", "))
+            })?;
+            anyhow::ensure!(!name.trim().is_empty(), "--name must not be empty");
+            let (id, secret) = token::create(&store, name.trim(), r, "cli")?;
+            eprintln!("token {id} for {name} ({role}); shown once:");
+            println!("{secret}");
+        }
+        TokenCommand::List => {
+            for t in store.read(fangyu::store::TokenRow::list)? {
+                let state = t.revoked_at.map_or("live".to_string(), |d| format!("revoked {d}"));
+                println!("{}\t{}\t{}\t{}\t{state}", t.id, t.role, t.name, t.created_at);
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            anyhow::ensure!(token::revoke(&store, id, "cli")?, "no live token {id}");
+            println!("token {id} revoked");
+        }
+    }
+    Ok(())
 }
 
 /// `fangyu geocode`: streams the file through the batch geocoder with a
@@ -252,7 +349,7 @@ fn serve(settings: Settings) -> Result<()> {
         let (store, g) = tokio::task::block_in_place(|| fangyu::startup::load(&settings))?;
         let listener = tokio::net::TcpListener::bind(&settings.server.listen).await?;
         tracing::info!("serving on http://{}", listener.local_addr()?);
-        let state = fangyu::http::state(settings, store, g);
+        let state = fangyu::http::state(settings, store, g)?;
         fangyu::http::serve(listener, fangyu::http::app(state)).await?;
         Ok(())
     })

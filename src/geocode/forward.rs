@@ -460,7 +460,9 @@ fn match_detail(
     for (len, posts) in g.names.prefixes_of(rest).iter().rev() {
         for &p in *posts {
             let NameRef::Place(pi) = NameIndex::target(p) else { continue };
-            let place = g.places.get(pi);
+            // A former name (renamed road) stands for the current one.
+            let current = g.places.current(pi);
+            let place = g.places.get(current);
             if !is_street_class(&place.class) || scope.is_some_and(|s| !is_under(g, &place.division_code, s))
             {
                 continue;
@@ -469,6 +471,9 @@ fn match_detail(
                 && !streets.iter().any(|s| s.0 == sid)
             {
                 let mut n = Vec::new();
+                if current != pi {
+                    n.push(Correction::new("old_name", g.places.get(pi).name.clone(), place.name.clone()));
+                }
                 if let Some(d) = d
                     && g.divisions.get(d).level > Level::County
                     && !street_in(g, g.streets.get(sid), d)

@@ -114,6 +114,36 @@ impl ApiError {
         )
     }
 
+    /// 401: no token, or one the service does not know.
+    pub fn unauthorized(detail: &str) -> ApiError {
+        ApiError::plain(StatusCode::UNAUTHORIZED, "unauthorized", "未认证", detail)
+    }
+
+    /// 403: the token's role may not do this.
+    pub fn forbidden(detail: &str) -> ApiError {
+        ApiError::plain(StatusCode::FORBIDDEN, "forbidden", "无权操作", detail)
+    }
+
+    /// 409: the workflow does not allow this action in the current state.
+    pub fn invalid_transition(detail: &str) -> ApiError {
+        ApiError::plain(StatusCode::CONFLICT, "invalid-transition", "当前状态不允许此操作", detail)
+    }
+
+    /// 409: a condition of the workflow step does not hold yet.
+    pub fn workflow_condition(detail: &str) -> ApiError {
+        ApiError::plain(StatusCode::CONFLICT, "workflow-condition", "条件未满足", detail)
+    }
+
+    /// 409: the record changed since the client read it (`If-Match`).
+    pub fn conflict(detail: &str) -> ApiError {
+        ApiError::plain(StatusCode::CONFLICT, "conflict", "版本冲突", detail)
+    }
+
+    /// 428: a change that must name the version it changes.
+    pub fn precondition_required(detail: &str) -> ApiError {
+        ApiError::plain(StatusCode::PRECONDITION_REQUIRED, "precondition-required", "缺少 If-Match", detail)
+    }
+
     fn plain(status: StatusCode, slug: &'static str, title: &'static str, detail: &str) -> ApiError {
         ApiError { status, slug, title, detail: detail.into(), errors: vec![] }
     }
@@ -142,6 +172,24 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
+impl From<crate::review::ReviewError> for ApiError {
+    fn from(e: crate::review::ReviewError) -> Self {
+        use crate::review::ReviewError as E;
+        use crate::review::workflow::Refusal;
+        let detail = e.to_string();
+        match e {
+            E::Invalid { field, reason } => ApiError::invalid(&field, reason),
+            E::NotFound(id) => ApiError::not_found("申请", &id.to_string()),
+            E::Refused(Refusal::Role { .. } | Refusal::NotOwner(_)) => ApiError::forbidden(&detail),
+            E::Refused(Refusal::State { .. }) => ApiError::invalid_transition(&detail),
+            E::Refused(Refusal::Condition(_)) => ApiError::workflow_condition(&detail),
+            E::Conflict { .. } => ApiError::conflict(&detail),
+            E::PreconditionRequired => ApiError::precondition_required(&detail),
+            E::Store(s) => ApiError::internal(s),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Problem {
@@ -153,6 +201,9 @@ impl IntoResponse for ApiError {
         };
         let mut resp = (self.status, axum::Json(body)).into_response();
         resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if self.status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         resp
     }
 }
@@ -177,5 +228,31 @@ pub const PROBLEM_TYPES: &[(&str, &str, &str)] = &[
         "不支持的内容类型",
         "The body's Content-Type is not one the endpoint reads (batch geocoding reads text/csv and application/x-ndjson).",
     ),
+    (
+        "unauthorized",
+        "未认证",
+        "The request needs `Authorization: Bearer TOKEN` with a live token (`fangyu token create`).",
+    ),
+    (
+        "forbidden",
+        "无权操作",
+        "The token's role may not take this action, or only the proposal's applicant may.",
+    ),
+    (
+        "invalid-transition",
+        "当前状态不允许此操作",
+        "The proposal's state does not allow this action (see the workflow in the API description).",
+    ),
+    (
+        "workflow-condition",
+        "条件未满足",
+        "A condition of the workflow step does not hold yet: a failing rule check, too few expert opinions, consultation still open or unanswered comments, filing or announcement missing.",
+    ),
+    (
+        "conflict",
+        "版本冲突",
+        "`If-Match` names an older version: someone changed the record since it was read. Read it again and retry.",
+    ),
+    ("precondition-required", "缺少 If-Match", "Revising a proposal needs `If-Match` with its current ETag."),
     ("internal", "服务内部错误", "An unexpected error; it has been logged."),
 ];

@@ -7,6 +7,7 @@
 //! answers into problem documents), timeout, body limit.
 
 pub mod addresses;
+pub mod auth;
 pub mod batch;
 pub mod divisions;
 pub mod error;
@@ -17,9 +18,11 @@ pub mod markers;
 pub mod openapi;
 pub mod params;
 pub mod places;
+pub mod proposals;
 pub mod reverse;
 pub mod router;
 pub mod state;
+pub mod tokens;
 
 use crate::config::Settings;
 use crate::index::Gazetteer;
@@ -56,14 +59,18 @@ fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
-/// Builds the shared state from an opened store and its indices.
-pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> AppState {
-    AppState {
+/// Builds the shared state from an opened store and its indices (and
+/// loads the naming-review rules the settings name).
+pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> anyhow::Result<AppState> {
+    let rules = crate::review::Rules::load(&settings.review)?;
+    Ok(AppState {
         settings: Arc::new(settings),
         store,
         gazetteer: Arc::new(ArcSwap::from_pointee(gazetteer)),
         metrics: metrics_handle(),
-    }
+        rules: Arc::new(rules),
+        reindexing: Arc::new(tokio::sync::Mutex::new(())),
+    })
 }
 
 /// The whole application: routes plus middleware.

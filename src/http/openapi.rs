@@ -20,14 +20,32 @@ use utoipa::OpenApi;
         super::places::search, super::places::one,
         super::addresses::one,
         super::markers::search,
+        super::proposals::create, super::proposals::list, super::proposals::one, super::proposals::revise,
+        super::proposals::act, super::proposals::overdue,
+        super::tokens::create, super::tokens::list, super::tokens::revoke, super::tokens::verify,
     ),
     components(schemas(Problem, super::error::FieldError, crate::geocode::ReverseResult,
         crate::geocode::reverse::DivisionRef, crate::geocode::reverse::PlateRef, crate::geocode::reverse::RoadRef,
         crate::geocode::MatchLevel, crate::geocode::forward::Components, crate::geocode::number::DoorNumber,
         crate::geocode::normalize::Correction)),
-    tags((name = "geocoding"), (name = "divisions"), (name = "places"), (name = "addresses"), (name = "boundaries"), (name = "service"))
+    tags((name = "geocoding"), (name = "divisions"), (name = "places"), (name = "addresses"), (name = "boundaries"), (name = "naming"), (name = "security"), (name = "service")),
+    modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
+
+/// Declares the bearer-token scheme the naming routes use.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
 
 /// `GET /openapi.json`.
 pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {

@@ -101,3 +101,27 @@ pub fn flag(field: &str, v: Option<&str>) -> ApiResult<bool> {
         Some(other) => Err(ApiError::invalid(field, format!("“{other}” 应为 true 或 false"))),
     }
 }
+
+/// A JSON request body read into `T`; an empty body is `T::default()`.
+/// A body that is not JSON, or not in the expected shape, names the
+/// offending field (`geometry.coordinates`, `kind` …). A declared
+/// Content-Type other than JSON is refused (415).
+pub fn json_body<T: serde::de::DeserializeOwned + Default>(
+    headers: &axum::http::HeaderMap,
+    bytes: &[u8],
+) -> ApiResult<T> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    if let Some(ct) = headers.get(axum::http::header::CONTENT_TYPE)
+        && !ct.to_str().unwrap_or("").split(';').next().unwrap_or("").trim().ends_with("json")
+    {
+        return Err(ApiError::unsupported_media_type("请求体须为 application/json"));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { "body".to_string() } else { path };
+        ApiError::invalid(&field, format!("请求体 JSON 有误：{}", e.inner()))
+    })
+}

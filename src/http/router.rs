@@ -1,9 +1,9 @@
 //! Every route of the service, in one place.
 
 use super::state::AppState;
-use super::{addresses, divisions, geocode, health, markers, openapi, places, reverse};
+use super::{addresses, divisions, geocode, health, markers, openapi, places, proposals, reverse, tokens};
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{delete, get, post};
 
 /// The routes, without middleware.
 pub fn routes() -> Router<AppState> {
@@ -26,4 +26,11 @@ pub fn routes() -> Router<AppState> {
         .route("/places/{id}", get(places::one))
         .route("/addresses/{code}", get(addresses::one))
         .route("/markers", get(markers::search))
+        .route("/proposals", get(proposals::list).post(proposals::create))
+        .route("/proposals/overdue", get(proposals::overdue))
+        .route("/proposals/{id}", get(proposals::one).patch(proposals::revise))
+        .route("/proposals/{id}/{action}", post(proposals::act))
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/{id}", delete(tokens::revoke))
+        .route("/audit/verify", get(tokens::verify))
 }

@@ -2,6 +2,7 @@
 
 use crate::config::Settings;
 use crate::index::Gazetteer;
+use crate::review::Rules;
 use crate::store::Store;
 use arc_swap::ArcSwap;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -19,11 +20,28 @@ pub struct AppState {
     pub gazetteer: Arc<ArcSwap<Gazetteer>>,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
+    /// The naming-review rules in force.
+    pub rules: Arc<Rules>,
+    /// Held while the indices are rebuilt after a change, so rebuilds run
+    /// one at a time and each reads the newest store.
+    pub reindexing: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
     /// The current index snapshot.
     pub fn gazetteer(&self) -> arc_swap::Guard<Arc<Gazetteer>> {
         self.gazetteer.load()
+    }
+
+    /// Rebuilds the indices from the store and swaps them in; requests
+    /// already running finish on the old snapshot.
+    pub async fn reindex(&self) -> Result<(), crate::store::StoreError> {
+        let _one_at_a_time = self.reindexing.lock().await;
+        let store = self.store.clone();
+        let g = tokio::task::spawn_blocking(move || Gazetteer::load(&store))
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+        self.gazetteer.store(Arc::new(g));
+        Ok(())
     }
 }

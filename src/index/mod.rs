@@ -119,6 +119,8 @@ impl Gazetteer {
                     status: p.status,
                     point: None,
                     bbox: None,
+                    replaced_by: p.replaced_by,
+                    successor: None,
                 },
                 p.geom,
             ));

@@ -23,6 +23,10 @@ pub struct Place {
     pub point: Option<Coord<f64>>,
     /// Bounding box.
     pub bbox: Option<Rect<f64>>,
+    /// The place that carries the name on after a rename (store fid).
+    pub replaced_by: Option<i64>,
+    /// The same, as a place index (set by [`PlaceIndex::build`]).
+    pub successor: Option<u32>,
 }
 
 /// The place index.
@@ -49,6 +53,11 @@ impl PlaceIndex {
             }
             places.push(p);
         }
+        let by_fid: std::collections::HashMap<i64, u32> =
+            places.iter().enumerate().map(|(i, p)| (p.fid, i as u32)).collect();
+        for p in &mut places {
+            p.successor = p.replaced_by.and_then(|f| by_fid.get(&f).copied());
+        }
         PlaceIndex { places, tree: RTree::bulk_load(rects) }
     }
 
@@ -65,6 +74,18 @@ impl PlaceIndex {
     /// One place.
     pub fn get(&self, i: u32) -> &Place {
         &self.places[i as usize]
+    }
+
+    /// The current place a renamed place's name passed to (following
+    /// several renames), or the place itself.
+    pub fn current(&self, mut i: u32) -> u32 {
+        for _ in 0..16 {
+            match self.places[i as usize].successor {
+                Some(n) => i = n,
+                None => break,
+            }
+        }
+        i
     }
 
     /// Every place index.

@@ -172,6 +172,16 @@ pub fn split_generic(name: &str) -> (&str, &str) {
 /// ```
 pub fn romanize(name: &str) -> String {
     let (specific, generic) = split_generic(name);
+    romanize_parts(specific, generic)
+}
+
+/// The romanised spelling of a name already split into 专名 and 通名.
+///
+/// ```
+/// use fangyu::model::romanize::romanize_parts;
+/// assert_eq!(romanize_parts("西湖", "步行街"), "Xihu Buxingjie");
+/// ```
+pub fn romanize_parts(specific: &str, generic: &str) -> String {
     let (stem, ordinal) = split_ordinal(specific, generic);
     let mut out = word(stem);
     if let Some(n) = ordinal {

@@ -104,6 +104,19 @@ impl AddressRow {
         Ok(true)
     }
 
+    /// Moves the addresses of place `from` (named `old`) to place `to`
+    /// under the name `new`, rewriting their standard addresses (a road or
+    /// compound renamed). Returns how many moved.
+    pub fn rename_street(tx: &Transaction, from: i64, to: i64, old: &str, new: &str) -> StoreResult<usize> {
+        Ok(tx.execute(
+            "UPDATE addresses SET place_fid = ?2, street = ?4, standard_address = \
+             substr(standard_address, 1, instr(standard_address, ?3) - 1) || ?4 || \
+             substr(standard_address, instr(standard_address, ?3) + length(?3)) \
+             WHERE place_fid = ?1 AND street = ?3",
+            params![from, to, old, new],
+        )?)
+    }
+
     /// Inserts a new address (fails on a duplicate code).
     pub fn insert(&self, tx: &Transaction) -> StoreResult<()> {
         let geom = Geometry::Point(Point::new(self.lon, self.lat));

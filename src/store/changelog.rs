@@ -1,6 +1,17 @@
+//! The append-only change log, hash-chained: each entry stores the hash of
+//! the one before it and its own SHA-256 over that hash and its fields, so
+//! changing, deleting or inserting a row anywhere but at the end breaks the
+//! chain ([`verify`]). Triggers refuse UPDATE and DELETE; the chain catches
+//! whoever goes around them. The head hash, kept elsewhere, also pins the
+//! end of the log.
+
 use super::StoreResult;
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// The hash before the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// One entry of the append-only change log.
 #[derive(Debug, Clone, Serialize)]
@@ -17,11 +28,154 @@ pub struct ChangeEntry<'a> {
     pub detail: serde_json::Value,
 }
 
-/// Appends an entry in the caller's transaction.
+/// The fields an entry's hash covers.
+struct Fields<'a> {
+    seq: i64,
+    at: &'a str,
+    actor: &'a str,
+    entity: &'a str,
+    entity_key: &'a str,
+    action: &'a str,
+    detail: &'a str,
+}
+
+/// SHA-256 (hex) over the previous hash and each field, every part
+/// length-prefixed so no two different entries hash the same bytes.
+fn entry_hash(prev: &str, f: &Fields) -> String {
+    let mut h = Sha256::new();
+    let seq = f.seq.to_string();
+    for part in [prev, &seq, f.at, f.actor, f.entity, f.entity_key, f.action, f.detail] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    hex(&h.finalize())
+}
+
+/// Lowercase hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Appends an entry in the caller's transaction; returns its sequence
+/// number.
 pub fn append_change(tx: &Transaction, e: &ChangeEntry) -> StoreResult<i64> {
-    tx.execute(
-        "INSERT INTO change_log (actor, entity, entity_key, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![e.actor, e.entity, e.entity_key, e.action, e.detail.to_string()],
+    let (last, prev): (i64, String) = tx
+        .query_row("SELECT seq, COALESCE(hash, '') FROM change_log ORDER BY seq DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .or_else(|err| match err {
+            rusqlite::Error::QueryReturnedNoRows => Ok((0, GENESIS.to_string())),
+            other => Err(other),
+        })?;
+    let at: String = tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%fZ','now')", [], |r| r.get(0))?;
+    let detail = e.detail.to_string();
+    let seq = last + 1;
+    let fields = Fields {
+        seq,
+        at: &at,
+        actor: e.actor,
+        entity: e.entity,
+        entity_key: e.entity_key,
+        action: e.action,
+        detail: &detail,
+    };
+    let hash = entry_hash(&prev, &fields);
+    tx.prepare_cached(
+        "INSERT INTO change_log (seq, at, actor, entity, entity_key, action, detail, prev_hash, hash) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![seq, at, e.actor, e.entity, e.entity_key, e.action, detail, prev, hash])?;
+    Ok(seq)
+}
+
+/// What [`verify`] found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditReport {
+    /// Entries checked.
+    pub entries: u64,
+    /// Hash of the last entry (pin it elsewhere to detect truncation).
+    pub head: String,
+    /// The first entry that breaks the chain: (sequence number, why).
+    pub broken: Option<(i64, String)>,
+}
+
+/// Walks the whole log and recomputes the chain.
+pub fn verify(conn: &Connection) -> StoreResult<AuditReport> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, at, actor, entity, entity_key, action, detail, prev_hash, hash FROM change_log ORDER BY seq",
     )?;
-    Ok(tx.last_insert_rowid())
+    let mut rows = stmt.query([])?;
+    let mut prev = GENESIS.to_string();
+    let mut expected_seq = 1;
+    let mut entries = 0;
+    while let Some(r) = rows.next()? {
+        entries += 1;
+        let seq: i64 = r.get(0)?;
+        let (at, actor, entity, key, action, detail): (String, String, String, String, String, String) =
+            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?);
+        let stored_prev: Option<String> = r.get(7)?;
+        let stored: Option<String> = r.get(8)?;
+        let broken = |why: String| Ok(AuditReport { entries, head: prev.clone(), broken: Some((seq, why)) });
+        if seq != expected_seq {
+            return broken(format!("expected entry {expected_seq}, found {seq}: entries are missing"));
+        }
+        if stored_prev.as_deref() != Some(prev.as_str()) {
+            return broken("its link to the previous entry does not match".into());
+        }
+        let fields = Fields {
+            seq,
+            at: &at,
+            actor: &actor,
+            entity: &entity,
+            entity_key: &key,
+            action: &action,
+            detail: &detail,
+        };
+        let hash = entry_hash(&prev, &fields);
+        if stored.as_deref() != Some(hash.as_str()) {
+            return broken("its content does not match its hash: it was changed".into());
+        }
+        prev = hash;
+        expected_seq += 1;
+    }
+    Ok(AuditReport { entries, head: prev, broken: None })
+}
+
+/// Migration step: chains the entries written before the log was chained
+/// (the update trigger is lifted for the length of the step).
+pub fn chain_existing(tx: &Transaction) -> rusqlite::Result<()> {
+    tx.execute_batch("DROP TRIGGER change_log_no_update;")?;
+    let rows: Vec<(i64, String, String, String, String, String, String)> = {
+        let mut stmt = tx.prepare(
+            "SELECT seq, at, actor, entity, entity_key, action, detail FROM change_log ORDER BY seq",
+        )?;
+        stmt.query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+        })?
+        .collect::<Result<_, _>>()?
+    };
+    let mut prev = GENESIS.to_string();
+    // Renumber densely: the chain expects 1, 2, 3 …
+    for (n, (seq, at, actor, entity, key, action, detail)) in rows.into_iter().enumerate() {
+        let new_seq = n as i64 + 1;
+        let fields = Fields {
+            seq: new_seq,
+            at: &at,
+            actor: &actor,
+            entity: &entity,
+            entity_key: &key,
+            action: &action,
+            detail: &detail,
+        };
+        let hash = entry_hash(&prev, &fields);
+        tx.execute(
+            "UPDATE change_log SET seq = ?1, prev_hash = ?2, hash = ?3 WHERE seq = ?4",
+            params![new_seq, prev, hash, seq],
+        )?;
+        prev = hash;
+    }
+    tx.execute_batch(
+        "CREATE TRIGGER change_log_no_update BEFORE UPDATE ON change_log
+           BEGIN SELECT RAISE(ABORT, 'change_log is append-only'); END;",
+    )
 }

@@ -10,14 +10,18 @@ mod changelog;
 mod divisions;
 pub mod gpkg;
 mod places;
+mod proposals;
 mod schema;
+mod tokens;
 
 pub use addresses::{AddressRow, PlateRow};
 pub use boundaries::{BoundaryLineRow, MarkerRow};
-pub use changelog::{ChangeEntry, append_change};
+pub use changelog::{AuditReport, ChangeEntry, append_change, hex as changelog_hex, verify as verify_audit};
 pub use divisions::{AliasRow, ChangeRow, DivisionRow};
 pub use places::PlaceRow;
+pub use proposals::{ActiveProposal, ProposalRow};
 pub use schema::latest_version;
+pub use tokens::TokenRow;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};

@@ -39,12 +39,14 @@ pub struct PlaceRow {
     pub valid_to: Option<String>,
     /// Provenance (`demo`, `import:…`).
     pub source: String,
+    /// The place that carries its name on (for a renamed place).
+    pub replaced_by: Option<i64>,
     /// Point, line or polygon, lon/lat CGCS2000.
     pub geom: Option<Geometry<f64>>,
 }
 
 const COLUMNS: &str = "fid, class, name, specific, generic, pinyin, division_code, status, meaning, \
-    history, former_names, approved_by, approval_doc, approval_date, valid_from, valid_to, source";
+    history, former_names, approved_by, approval_doc, approval_date, valid_from, valid_to, source, replaced_by";
 
 fn from_row(r: &Row, with_geom: bool) -> StoreResult<PlaceRow> {
     let former: String = r.get(10)?;
@@ -66,7 +68,8 @@ fn from_row(r: &Row, with_geom: bool) -> StoreResult<PlaceRow> {
         valid_from: r.get(14)?,
         valid_to: r.get(15)?,
         source: r.get(16)?,
-        geom: if with_geom { geom_col(r.get(17)?)? } else { None },
+        replaced_by: r.get(17)?,
+        geom: if with_geom { geom_col(r.get(18)?)? } else { None },
     })
 }
 
@@ -76,7 +79,7 @@ impl PlaceRow {
         tx.prepare_cached(
             "INSERT INTO places (class, name, specific, generic, pinyin, division_code, status, meaning, \
              history, former_names, approved_by, approval_doc, approval_date, valid_from, valid_to, \
-             source, geom) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
+             source, geom, replaced_by) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
         )?
         .execute(params![
             self.class,
@@ -96,6 +99,7 @@ impl PlaceRow {
             self.valid_to,
             self.source,
             geom_blob(self.geom.as_ref())?,
+            self.replaced_by,
         ])?;
         Ok(tx.last_insert_rowid())
     }
@@ -144,6 +148,23 @@ impl PlaceRow {
             out.push(from_row(r, with_geom)?);
         }
         Ok(out)
+    }
+
+    /// Ends a current name: `historical` (renamed; `replaced_by` carries it
+    /// on) or `retired`, valid until `valid_to`. Returns whether a current
+    /// place was changed.
+    pub fn end(
+        tx: &Transaction,
+        fid: i64,
+        status: &str,
+        valid_to: &str,
+        replaced_by: Option<i64>,
+    ) -> StoreResult<bool> {
+        let n = tx.execute(
+            "UPDATE places SET status=?2, valid_to=?3, replaced_by=?4 WHERE fid=?1 AND status='current'",
+            params![fid, status, valid_to, replaced_by],
+        )?;
+        Ok(n == 1)
     }
 
     /// One place with its geometry.

@@ -9,18 +9,29 @@ use rusqlite::{Connection, params};
 const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
 const GPKG_USER_VERSION: i64 = 10300;
 
-/// One schema step.
+/// One schema step: SQL, then an optional step in Rust (data that SQL
+/// alone cannot compute).
 struct Migration {
     version: i64,
     description: &'static str,
     sql: fn() -> String,
+    then: Option<fn(&rusqlite::Transaction) -> rusqlite::Result<()>>,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "gazetteer: divisions, places, addresses, boundaries, change log",
-    sql: v1,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "gazetteer: divisions, places, addresses, boundaries, change log",
+        sql: v1,
+        then: None,
+    },
+    Migration {
+        version: 2,
+        description: "naming review: proposals, API tokens, hash-chained change log, place successors",
+        sql: v2,
+        then: Some(super::changelog::chain_existing),
+    },
+];
 
 /// Brings a store up to the newest schema.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
@@ -43,6 +54,9 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
             ))?;
         }
         tx.execute_batch(&(m.sql)())?;
+        if let Some(then) = m.then {
+            then(&tx)?;
+        }
         tx.execute(
             "INSERT INTO fangyu_schema VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
             params![m.version, m.description],
@@ -163,5 +177,37 @@ CREATE TRIGGER change_log_no_delete BEFORE DELETE ON change_log
         sql.push_str(&gpkg::register_sql(table, description, gt));
         sql.push('\n');
     }
+    sql
+}
+
+fn v2() -> String {
+    let mut sql = String::from(
+        r#"
+ALTER TABLE change_log ADD COLUMN prev_hash TEXT;
+ALTER TABLE change_log ADD COLUMN hash TEXT;
+ALTER TABLE places ADD COLUMN replaced_by INTEGER REFERENCES places(fid);
+
+CREATE TABLE api_tokens (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('applicant','reviewer','expert','committee','approver','admin')),
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+  revoked_at TEXT);
+
+CREATE TABLE proposals (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL CHECK (kind IN ('name','rename','retire')),
+  class TEXT NOT NULL, name TEXT NOT NULL, division_code TEXT NOT NULL,
+  state TEXT NOT NULL, version INTEGER NOT NULL,
+  created_by TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+  doc TEXT NOT NULL,
+  geom GEOMETRY);
+CREATE INDEX proposals_state ON proposals(state);
+CREATE INDEX proposals_name ON proposals(name);
+"#,
+    );
+    sql.push_str(&gpkg::register_sql("proposals", "地名命名更名申请", Some("GEOMETRY")));
+    sql.push_str(&gpkg::register_sql("api_tokens", "接口令牌", None));
     sql
 }

@@ -27,6 +27,8 @@ pub fn settings_for(store: &std::path::Path) -> Settings {
     let mut s = Settings::default();
     s.store.path = store.to_path_buf();
     s.store.sources = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/sources");
+    s.review.common_chars_file =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/review/common_chars.txt");
     s
 }
 
@@ -80,7 +82,7 @@ pub fn app() -> &'static TestApp {
                 let (store, g) = fangyu::startup::load(&settings).expect("store loads");
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
                 let addr = listener.local_addr().expect("addr");
-                let state = fangyu::http::state(settings, store, g);
+                let state = fangyu::http::state(settings, store, g).expect("state");
                 tx.send(addr).expect("send addr");
                 fangyu::http::serve(listener, fangyu::http::app(state)).await.expect("serve");
             });
@@ -94,4 +96,63 @@ pub fn app() -> &'static TestApp {
 pub fn sqlite() -> rusqlite::Connection {
     rusqlite::Connection::open_with_flags(demo_store(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .expect("open")
+}
+
+/// A server over a private copy of the demo store, for tests that write.
+pub struct WritableApp {
+    /// The server.
+    pub app: TestApp,
+    /// Its store file.
+    pub store: PathBuf,
+    /// An admin token made with `fangyu token create`.
+    pub admin: String,
+}
+
+/// Runs the `fangyu` binary; returns stdout, failing the test on a
+/// non-zero exit.
+pub fn fangyu(args: &[&str]) -> String {
+    let out =
+        std::process::Command::new(env!("CARGO_BIN_EXE_fangyu")).args(args).output().expect("run fangyu");
+    assert!(out.status.success(), "fangyu {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// Copies the demo store to `name` in the test folder, makes an admin token
+/// with the CLI and serves the copy with `tweak`ed settings.
+pub fn writable_app(name: &str, tweak: impl FnOnce(&mut Settings)) -> WritableApp {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.gpkg"));
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+    }
+    // Bring the demo store's WAL into its main file before copying it.
+    fangyu::store::Store::open(&demo_store()).and_then(|s| s.checkpoint()).expect("checkpoint");
+    std::fs::copy(demo_store(), &path).expect("copy store");
+    let admin = fangyu(&[
+        "token",
+        "create",
+        "--role",
+        "admin",
+        "--name",
+        "管理员",
+        "--store",
+        path.to_str().expect("path"),
+    ])
+    .trim()
+    .to_string();
+    let mut settings = settings_for(&path);
+    tweak(&mut settings);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(async move {
+            let (store, g) = fangyu::startup::load(&settings).expect("store loads");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let addr = listener.local_addr().expect("addr");
+            let state = fangyu::http::state(settings, store, g).expect("state");
+            tx.send(addr).expect("send addr");
+            fangyu::http::serve(listener, fangyu::http::app(state)).await.expect("serve");
+        });
+    });
+    let addr = rx.recv().expect("server starts");
+    WritableApp { app: TestApp { base: format!("http://{addr}") }, store: path, admin }
 }

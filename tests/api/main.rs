@@ -10,4 +10,5 @@ mod geocode;
 mod import;
 mod lookups;
 mod reverse;
+mod review;
 mod store;

@@ -1,0 +1,234 @@
+//! A naming proposal and everything recorded on it during review.
+
+use super::workflow::State;
+use serde::{Deserialize, Serialize};
+
+/// What the proposal asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Name a place that has no standard name.
+    Name,
+    /// Give a named place a new name (the old one is kept as history).
+    Rename,
+    /// Retire a name (the place is gone or no longer named).
+    Retire,
+}
+
+impl Kind {
+    /// The kind in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Name => "命名",
+            Kind::Rename => "更名",
+            Kind::Retire => "销名",
+        }
+    }
+}
+
+/// The verdict of one rule check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The rule holds.
+    Pass,
+    /// The committee should look.
+    Warn,
+    /// The rule is broken; review cannot go on.
+    Fail,
+}
+
+/// One rule check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    /// Stable rule identifier (`duplicate_name`, `homophone` …).
+    pub rule: String,
+    /// `pass`, `warn` or `fail`.
+    pub result: Verdict,
+    /// What a committee member reads.
+    pub message: String,
+}
+
+impl Check {
+    /// A check.
+    pub fn new(rule: &str, result: Verdict, message: impl Into<String>) -> Check {
+        Check { rule: rule.into(), result, message: message.into() }
+    }
+}
+
+/// A document attached by reference (the file itself lives in the
+/// document system).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    /// Its title (综合评估报告).
+    pub title: String,
+    /// Where it is (document number, URL or archive reference).
+    pub reference: String,
+}
+
+/// An expert's opinion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Opinion {
+    /// The expert (token name).
+    pub expert: String,
+    /// `support`, `oppose` or `amend`.
+    pub position: String,
+    /// The opinion.
+    pub text: String,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// A public comment and how it was handled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    /// Its number within the proposal (1, 2 …).
+    pub id: u32,
+    /// Who commented (as given).
+    pub author: String,
+    /// The comment.
+    pub text: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// How it was handled, once answered.
+    pub response: Option<String>,
+    /// Who answered.
+    pub responded_by: Option<String>,
+}
+
+/// The government's approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    /// Approving body (宁波市人民政府).
+    pub body: String,
+    /// Document number (甬政地〔2026〕12号).
+    pub document: String,
+    /// Date (ISO).
+    pub date: String,
+}
+
+/// A dated record (filing, announcement).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filing {
+    /// Date (ISO).
+    pub date: String,
+    /// Filed with (上级民政部门) or announced where.
+    pub with: String,
+}
+
+/// One step in the proposal's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// The action.
+    pub action: String,
+    /// Who (token name) and as what role.
+    pub actor: String,
+    /// Role of the actor.
+    pub role: String,
+    /// State before.
+    pub from: State,
+    /// State after.
+    pub to: State,
+    /// When (RFC 3339).
+    pub at: String,
+    /// A note (reason, decision remark).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A naming proposal (the geometry is kept beside it, as GeoJSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Proposal {
+    /// Public id.
+    pub id: i64,
+    /// Name, rename or retire.
+    pub kind: Kind,
+    /// Place class identifier.
+    pub class: String,
+    /// Proposed name (for a retirement: the name retired).
+    pub name: String,
+    /// 专名.
+    pub specific: String,
+    /// 通名.
+    pub generic: String,
+    /// Romanised spelling (generated, or the applicant's override).
+    pub pinyin: String,
+    /// The spelling the national rules generate.
+    pub pinyin_generated: String,
+    /// Division code it lies in (6 to 12 digits).
+    pub division: String,
+    /// The place renamed or retired (place id).
+    pub place: Option<i64>,
+    /// Its name when the proposal was made.
+    pub place_name: Option<String>,
+    /// 含义.
+    pub meaning: Option<String>,
+    /// Why (理由).
+    pub reason: Option<String>,
+    /// Who applies (unit or person).
+    pub applicant: Option<String>,
+    /// The place-name plan the name implements, if any.
+    pub plan: Option<String>,
+    /// Reference of the heritage protection plan (for renaming a
+    /// protected name).
+    pub protection_plan: Option<String>,
+    /// Documents by reference.
+    pub attachments: Vec<Attachment>,
+    /// Where it stands.
+    pub state: State,
+    /// Increases with every change (the ETag).
+    pub version: i64,
+    /// The token that created it (its id).
+    pub owner: i64,
+    /// The holder of that token.
+    pub created_by: String,
+    /// When created (RFC 3339).
+    pub created_at: String,
+    /// Last change (RFC 3339).
+    pub updated_at: String,
+    /// The latest rule checks.
+    pub checks: Vec<Check>,
+    /// Expert opinions (one per expert; a new one replaces the old).
+    pub opinions: Vec<Opinion>,
+    /// Consultation period (ISO dates), once opened.
+    pub consultation: Option<(String, String)>,
+    /// Public comments.
+    pub comments: Vec<Comment>,
+    /// The committee's decision note, or why it was returned.
+    pub decision_note: Option<String>,
+    /// The government's approval.
+    pub approval: Option<Approval>,
+    /// Filing due date (ISO), from the approval.
+    pub filing_due: Option<String>,
+    /// Announcement due date (ISO), from the approval.
+    pub announcement_due: Option<String>,
+    /// Filing (备案).
+    pub filing: Option<Filing>,
+    /// Announcement (公告).
+    pub announcement: Option<Filing>,
+    /// The announcement text.
+    pub announcement_text: Option<String>,
+    /// The place created or changed when published.
+    pub published_place: Option<i64>,
+    /// Every step so far.
+    pub history: Vec<Event>,
+}
+
+impl Proposal {
+    /// Whether a rule check failed.
+    pub fn checks_failed(&self) -> bool {
+        self.checks.iter().any(|c| c.result == Verdict::Fail)
+    }
+
+    /// The ETag of this version.
+    pub fn etag(&self) -> String {
+        format!("\"proposal-{}-v{}\"", self.id, self.version)
+    }
+
+    /// Whether it is still under way (for duplicate checks against other
+    /// proposals).
+    pub fn is_active(&self) -> bool {
+        !self.state.is_final() && self.state != State::Draft
+    }
+}

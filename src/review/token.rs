@@ -1,0 +1,58 @@
+//! API tokens: a random secret shown once, stored only as its SHA-256.
+
+use super::workflow::Role;
+use crate::store::{ChangeEntry, Store, StoreError, TokenRow, append_change, changelog_hex};
+use rand::RngExt;
+use sha2::{Digest, Sha256};
+
+/// A new random secret (`fy_` and 64 hex digits: 256 bits).
+pub fn new_secret() -> String {
+    let bytes: [u8; 32] = rand::rng().random();
+    format!("fy_{}", changelog_hex(&bytes))
+}
+
+/// The stored form of a secret.
+pub fn hash_secret(secret: &str) -> String {
+    changelog_hex(&Sha256::digest(secret.as_bytes()))
+}
+
+/// Creates a token for `name` with `role`; returns its id and the secret
+/// (which is not stored and cannot be shown again).
+pub fn create(store: &Store, name: &str, role: Role, actor: &str) -> Result<(i64, String), StoreError> {
+    let secret = new_secret();
+    let id = store.write(|tx| {
+        let id = TokenRow::insert(tx, name, role.as_str(), &hash_secret(&secret))?;
+        append_change(
+            tx,
+            &ChangeEntry {
+                actor,
+                entity: "api_token",
+                entity_key: &id.to_string(),
+                action: "insert",
+                detail: serde_json::json!({"name": name, "role": role.as_str()}),
+            },
+        )?;
+        Ok::<_, StoreError>(id)
+    })?;
+    Ok((id, secret))
+}
+
+/// Revokes token `id`; returns whether a live token was revoked.
+pub fn revoke(store: &Store, id: i64, actor: &str) -> Result<bool, StoreError> {
+    store.write(|tx| {
+        let done = TokenRow::revoke(tx, id)?;
+        if done {
+            append_change(
+                tx,
+                &ChangeEntry {
+                    actor,
+                    entity: "api_token",
+                    entity_key: &id.to_string(),
+                    action: "revoke",
+                    detail: serde_json::json!({}),
+                },
+            )?;
+        }
+        Ok::<_, StoreError>(done)
+    })
+}
