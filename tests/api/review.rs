@@ -823,3 +823,39 @@ fn a_tampered_audit_row_is_detected() {
     let report = store.read(fangyu::store::verify_audit).expect("verify");
     assert_eq!(report.broken.as_ref().map(|b| b.0), Some(3), "{report:?}");
 }
+
+#[tokio::test]
+async fn a_retirement_marks_the_name_retired_and_a_withdrawal_ends_a_draft() {
+    let r = review();
+    let conn = crate::helpers::sqlite();
+    let (fid, name): (i64, String) = conn
+        .query_row(
+            "SELECT fid, name FROM places WHERE class='compound' AND division_code LIKE ?1 ORDER BY fid LIMIT 1",
+            [format!("{COUNTY}%")],
+            |x| Ok((x.get(0)?, x.get(1)?)),
+        )
+        .expect("a compound in the county");
+    let p = create(r, json!({"kind": "retire", "place": fid, "reason": "小区已拆除"})).await;
+    assert_eq!((p["name"].as_str(), p["class"].as_str()), (Some(name.as_str()), Some("compound")));
+    let id = &p["id"];
+    to_committee(r, id).await;
+    let p = approve_and_publish(r, id).await;
+    assert!(p["announcement_text"].as_str().unwrap_or("").contains(&format!("销名名称：{name}")));
+    let (_, place) = r.w.app.get_json(&format!("/places/{fid}")).await;
+    assert_eq!(place["properties"]["status"], "retired");
+    assert_eq!(place["properties"]["valid_to"], today().as_str());
+    let (_, current) = r.w.app.get_json(&format!("/places?q={name}&class=compound")).await;
+    assert!(
+        current["features"].as_array().expect("features").iter().all(|f| f["id"] != fid),
+        "no longer current"
+    );
+
+    let p = create(
+        r,
+        json!({"kind": "name", "class": "road", "name": fresh_name("拾翠路"), "division": COUNTY, "geometry": line_in_county(0.12)}),
+    )
+    .await;
+    let p = act(r, &p["id"], "withdraw", "applicant", json!({"note": "另行规划"}), 200).await;
+    assert_eq!(p["state"], "withdrawn");
+    act(r, &p["id"], "submit", "applicant", json!({}), 409).await;
+}
