@@ -135,15 +135,29 @@ pub async fn act(
         let g = s.gazetteer();
         lifecycle::act(&s.store, &g, &s.rules, &actor, id, action, if_match(&headers), &input, today)?
     };
+    let mut indexing = None;
     if p.state == State::Published && action == Action::Publish {
         // The new name goes into the indices before the answer, so the next
-        // search finds it.
-        if let Err(e) = s.reindex().await {
-            tracing::error!("reindex after publishing proposal {id}: {e}");
-        }
+        // search finds it; on a store so large that the rebuild outlasts
+        // the wait, it finishes in the background and the answer says so.
+        let state = s.clone();
+        let rebuild = tokio::spawn(async move {
+            if let Err(e) = state.reindex().await {
+                tracing::error!("reindex after publishing proposal {id}: {e}");
+            }
+        });
+        let wait = std::time::Duration::from_secs(s.settings.server.request_timeout_secs / 2);
+        indexing =
+            Some(if tokio::time::timeout(wait, rebuild).await.is_ok() { "done" } else { "in_progress" });
     }
     let (p, geom) = lifecycle::get(&s.store, id)?;
-    Ok(answer(&s, StatusCode::OK, &p, geom.as_ref(), &actor))
+    let mut resp = answer(&s, StatusCode::OK, &p, geom.as_ref(), &actor);
+    if let Some(state) = indexing
+        && let Ok(v) = HeaderValue::from_str(state)
+    {
+        resp.headers_mut().insert("x-index-update", v);
+    }
+    Ok(resp)
 }
 
 /// Query of `/proposals`.

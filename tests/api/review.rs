@@ -502,6 +502,26 @@ async fn a_rejection_ends_the_proposal() {
     .await;
     let id = &p["id"];
     to_committee(r, id).await;
+    // Awaiting the committee, only its decision applies: every other action,
+    // taken by a role that may take it elsewhere, is refused.
+    for (action, who) in [
+        ("submit", "applicant"),
+        ("withdraw", "applicant"),
+        ("check", "reviewer"),
+        ("start_expert_review", "reviewer"),
+        ("opinion", "expert"),
+        ("start_consultation", "reviewer"),
+        ("comment", "applicant"),
+        ("respond", "reviewer"),
+        ("close_consultation", "reviewer"),
+        ("record_approval", "approver"),
+        ("file", "reviewer"),
+        ("announce", "reviewer"),
+        ("publish", "reviewer"),
+    ] {
+        let refused = act(r, id, action, who, json!({}), 409).await;
+        assert_eq!(refused["type"], "/problems/invalid-transition", "{action}");
+    }
     let p = act(r, id, "reject", "committee", json!({"note": "与周边道路命名体系不协调"}), 200).await;
     assert_eq!(p["state"], "rejected");
     assert_eq!(p["decision_note"], "与周边道路命名体系不协调");
