@@ -413,7 +413,8 @@ impl Rules {
         let Some(at) = geom.interior_point() else { return vec![] };
         let located: Vec<u32> = g.divisions.locate(at.0).map(|d| g.divisions.chain(d)).unwrap_or_default();
         let county = &s.division[..6.min(s.division.len())];
-        let mut divisions: Vec<(String, Vec<u32>)> = Vec::new();
+        let mut division_spans: Vec<(usize, usize, &str, u32)> = Vec::new();
+        let mut road_spans: Vec<(usize, usize)> = Vec::new();
         let mut roads: Vec<(String, Vec<i64>)> = Vec::new();
         for (i, _) in s.name.char_indices() {
             for (len, posts) in g.names.prefixes_of(&s.name[i..]) {
@@ -430,7 +431,7 @@ impl Rules {
                             let relevant = div.level <= Level::County
                                 || div.level == Level::Township && div.code.starts_with(county);
                             if div.valid_to.is_none() && relevant {
-                                push(&mut divisions, part, d);
+                                division_spans.push((i, i + len, part, d));
                             }
                         }
                         NameRef::Place(pi) => {
@@ -439,11 +440,21 @@ impl Rules {
                                 && PlaceClass::parse(&place.class).is_some_and(PlaceClass::is_thoroughfare)
                                 && part.chars().count() >= 3
                             {
+                                road_spans.push((i, i + len));
                                 push(&mut roads, part, place.fid);
                             }
                         }
                     }
                 }
+            }
+        }
+        // A division's name counts where it lies within the 专名 and not
+        // inside a road's name (路桥 in 张弓南路桥 is neither).
+        let mut divisions: Vec<(String, Vec<u32>)> = Vec::new();
+        let specific_end = if s.name.starts_with(s.specific) { s.specific.len() } else { s.name.len() };
+        for (a, b, part, d) in division_spans {
+            if b <= specific_end && !road_spans.iter().any(|&(ra, rb)| ra <= a && b <= rb) {
+                push(&mut divisions, part, d);
             }
         }
         let mut out = Vec::new();

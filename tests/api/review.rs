@@ -371,6 +371,26 @@ async fn the_regulations_other_checks_explain_themselves() {
             hits.iter().find(|c| c["result"] == want).map(|c| c["message"].to_string()).unwrap_or_default();
         assert!(msg.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "message in Chinese: {msg}");
     }
+    // A bridge named after the road it carries lies along it; the road's name
+    // is not read as a division's.
+    let conn = crate::helpers::sqlite();
+    let (road, lon, lat): (String, f64, f64) = conn
+        .query_row(
+            "SELECT p.name, a.lon, a.lat FROM places p JOIN addresses a ON a.place_fid = p.fid \
+             WHERE p.class='road' AND p.division_code LIKE ?1 AND length(p.name) >= 3 ORDER BY a.fid LIMIT 1",
+            [format!("{COUNTY}%")],
+            |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?)),
+        )
+        .expect("a road with a plate");
+    let bridge = format!("{road}桥");
+    let p = create(
+        r,
+        json!({"kind": "name", "class": "bridge", "name": bridge, "division": COUNTY,
+               "geometry": {"type": "Point", "coordinates": [lon, lat]}}),
+    )
+    .await;
+    let along = rule(&p, "contains_name");
+    assert!(!along.is_empty() && along.iter().all(|c| c["result"] == "pass"), "{bridge}: {}", p["checks"]);
     // The plan's own name passes when the proposal cites the plan.
     let mut body = make("规划一路");
     body["plan"] = json!("海曙区地名规划");
