@@ -4,6 +4,7 @@
 
 use super::error::ApiError;
 use super::state::AppState;
+use crate::review::workflow::Refusal;
 use crate::review::{Actor, Role, token};
 use crate::store::TokenRow;
 use axum::extract::FromRequestParts;
@@ -36,11 +37,10 @@ impl FromRequestParts<AppState> for Actor {
     }
 }
 
-/// Refuses unless the actor has one of `roles`.
-pub fn require(actor: &Actor, roles: &[Role]) -> Result<(), ApiError> {
+/// Refuses `action` unless the actor has one of `roles`.
+pub fn require(actor: &Actor, action: &'static str, roles: &[Role]) -> Result<(), ApiError> {
     if roles.contains(&actor.role) {
         return Ok(());
     }
-    let allowed: Vec<&str> = roles.iter().map(|r| r.label()).collect();
-    Err(ApiError::forbidden(&format!("{}无权执行此操作，需要：{}", actor.role.label(), allowed.join("、"))))
+    Err(ApiError::forbidden(&Refusal::role(actor.role, action, roles).to_string()))
 }

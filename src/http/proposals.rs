@@ -67,8 +67,7 @@ pub async fn create(
 ) -> ApiResult<Response> {
     let input: ProposalInput = params::json_body(&headers, &body)?;
     let g = s.gazetteer();
-    let p = lifecycle::create(&s.store, &g, &s.rules, &actor, &input)?;
-    let (p, geom) = lifecycle::get(&s.store, p.id)?;
+    let (p, geom) = lifecycle::create(&s.store, &g, &s.rules, &actor, &input)?;
     Ok(answer(&s, StatusCode::CREATED, &p, geom.as_ref(), &actor))
 }
 
@@ -103,8 +102,7 @@ pub async fn revise(
     let id = id_of(&id)?;
     let input: ProposalInput = params::json_body(&headers, &body)?;
     let g = s.gazetteer();
-    lifecycle::revise(&s.store, &g, &s.rules, &actor, id, if_match(&headers), &input)?;
-    let (p, geom) = lifecycle::get(&s.store, id)?;
+    let (p, geom) = lifecycle::revise(&s.store, &g, &s.rules, &actor, id, if_match(&headers), &input)?;
     Ok(answer(&s, StatusCode::OK, &p, geom.as_ref(), &actor))
 }
 
@@ -131,7 +129,7 @@ pub async fn act(
     })?;
     let input: ActionInput = params::json_body(&headers, &body)?;
     let today = crate::review::today();
-    let p = {
+    let (p, geom) = {
         let g = s.gazetteer();
         lifecycle::act(&s.store, &g, &s.rules, &actor, id, action, if_match(&headers), &input, today)?
     };
@@ -150,7 +148,6 @@ pub async fn act(
         indexing =
             Some(if tokio::time::timeout(wait, rebuild).await.is_ok() { "done" } else { "in_progress" });
     }
-    let (p, geom) = lifecycle::get(&s.store, id)?;
     let mut resp = answer(&s, StatusCode::OK, &p, geom.as_ref(), &actor);
     if let Some(state) = indexing
         && let Ok(v) = HeaderValue::from_str(state)
@@ -220,7 +217,7 @@ pub async fn overdue(
     actor: Actor,
     Query(q): Query<OverdueQuery>,
 ) -> ApiResult<Json<Value>> {
-    require(&actor, &[Role::Reviewer, Role::Committee, Role::Approver, Role::Admin])?;
+    require(&actor, "overdue", &[Role::Reviewer, Role::Committee, Role::Approver, Role::Admin])?;
     let on = match params::date("on", q.on.as_deref())? {
         Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
             .map_err(|_| ApiError::invalid("on", "日期无效"))?,

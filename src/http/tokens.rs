@@ -33,7 +33,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    require(&actor, &[Role::Admin])?;
+    require(&actor, "create_token", &[Role::Admin])?;
     let input: NewToken = params::json_body(&headers, &body)?;
     let name = input.name.as_deref().map(str::trim).filter(|n| !n.is_empty() && n.chars().count() <= 100);
     let name = name.ok_or_else(|| ApiError::invalid("name", "须给出 1 到 100 个字的持有人名称"))?;
@@ -51,7 +51,7 @@ pub async fn create(
     responses((status = 200, description = "Tokens"), (status = 403, body = super::error::Problem)),
     security(("bearer" = [])))]
 pub async fn list(State(s): State<AppState>, actor: Actor) -> ApiResult<Json<Value>> {
-    require(&actor, &[Role::Admin])?;
+    require(&actor, "list_tokens", &[Role::Admin])?;
     let rows = s.store.read(TokenRow::list)?;
     Ok(Json(json!({"tokens": rows})))
 }
@@ -66,7 +66,7 @@ pub async fn revoke(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    require(&actor, &[Role::Admin])?;
+    require(&actor, "revoke_token", &[Role::Admin])?;
     let n: i64 = id.parse().map_err(|_| ApiError::invalid("id", format!("“{id}” 不是令牌编号")))?;
     if token::revoke(&s.store, n, &actor.name)? {
         Ok(StatusCode::NO_CONTENT)
@@ -80,7 +80,7 @@ pub async fn revoke(
     responses((status = 200, description = "`{entries, head, broken}`; `broken` is null when intact"), (status = 403, body = super::error::Problem)),
     security(("bearer" = [])))]
 pub async fn verify(State(s): State<AppState>, actor: Actor) -> ApiResult<Json<Value>> {
-    require(&actor, &[Role::Admin])?;
+    require(&actor, "audit_verify", &[Role::Admin])?;
     let report = s.store.read(verify_audit)?;
     Ok(Json(json!({"intact": report.broken.is_none(), "entries": report.entries, "head": report.head,
         "broken": report.broken.map(|(seq, why)| json!({"seq": seq, "reason": why}))})))

@@ -87,7 +87,52 @@ pub struct Pending<'a> {
 /// A standard name already in use that the scope checks compare with.
 struct Existing {
     name: String,
-    what: String,
+    /// Its toneless sound, computed once.
+    sound: String,
+    source: Source,
+}
+
+/// Where an existing name comes from (described only when reported).
+enum Source {
+    /// A place (index).
+    Place(u32),
+    /// A village of the division tree (index).
+    Village(u32),
+}
+
+impl Existing {
+    fn describe(&self, g: &Gazetteer) -> String {
+        match self.source {
+            Source::Place(i) => {
+                let p = g.places.get(i);
+                let within = g
+                    .divisions
+                    .by_code(&p.division_code, None)
+                    .map(|d| g.divisions.chain_names(d))
+                    .unwrap_or_default();
+                format!("{}“{}”（地名编号 {}，位于{within}）", Rules::class_label(&p.class), p.name, p.fid)
+            }
+            Source::Village(d) => format!(
+                "村“{}”（区划代码 {}，{}）",
+                self.name,
+                g.divisions.get(d).code,
+                g.divisions.chain_names(d)
+            ),
+        }
+    }
+}
+
+/// The names a proposal must not clash with: the same class family, inside
+/// the class's legal scope around the proposal's division.
+struct ScopeFilter<'a> {
+    prefixes: Vec<String>,
+    family: &'a str,
+}
+
+impl ScopeFilter<'_> {
+    fn admits(&self, class: &str, division: &str) -> bool {
+        family(class) == self.family && self.prefixes.iter().any(|x| division.starts_with(x.as_str()))
+    }
 }
 
 impl Rules {
@@ -122,10 +167,11 @@ impl Rules {
             out.push(self.characters(s));
             out.extend(self.forbidden(s));
             let existing = self.existing_in_scope(g, s);
-            out.push(self.duplicate(s, &existing));
-            out.push(self.homophone(s, &existing));
-            out.push(self.near_duplicate(s, &existing));
-            if let Some(c) = self.duplicate_pending(s, pending) {
+            let key = sound(s.name);
+            out.push(self.duplicate(g, s, &existing));
+            out.push(self.homophone(g, s, &key, &existing));
+            out.push(self.near_duplicate(g, s, &key, &existing));
+            if let Some(c) = self.duplicate_pending(s, &key, pending) {
                 out.push(c);
             }
             out.push(self.reserved(s));
@@ -228,51 +274,29 @@ impl Rules {
 
     /// Current standard names of the same kind within the proposal's legal
     /// scope (excluding the place being renamed).
-    fn existing_in_scope(&self, g: &Gazetteer, s: &Subject) -> Vec<Existing> {
+    fn scope_filter<'a>(&self, s: &Subject<'a>) -> ScopeFilter<'a> {
         let scope = self.settings.scope_of(s.class);
-        let prefixes = self.settings.scope_prefixes(scope, s.division);
-        let fam = family(s.class);
+        ScopeFilter { prefixes: self.settings.scope_prefixes(scope, s.division), family: family(s.class) }
+    }
+
+    fn existing_in_scope(&self, g: &Gazetteer, s: &Subject) -> Vec<Existing> {
+        let filter = self.scope_filter(s);
         let mut out = Vec::new();
         for i in g.places.ids() {
             let p = g.places.get(i);
-            if p.status != "current"
-                || family(&p.class) != fam
-                || !prefixes.iter().any(|x| p.division_code.starts_with(x.as_str()))
-                || s.target.is_some_and(|(fid, _)| fid == p.fid)
+            if p.status == "current"
+                && filter.admits(&p.class, &p.division_code)
+                && s.target.is_none_or(|(fid, _)| fid != p.fid)
             {
-                continue;
+                out.push(Existing { name: p.name.clone(), sound: sound(&p.name), source: Source::Place(i) });
             }
-            let within = g
-                .divisions
-                .by_code(&p.division_code, None)
-                .map(|d| g.divisions.chain_names(d))
-                .unwrap_or_default();
-            out.push(Existing {
-                name: p.name.clone(),
-                what: format!(
-                    "{}“{}”（地名编号 {}，位于{within}）",
-                    Self::class_label(&p.class),
-                    p.name,
-                    p.fid
-                ),
-            });
         }
         // Village seats: the villages of the division tree count too.
         if s.class == "village" {
             for (i, d) in g.divisions.all().iter().enumerate() {
-                if d.level == Level::Village
-                    && d.valid_to.is_none()
-                    && prefixes.iter().any(|x| d.code.starts_with(x.as_str()))
-                {
+                if d.level == Level::Village && d.valid_to.is_none() && filter.admits("village", &d.code) {
                     let name = village_name(&d.name);
-                    out.push(Existing {
-                        what: format!(
-                            "村“{name}”（区划代码 {}，{}）",
-                            d.code,
-                            g.divisions.chain_names(i as u32)
-                        ),
-                        name,
-                    });
+                    out.push(Existing { sound: sound(&name), name, source: Source::Village(i as u32) });
                 }
             }
         }
@@ -283,7 +307,7 @@ impl Rules {
         self.settings.scope_of(s.class).label()
     }
 
-    fn duplicate(&self, s: &Subject, existing: &[Existing]) -> Check {
+    fn duplicate(&self, g: &Gazetteer, s: &Subject, existing: &[Existing]) -> Check {
         let same: Vec<&Existing> = existing.iter().filter(|e| e.name == s.name).collect();
         if same.is_empty() {
             return Check::new("duplicate_name", Verdict::Pass, format!("{}内无重名", self.scope_words(s)));
@@ -291,14 +315,12 @@ impl Rules {
         Check::new(
             "duplicate_name",
             Verdict::Fail,
-            format!("与{}内已有的{}重名", self.scope_words(s), listed(same.iter().map(|e| e.what.as_str()))),
+            format!("与{}内已有的{}重名", self.scope_words(s), listed(same.iter().map(|e| e.describe(g)))),
         )
     }
 
-    fn homophone(&self, s: &Subject, existing: &[Existing]) -> Check {
-        let key = sound(s.name);
-        let same: Vec<&Existing> =
-            existing.iter().filter(|e| e.name != s.name && sound(&e.name) == key).collect();
+    fn homophone(&self, g: &Gazetteer, s: &Subject, key: &str, existing: &[Existing]) -> Check {
+        let same: Vec<&Existing> = existing.iter().filter(|e| e.name != s.name && e.sound == key).collect();
         if same.is_empty() {
             return Check::new("homophone", Verdict::Pass, format!("{}内无同音地名", self.scope_words(s)));
         }
@@ -308,21 +330,20 @@ impl Rules {
             format!(
                 "与{}内的{}同音（{}），易混淆",
                 self.scope_words(s),
-                listed(same.iter().map(|e| e.what.as_str())),
+                listed(same.iter().map(|e| e.describe(g))),
                 key
             ),
         )
     }
 
-    fn near_duplicate(&self, s: &Subject, existing: &[Existing]) -> Check {
-        let key = sound(s.name);
+    fn near_duplicate(&self, g: &Gazetteer, s: &Subject, key: &str, existing: &[Existing]) -> Check {
         let mut notes = Vec::new();
         for e in existing {
-            if e.name == s.name || sound(&e.name) == key {
+            if e.name == s.name || e.sound == key {
                 continue;
             }
             if let Some(why) = near(s.name, &e.name) {
-                notes.push(format!("{}：{why}", e.what));
+                notes.push(format!("{}：{why}", e.describe(g)));
             }
         }
         if notes.is_empty() {
@@ -331,32 +352,22 @@ impl Rules {
         Check::new(
             "near_duplicate",
             Verdict::Warn,
-            format!(
-                "与{}内的地名相近，易混淆：{}",
-                self.scope_words(s),
-                listed(notes.iter().map(String::as_str))
-            ),
+            format!("与{}内的地名相近，易混淆：{}", self.scope_words(s), listed(notes.into_iter())),
         )
     }
 
-    fn duplicate_pending(&self, s: &Subject, pending: &[Pending]) -> Option<Check> {
-        let scope = self.settings.scope_of(s.class);
-        let prefixes = self.settings.scope_prefixes(scope, s.division);
-        let fam = family(s.class);
+    fn duplicate_pending(&self, s: &Subject, key: &str, pending: &[Pending]) -> Option<Check> {
+        let filter = self.scope_filter(s);
         let same: Vec<String> = pending
             .iter()
-            .filter(|p| {
-                family(p.class) == fam
-                    && (p.name == s.name || sound(p.name) == sound(s.name))
-                    && prefixes.iter().any(|x| p.division.starts_with(x.as_str()))
-            })
+            .filter(|p| filter.admits(p.class, p.division) && (p.name == s.name || sound(p.name) == key))
             .map(|p| format!("第 {} 号申请“{}”", p.id, p.name))
             .collect();
         (!same.is_empty()).then(|| {
             Check::new(
                 "duplicate_pending",
                 Verdict::Warn,
-                format!("{}内正在审查的{}与其同名或同音", scope.label(), same.join("、")),
+                format!("{}内正在审查的{}与其同名或同音", self.scope_words(s), same.join("、")),
             )
         })
     }
@@ -593,9 +604,9 @@ fn near(a: &str, b: &str) -> Option<String> {
     (short[i..] == long[i + 1..]).then(|| format!("一字之差（多或少“{}”）", long[i]))
 }
 
-fn listed<'a>(items: impl Iterator<Item = &'a str>) -> String {
-    let all: Vec<&str> = items.collect();
-    let shown: Vec<&str> = all.iter().take(5).copied().collect();
+fn listed(items: impl Iterator<Item = String>) -> String {
+    let all: Vec<String> = items.collect();
+    let shown: Vec<&str> = all.iter().take(5).map(String::as_str).collect();
     if all.len() > shown.len() {
         format!("{}等 {} 处", shown.join("、"), all.len())
     } else {

@@ -376,14 +376,9 @@ pub fn create(
     rules: &Rules,
     actor: &Actor,
     input: &ProposalInput,
-) -> Result<Proposal, ReviewError> {
+) -> Result<(Proposal, Option<Geometry<f64>>), ReviewError> {
     if actor.role != Role::Applicant {
-        return Err(Refusal::Role {
-            role: actor.role.label(),
-            action: "create",
-            allowed: Role::Applicant.label().into(),
-        }
-        .into());
+        return Err(Refusal::role(actor.role, "create", &[Role::Applicant]).into());
     }
     let Some(kind) = input.kind else {
         return Err(invalid("kind", "缺少 kind（name、rename 或 retire）"));
@@ -444,7 +439,7 @@ pub fn create(
         p.checks = run_checks(tx, g, rules, &p, geom.as_ref())?;
         p.id = ProposalRow::insert(tx, &p, geom.as_ref())?;
         log(tx, actor, &p, "create", json!({"kind": p.kind, "class": p.class, "name": p.name}))?;
-        Ok(p)
+        Ok((p, geom))
     })
 }
 
@@ -472,16 +467,11 @@ pub fn revise(
     id: i64,
     if_match: Option<&str>,
     input: &ProposalInput,
-) -> Result<Proposal, ReviewError> {
+) -> Result<(Proposal, Option<Geometry<f64>>), ReviewError> {
     store.write(|tx| {
         let (mut p, mut geom) = ProposalRow::get(tx, id)?.ok_or(ReviewError::NotFound(id))?;
         if actor.role != Role::Applicant {
-            return Err(Refusal::Role {
-                role: actor.role.label(),
-                action: "revise",
-                allowed: Role::Applicant.label().into(),
-            }
-            .into());
+            return Err(Refusal::role(actor.role, "revise", &[Role::Applicant]).into());
         }
         if p.owner != actor.id {
             return Err(Refusal::NotOwner("revise").into());
@@ -512,7 +502,7 @@ pub fn revise(
             return Err(ReviewError::Conflict { current: p.etag() });
         }
         log(tx, actor, &p, "revise", json!({"name": p.name, "version": p.version}))?;
-        Ok(p)
+        Ok((p, geom))
     })
 }
 
@@ -541,8 +531,8 @@ pub fn next_actions(p: &Proposal, actor: &Actor, rules: &Rules, today: NaiveDate
     Action::ALL.into_iter().filter(|a| step(p.state, *a, actor.role, f).is_ok()).map(Action::as_str).collect()
 }
 
-/// `POST /proposals/{id}/{action}`. Returns the proposal after the action
-/// and whether the gazetteer changed (published).
+/// `POST /proposals/{id}/{action}`. Returns the proposal after the action,
+/// with its geometry.
 #[allow(clippy::too_many_arguments)]
 pub fn act(
     store: &Store,
@@ -554,7 +544,7 @@ pub fn act(
     if_match: Option<&str>,
     input: &ActionInput,
     today: NaiveDate,
-) -> Result<Proposal, ReviewError> {
+) -> Result<(Proposal, Option<Geometry<f64>>), ReviewError> {
     let cfg = &rules.settings;
     store.write(|tx| {
         let (mut p, geom) = ProposalRow::get(tx, id)?.ok_or(ReviewError::NotFound(id))?;
@@ -681,7 +671,7 @@ pub fn act(
             return Err(ReviewError::Conflict { current: p.etag() });
         }
         log(tx, actor, &p, action.as_str(), json!({"from": from, "to": next, "note": note}))?;
-        Ok(p)
+        Ok((p, geom))
     })
 }
 

@@ -16,22 +16,27 @@ pub fn hash_secret(secret: &str) -> String {
     changelog_hex(&Sha256::digest(secret.as_bytes()))
 }
 
+/// Appends a change to token `id` to the change log.
+fn log(
+    tx: &rusqlite::Transaction,
+    actor: &str,
+    id: i64,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<i64, StoreError> {
+    append_change(
+        tx,
+        &ChangeEntry { actor, entity: "api_token", entity_key: &id.to_string(), action, detail },
+    )
+}
+
 /// Creates a token for `name` with `role`; returns its id and the secret
 /// (which is not stored and cannot be shown again).
 pub fn create(store: &Store, name: &str, role: Role, actor: &str) -> Result<(i64, String), StoreError> {
     let secret = new_secret();
     let id = store.write(|tx| {
         let id = TokenRow::insert(tx, name, role.as_str(), &hash_secret(&secret))?;
-        append_change(
-            tx,
-            &ChangeEntry {
-                actor,
-                entity: "api_token",
-                entity_key: &id.to_string(),
-                action: "insert",
-                detail: serde_json::json!({"name": name, "role": role.as_str()}),
-            },
-        )?;
+        log(tx, actor, id, "insert", serde_json::json!({"name": name, "role": role.as_str()}))?;
         Ok::<_, StoreError>(id)
     })?;
     Ok((id, secret))
@@ -42,16 +47,7 @@ pub fn revoke(store: &Store, id: i64, actor: &str) -> Result<bool, StoreError> {
     store.write(|tx| {
         let done = TokenRow::revoke(tx, id)?;
         if done {
-            append_change(
-                tx,
-                &ChangeEntry {
-                    actor,
-                    entity: "api_token",
-                    entity_key: &id.to_string(),
-                    action: "revoke",
-                    detail: serde_json::json!({}),
-                },
-            )?;
+            log(tx, actor, id, "revoke", serde_json::json!({}))?;
         }
         Ok::<_, StoreError>(done)
     })

@@ -320,16 +320,19 @@ pub enum Refusal {
     Condition(String),
 }
 
+impl Refusal {
+    /// `role` may not take `action`; `allowed` may.
+    pub fn role(role: Role, action: &'static str, allowed: &[Role]) -> Refusal {
+        let allowed: Vec<&str> = allowed.iter().map(|r| r.label()).collect();
+        Refusal::Role { role: role.label(), action, allowed: allowed.join("、") }
+    }
+}
+
 /// The state after `action`, or why it is refused. The role is checked
 /// first, then the state, then the step's conditions.
 pub fn step(state: State, action: Action, role: Role, f: Facts) -> Result<State, Refusal> {
     if !action.roles().contains(&role) {
-        let allowed: Vec<&str> = action.roles().iter().map(|r| r.label()).collect();
-        return Err(Refusal::Role {
-            role: role.label(),
-            action: action.as_str(),
-            allowed: allowed.join("、"),
-        });
+        return Err(Refusal::role(role, action.as_str(), action.roles()));
     }
     if role == Role::Applicant && !f.is_owner && action != Action::Comment {
         return Err(Refusal::NotOwner(action.as_str()));

@@ -99,20 +99,61 @@ pub struct AuditReport {
     pub broken: Option<(i64, String)>,
 }
 
+/// The columns of an entry that its hash covers, in [`StoredEntry`] order.
+const ENTRY_COLUMNS: &str = "seq, at, actor, entity, entity_key, action, detail";
+
+/// An entry as read back from the log.
+struct StoredEntry {
+    seq: i64,
+    at: String,
+    actor: String,
+    entity: String,
+    entity_key: String,
+    action: String,
+    detail: String,
+}
+
+impl StoredEntry {
+    /// Reads the [`ENTRY_COLUMNS`] at the start of a row.
+    fn read(r: &rusqlite::Row) -> rusqlite::Result<StoredEntry> {
+        Ok(StoredEntry {
+            seq: r.get(0)?,
+            at: r.get(1)?,
+            actor: r.get(2)?,
+            entity: r.get(3)?,
+            entity_key: r.get(4)?,
+            action: r.get(5)?,
+            detail: r.get(6)?,
+        })
+    }
+
+    /// Its hash after `prev`, numbered `seq`.
+    fn hash(&self, prev: &str, seq: i64) -> String {
+        let fields = Fields {
+            seq,
+            at: &self.at,
+            actor: &self.actor,
+            entity: &self.entity,
+            entity_key: &self.entity_key,
+            action: &self.action,
+            detail: &self.detail,
+        };
+        entry_hash(prev, &fields)
+    }
+}
+
 /// Walks the whole log and recomputes the chain.
 pub fn verify(conn: &Connection) -> StoreResult<AuditReport> {
-    let mut stmt = conn.prepare(
-        "SELECT seq, at, actor, entity, entity_key, action, detail, prev_hash, hash FROM change_log ORDER BY seq",
-    )?;
+    let mut stmt =
+        conn.prepare(&format!("SELECT {ENTRY_COLUMNS}, prev_hash, hash FROM change_log ORDER BY seq"))?;
     let mut rows = stmt.query([])?;
     let mut prev = GENESIS.to_string();
     let mut expected_seq = 1;
     let mut entries = 0;
     while let Some(r) = rows.next()? {
         entries += 1;
-        let seq: i64 = r.get(0)?;
-        let (at, actor, entity, key, action, detail): (String, String, String, String, String, String) =
-            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?);
+        let entry = StoredEntry::read(r)?;
+        let seq = entry.seq;
         let stored_prev: Option<String> = r.get(7)?;
         let stored: Option<String> = r.get(8)?;
         let broken = |why: String| Ok(AuditReport { entries, head: prev.clone(), broken: Some((seq, why)) });
@@ -122,16 +163,7 @@ pub fn verify(conn: &Connection) -> StoreResult<AuditReport> {
         if stored_prev.as_deref() != Some(prev.as_str()) {
             return broken("its link to the previous entry does not match".into());
         }
-        let fields = Fields {
-            seq,
-            at: &at,
-            actor: &actor,
-            entity: &entity,
-            entity_key: &key,
-            action: &action,
-            detail: &detail,
-        };
-        let hash = entry_hash(&prev, &fields);
+        let hash = entry.hash(&prev, seq);
         if stored.as_deref() != Some(hash.as_str()) {
             return broken("its content does not match its hash: it was changed".into());
         }
@@ -145,32 +177,18 @@ pub fn verify(conn: &Connection) -> StoreResult<AuditReport> {
 /// (the update trigger is lifted for the length of the step).
 pub fn chain_existing(tx: &Transaction) -> rusqlite::Result<()> {
     tx.execute_batch("DROP TRIGGER change_log_no_update;")?;
-    let rows: Vec<(i64, String, String, String, String, String, String)> = {
-        let mut stmt = tx.prepare(
-            "SELECT seq, at, actor, entity, entity_key, action, detail FROM change_log ORDER BY seq",
-        )?;
-        stmt.query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
-        })?
-        .collect::<Result<_, _>>()?
+    let rows: Vec<StoredEntry> = {
+        let mut stmt = tx.prepare(&format!("SELECT {ENTRY_COLUMNS} FROM change_log ORDER BY seq"))?;
+        stmt.query_map([], StoredEntry::read)?.collect::<Result<_, _>>()?
     };
     let mut prev = GENESIS.to_string();
     // Renumber densely: the chain expects 1, 2, 3 …
-    for (n, (seq, at, actor, entity, key, action, detail)) in rows.into_iter().enumerate() {
+    for (n, entry) in rows.into_iter().enumerate() {
         let new_seq = n as i64 + 1;
-        let fields = Fields {
-            seq: new_seq,
-            at: &at,
-            actor: &actor,
-            entity: &entity,
-            entity_key: &key,
-            action: &action,
-            detail: &detail,
-        };
-        let hash = entry_hash(&prev, &fields);
+        let hash = entry.hash(&prev, new_seq);
         tx.execute(
             "UPDATE change_log SET seq = ?1, prev_hash = ?2, hash = ?3 WHERE seq = ?4",
-            params![new_seq, prev, hash, seq],
+            params![new_seq, prev, hash, entry.seq],
         )?;
         prev = hash;
     }

@@ -69,27 +69,28 @@ impl TestApp {
     }
 }
 
-/// The shared server over the demo store, started once on its own thread
-/// and runtime.
+/// Serves `settings` on port 0 on a thread and runtime of its own.
+fn serve(settings: Settings) -> TestApp {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(async move {
+            let (store, g) = fangyu::startup::load(&settings).expect("store loads");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let addr = listener.local_addr().expect("addr");
+            let state = fangyu::http::state(settings, store, g).expect("state");
+            tx.send(addr).expect("send addr");
+            fangyu::http::serve(listener, fangyu::http::app(state)).await.expect("serve");
+        });
+    });
+    let addr = rx.recv().expect("server starts");
+    TestApp { base: format!("http://{addr}") }
+}
+
+/// The shared server over the demo store, started once.
 pub fn app() -> &'static TestApp {
     static APP: OnceLock<TestApp> = OnceLock::new();
-    APP.get_or_init(|| {
-        let settings = settings_for(&demo_store());
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().expect("runtime");
-            rt.block_on(async move {
-                let (store, g) = fangyu::startup::load(&settings).expect("store loads");
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-                let addr = listener.local_addr().expect("addr");
-                let state = fangyu::http::state(settings, store, g).expect("state");
-                tx.send(addr).expect("send addr");
-                fangyu::http::serve(listener, fangyu::http::app(state)).await.expect("serve");
-            });
-        });
-        let addr = rx.recv().expect("server starts");
-        TestApp { base: format!("http://{addr}") }
-    })
+    APP.get_or_init(|| serve(settings_for(&demo_store())))
 }
 
 /// Opens the demo store read-only with SQLite, for direct counts.
@@ -141,18 +142,5 @@ pub fn writable_app(name: &str, tweak: impl FnOnce(&mut Settings)) -> WritableAp
     .to_string();
     let mut settings = settings_for(&path);
     tweak(&mut settings);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().expect("runtime");
-        rt.block_on(async move {
-            let (store, g) = fangyu::startup::load(&settings).expect("store loads");
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            let addr = listener.local_addr().expect("addr");
-            let state = fangyu::http::state(settings, store, g).expect("state");
-            tx.send(addr).expect("send addr");
-            fangyu::http::serve(listener, fangyu::http::app(state)).await.expect("serve");
-        });
-    });
-    let addr = rx.recv().expect("server starts");
-    WritableApp { app: TestApp { base: format!("http://{addr}") }, store: path, admin }
+    WritableApp { app: serve(settings), store: path, admin }
 }

@@ -120,15 +120,42 @@ async fn send(
 
 /// A short line at a door plate of the county (so it lies inside it).
 fn line_in_county(offset: f64) -> Value {
-    let conn = crate::helpers::sqlite();
-    let (lon, lat): (f64, f64) = conn
-        .query_row(
-            "SELECT lon, lat FROM addresses WHERE division_code LIKE ?1 AND kind='road_plate' ORDER BY fid LIMIT 1",
-            [format!("{COUNTY}%")],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .expect("a plate in the county");
+    static AT: OnceLock<(f64, f64)> = OnceLock::new();
+    let &(lon, lat) = AT.get_or_init(|| {
+        crate::helpers::sqlite()
+            .query_row(
+                "SELECT lon, lat FROM addresses WHERE division_code LIKE ?1 AND kind='road_plate' ORDER BY fid LIMIT 1",
+                [format!("{COUNTY}%")],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("a plate in the county")
+    });
     json!({"type": "LineString", "coordinates": [[lon + offset, lat + 0.002], [lon + offset + 0.004, lat + 0.0025]]})
+}
+
+/// A proposal to name a road `name` in the county, `offset` degrees east of
+/// its first door plate.
+fn road(name: &str, offset: f64) -> Value {
+    json!({"kind": "name", "class": "road", "name": name, "division": COUNTY, "geometry": line_in_county(offset)})
+}
+
+/// The `nth` road of the county (by id).
+fn county_road(nth: i64) -> String {
+    crate::helpers::sqlite()
+        .query_row(
+            "SELECT name FROM places WHERE class='road' AND division_code LIKE ?1 ORDER BY fid LIMIT 1 OFFSET ?2",
+            rusqlite::params![format!("{COUNTY}%"), nth],
+            |x| x.get(0),
+        )
+        .expect("a road in the county")
+}
+
+/// Asserts that each `(action, who)` is refused in the proposal's state.
+async fn refused_in_this_state(r: &Review, id: &Value, attempts: &[(&str, &str)]) {
+    for (action, who) in attempts {
+        let refused = act(r, id, action, who, json!({}), 409).await;
+        assert_eq!(refused["type"], "/problems/invalid-transition", "{action}");
+    }
 }
 
 /// A road name that no place of the store carries yet, with no homophone
@@ -303,18 +330,8 @@ async fn a_new_road_name_goes_from_draft_to_published_and_is_found() {
 async fn a_duplicate_fails_and_a_homophone_warns() {
     let r = review();
     let conn = crate::helpers::sqlite();
-    let existing: String = conn
-        .query_row(
-            "SELECT name FROM places WHERE class='road' AND division_code LIKE ?1 ORDER BY fid LIMIT 1",
-            [format!("{COUNTY}%")],
-            |x| x.get(0),
-        )
-        .expect("a road");
-    let p = create(
-        r,
-        json!({"kind": "name", "class": "road", "name": existing, "division": COUNTY, "geometry": line_in_county(0.01)}),
-    )
-    .await;
+    let existing = county_road(0);
+    let p = create(r, road(&existing, 0.01)).await;
     let dup = rule(&p, "duplicate");
     assert!(dup.iter().any(|c| c["result"] == "fail"), "{}", p["checks"]);
 
@@ -340,11 +357,7 @@ async fn a_duplicate_fails_and_a_homophone_warns() {
             })
         })
         .expect("a county road with a character that has a homophone");
-    let p = create(
-        r,
-        json!({"kind": "name", "class": "road", "name": homophone, "division": COUNTY, "geometry": line_in_county(0.01)}),
-    )
-    .await;
+    let p = create(r, road(&homophone, 0.01)).await;
     let h = rule(&p, "homophone");
     assert!(h.iter().any(|c| c["result"] == "warn" || c["result"] == "fail"), "{homophone}: {}", p["checks"]);
     assert!(rule(&p, "duplicate_name").iter().all(|c| c["result"] == "pass"), "{}", p["checks"]);
@@ -353,7 +366,7 @@ async fn a_duplicate_fails_and_a_homophone_warns() {
 #[tokio::test]
 async fn the_regulations_other_checks_explain_themselves() {
     let r = review();
-    let make = |name: &str| json!({"kind": "name", "class": "road", "name": name, "division": COUNTY, "geometry": line_in_county(0.02)});
+    let make = |name: &str| road(name, 0.02);
     let cases: [(&str, &str, &str); 7] = [
         ("万达路", "forbidden_content:enterprise_name", "fail"),
         ("曼哈顿路", "forbidden_content:foreign_name", "fail"),
@@ -374,7 +387,7 @@ async fn the_regulations_other_checks_explain_themselves() {
     // A bridge named after the road it carries lies along it; the road's name
     // is not read as a division's.
     let conn = crate::helpers::sqlite();
-    let (road, lon, lat): (String, f64, f64) = conn
+    let (carried, lon, lat): (String, f64, f64) = conn
         .query_row(
             "SELECT p.name, a.lon, a.lat FROM places p JOIN addresses a ON a.place_fid = p.fid \
              WHERE p.class='road' AND p.division_code LIKE ?1 AND length(p.name) >= 3 ORDER BY a.fid LIMIT 1",
@@ -382,7 +395,7 @@ async fn the_regulations_other_checks_explain_themselves() {
             |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?)),
         )
         .expect("a road with a plate");
-    let bridge = format!("{road}桥");
+    let bridge = format!("{carried}桥");
     let p = create(
         r,
         json!({"kind": "name", "class": "bridge", "name": bridge, "division": COUNTY,
@@ -415,10 +428,7 @@ async fn the_regulations_other_checks_explain_themselves() {
             json!({"kind": "name", "class": "road", "name": "甲路", "division": COUNTY, "geometry": {"type": "Point", "coordinates": [2.35, 48.85]}}),
             "geometry",
         ),
-        (
-            json!({"kind": "name", "class": "road", "name": "甲 路", "division": COUNTY, "geometry": line_in_county(0.0)}),
-            "name",
-        ),
+        (road("甲 路", 0.0), "name"),
         (
             json!({"kind": "name", "class": "road", "division": COUNTY, "geometry": line_in_county(0.0)}),
             "name",
@@ -515,63 +525,52 @@ async fn renaming_a_protected_name_needs_a_protection_plan() {
 #[tokio::test]
 async fn a_rejection_ends_the_proposal() {
     let r = review();
-    let p = create(
-        r,
-        json!({"kind": "name", "class": "road", "name": fresh_name("望潮路"), "division": COUNTY, "geometry": line_in_county(0.03)}),
-    )
-    .await;
+    let p = create(r, road(&fresh_name("望潮路"), 0.03)).await;
     let id = &p["id"];
     to_committee(r, id).await;
     // Awaiting the committee, only its decision applies: every other action,
     // taken by a role that may take it elsewhere, is refused.
-    for (action, who) in [
-        ("submit", "applicant"),
-        ("withdraw", "applicant"),
-        ("check", "reviewer"),
-        ("start_expert_review", "reviewer"),
-        ("opinion", "expert"),
-        ("start_consultation", "reviewer"),
-        ("comment", "applicant"),
-        ("respond", "reviewer"),
-        ("close_consultation", "reviewer"),
-        ("record_approval", "approver"),
-        ("file", "reviewer"),
-        ("announce", "reviewer"),
-        ("publish", "reviewer"),
-    ] {
-        let refused = act(r, id, action, who, json!({}), 409).await;
-        assert_eq!(refused["type"], "/problems/invalid-transition", "{action}");
-    }
+    refused_in_this_state(
+        r,
+        id,
+        &[
+            ("submit", "applicant"),
+            ("withdraw", "applicant"),
+            ("check", "reviewer"),
+            ("start_expert_review", "reviewer"),
+            ("opinion", "expert"),
+            ("start_consultation", "reviewer"),
+            ("comment", "applicant"),
+            ("respond", "reviewer"),
+            ("close_consultation", "reviewer"),
+            ("record_approval", "approver"),
+            ("file", "reviewer"),
+            ("announce", "reviewer"),
+            ("publish", "reviewer"),
+        ],
+    )
+    .await;
     let p = act(r, id, "reject", "committee", json!({"note": "与周边道路命名体系不协调"}), 200).await;
     assert_eq!(p["state"], "rejected");
     assert_eq!(p["decision_note"], "与周边道路命名体系不协调");
-    for (action, who) in [
-        ("approve", "committee"),
-        ("submit", "applicant"),
-        ("publish", "reviewer"),
-        ("withdraw", "applicant"),
-    ] {
-        let refused = act(r, id, action, who, json!({}), 409).await;
-        assert_eq!(refused["type"], "/problems/invalid-transition", "{action}");
-    }
+    refused_in_this_state(
+        r,
+        id,
+        &[
+            ("approve", "committee"),
+            ("submit", "applicant"),
+            ("publish", "reviewer"),
+            ("withdraw", "applicant"),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_returned_proposal_is_revised_and_goes_on() {
     let r = review();
-    let conn = crate::helpers::sqlite();
-    let existing: String = conn
-        .query_row(
-            "SELECT name FROM places WHERE class='road' AND division_code LIKE ?1 ORDER BY fid LIMIT 1 OFFSET 1",
-            [format!("{COUNTY}%")],
-            |x| x.get(0),
-        )
-        .expect("a road");
-    let p = create(
-        r,
-        json!({"kind": "name", "class": "road", "name": existing, "division": COUNTY, "geometry": line_in_county(0.04)}),
-    )
-    .await;
+    let existing = county_road(1);
+    let p = create(r, road(&existing, 0.04)).await;
     let id = p["id"].clone();
     act(r, &id, "submit", "applicant", json!({}), 200).await;
     act(r, &id, "check", "reviewer", json!({}), 200).await;
@@ -636,11 +635,7 @@ const ROLES: &[(&str, &[&str])] = &[
 #[tokio::test]
 async fn wrong_roles_and_illegal_transitions_are_refused_and_change_nothing() {
     let r = review();
-    let p = create(
-        r,
-        json!({"kind": "name", "class": "road", "name": fresh_name("栖霞新路"), "division": COUNTY, "geometry": line_in_county(0.05)}),
-    )
-    .await;
+    let p = create(r, road(&fresh_name("栖霞新路"), 0.05)).await;
     let id = &p["id"];
     let path = format!("/proposals/{id}");
     // No token, an unknown token.
@@ -681,15 +676,8 @@ async fn wrong_roles_and_illegal_transitions_are_refused_and_change_nothing() {
         }
     }
     // Creating a proposal is the applicants' job.
-    let (status, _, _) = send(
-        &r.w,
-        "POST",
-        "/proposals",
-        Some(r.token("reviewer")),
-        None,
-        Some(json!({"kind": "name", "class": "road", "name": "甲乙路", "division": COUNTY, "geometry": line_in_county(0.0)})),
-    )
-    .await;
+    let (status, _, _) =
+        send(&r.w, "POST", "/proposals", Some(r.token("reviewer")), None, Some(road("甲乙路", 0.0))).await;
     assert_eq!(status, 403);
     let (status, after, _) = send(&r.w, "GET", &path, Some(r.token("reviewer")), None, None).await;
     assert_eq!(status, 200);
@@ -707,11 +695,7 @@ async fn concurrent_decisions_exactly_one_wins() {
     let r = review();
     for (round, with_if_match) in [(0, true), (1, false), (2, true)] {
         let name = fresh_name(["听涛路", "观澜路", "栖云路"][round]);
-        let p = create(
-            r,
-            json!({"kind": "name", "class": "road", "name": name, "division": COUNTY, "geometry": line_in_county(0.06 + round as f64 * 0.01)}),
-        )
-        .await;
+        let p = create(r, road(&name, 0.06 + round as f64 * 0.01)).await;
         let id = p["id"].clone();
         to_committee(r, &id).await;
         let (_, p, etag) =
@@ -745,11 +729,7 @@ async fn concurrent_decisions_exactly_one_wins() {
 #[tokio::test]
 async fn overdue_filing_and_announcement_are_listed() {
     let r = review();
-    let p = create(
-        r,
-        json!({"kind": "name", "class": "road", "name": fresh_name("揽月路"), "division": COUNTY, "geometry": line_in_county(0.1)}),
-    )
-    .await;
+    let p = create(r, road(&fresh_name("揽月路"), 0.1)).await;
     let id = p["id"].clone();
     to_committee(r, &id).await;
     act(r, &id, "approve", "committee", json!({}), 200).await;
@@ -795,11 +775,7 @@ async fn overdue_filing_and_announcement_are_listed() {
 #[tokio::test]
 async fn the_audit_log_of_the_review_store_verifies() {
     let r = review();
-    create(
-        r,
-        json!({"kind": "name", "class": "road", "name": fresh_name("云栖路"), "division": COUNTY, "geometry": line_in_county(0.11)}),
-    )
-    .await;
+    create(r, road(&fresh_name("云栖路"), 0.11)).await;
     let (status, v, _) = send(&r.w, "GET", "/audit/verify", Some(&r.w.admin), None, None).await;
     assert_eq!(status, 200);
     assert_eq!(v["intact"], true, "{v}");
@@ -890,11 +866,7 @@ async fn a_retirement_marks_the_name_retired_and_a_withdrawal_ends_a_draft() {
         "no longer current"
     );
 
-    let p = create(
-        r,
-        json!({"kind": "name", "class": "road", "name": fresh_name("拾翠路"), "division": COUNTY, "geometry": line_in_county(0.12)}),
-    )
-    .await;
+    let p = create(r, road(&fresh_name("拾翠路"), 0.12)).await;
     let p = act(r, &p["id"], "withdraw", "applicant", json!({"note": "另行规划"}), 200).await;
     assert_eq!(p["state"], "withdrawn");
     act(r, &p["id"], "submit", "applicant", json!({}), 409).await;
