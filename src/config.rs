@@ -17,6 +17,31 @@ pub struct Settings {
     pub demo: DemoSettings,
     /// Naming review: scopes, periods, vocabularies, word lists.
     pub review: crate::review::ReviewSettings,
+    /// Vector tiles and the map page.
+    pub tiles: TileSettings,
+}
+
+/// Vector tiles and the map page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TileSettings {
+    /// Serve tiles from this PMTiles archive (made by `fangyu tiles build`)
+    /// instead of cutting them from the store (`FANGYU_TILES_ARCHIVE`).
+    pub archive: Option<PathBuf>,
+    /// Memory for cut tiles, MiB. Default 256.
+    pub cache_mb: u64,
+    /// `Cache-Control: max-age` of tiles, seconds. Default 60 (clients
+    /// revalidate with the ETag after that).
+    pub max_age_secs: u32,
+    /// Folder of the map page's npm packages (`web/node_modules` holds
+    /// maplibre-gl). Default `web`.
+    pub web_dir: PathBuf,
+}
+
+impl Default for TileSettings {
+    fn default() -> Self {
+        TileSettings { archive: None, cache_mb: 256, max_age_secs: 60, web_dir: "web".into() }
+    }
 }
 
 /// HTTP server settings.
@@ -173,6 +198,9 @@ impl Settings {
         }
         if let Ok(v) = std::env::var("FANGYU_WORKERS") {
             s.server.workers = Some(v.parse()?);
+        }
+        if let Ok(v) = std::env::var("FANGYU_TILES_ARCHIVE") {
+            s.tiles.archive = Some(v.into());
         }
         if let Ok(v) = std::env::var("FANGYU_SOURCES") {
             s.store.sources = v.into();

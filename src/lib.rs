@@ -32,3 +32,4 @@ pub mod progress;
 pub mod review;
 pub mod startup;
 pub mod store;
+pub mod tiles;

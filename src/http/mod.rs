@@ -14,6 +14,7 @@ pub mod error;
 pub mod features;
 pub mod geocode;
 pub mod health;
+pub mod map;
 pub mod markers;
 pub mod openapi;
 pub mod params;
@@ -22,6 +23,7 @@ pub mod proposals;
 pub mod reverse;
 pub mod router;
 pub mod state;
+pub mod tiles;
 pub mod tokens;
 
 use crate::config::Settings;
@@ -41,6 +43,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::cors::CorsLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -63,6 +66,7 @@ fn metrics_handle() -> PrometheusHandle {
 /// loads the naming-review rules the settings name).
 pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> anyhow::Result<AppState> {
     let rules = crate::review::Rules::load(&settings.review)?;
+    let (store_for_tiles, settings_for_tiles) = (store.clone(), settings.tiles.clone());
     Ok(AppState {
         settings: Arc::new(settings),
         store,
@@ -70,6 +74,7 @@ pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> any
         metrics: metrics_handle(),
         rules: Arc::new(rules),
         reindexing: Arc::new(tokio::sync::Mutex::new(())),
+        tiles: crate::tiles::service::TileService::start(store_for_tiles, &settings_for_tiles),
     })
 }
 
@@ -90,7 +95,9 @@ pub fn app(state: AppState) -> Router {
         ))
         .merge(batch)
         .layer(middleware::from_fn(track))
-        .layer(CompressionLayer::new())
+        .layer(CompressionLayer::new().compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new("application/vnd.mapbox-vector-tile")),
+        ))
         .layer(CorsLayer::permissive())
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))

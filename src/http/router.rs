@@ -1,7 +1,9 @@
 //! Every route of the service, in one place.
 
 use super::state::AppState;
-use super::{addresses, divisions, geocode, health, markers, openapi, places, proposals, reverse, tokens};
+use super::{
+    addresses, divisions, geocode, health, map, markers, openapi, places, proposals, reverse, tiles, tokens,
+};
 use axum::Router;
 use axum::routing::{delete, get, post};
 
@@ -33,4 +35,11 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", delete(tokens::revoke))
         .route("/audit/verify", get(tokens::verify))
+        .route("/tiles", get(tiles::list))
+        .route("/tiles/base", get(tiles::tilejson_base))
+        .route("/tiles/base/{z}/{x}/{y}", get(tiles::tile))
+        .route("/styles/base.json", get(map::style))
+        .route("/fonts/{stack}/{range}", get(map::glyphs))
+        .route("/map", get(map::page))
+        .route("/map/{name}", get(map::asset))
 }

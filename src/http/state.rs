@@ -25,6 +25,8 @@ pub struct AppState {
     /// Held while the indices are rebuilt after a change, so rebuilds run
     /// one at a time and each reads the newest store.
     pub reindexing: Arc<tokio::sync::Mutex<()>>,
+    /// Vector tiles: the tile set, its cache or an archive.
+    pub tiles: Arc<crate::tiles::service::TileService>,
 }
 
 impl AppState {
@@ -42,6 +44,11 @@ impl AppState {
             .await
             .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
         self.gazetteer.store(Arc::new(g));
+        // The tiles follow: the changed features' tiles leave the cache.
+        let (store, tiles) = (self.store.clone(), self.tiles.clone());
+        tokio::task::spawn_blocking(move || tiles.reload(&store))
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
         Ok(())
     }
 }

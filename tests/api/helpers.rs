@@ -70,7 +70,7 @@ impl TestApp {
 }
 
 /// Serves `settings` on port 0 on a thread and runtime of its own.
-fn serve(settings: Settings) -> TestApp {
+pub fn serve(settings: Settings) -> TestApp {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Runtime::new().expect("runtime");

@@ -12,3 +12,4 @@ mod lookups;
 mod reverse;
 mod review;
 mod store;
+mod tiles;

@@ -1,0 +1,164 @@
+//! `/tiles` (the tilesets), `/tiles/base` (TileJSON 3.0) and
+//! `/tiles/base/{z}/{x}/{y}` (MVT): gzip or brotli as the client accepts,
+//! a strong ETag per encoding with 304 on `If-None-Match`, 204 for an
+//! empty tile, 400 for coordinates out of range.
+
+use super::error::{ApiError, ApiResult};
+use super::state::AppState;
+use crate::tiles::cache::CachedTile;
+use crate::tiles::{TileId, tilejson};
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+/// The public base URL: the configured one, else the request's host.
+pub fn public_base(s: &AppState, headers: &HeaderMap) -> String {
+    if let Some(u) = &s.settings.server.public_url {
+        return u.trim_end_matches('/').to_string();
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+    format!("{proto}://{host}")
+}
+
+fn zooms(s: &AppState) -> (u8, u8) {
+    tilejson::zooms_for(s.tiles.from_archive().then(|| s.tiles.archive_zooms()).flatten())
+}
+
+/// The tilesets served.
+#[utoipa::path(get, path = "/tiles", tag = "tiles", responses((status = 200, description = "Tilesets")))]
+pub async fn list(State(s): State<AppState>, headers: HeaderMap) -> Json<Value> {
+    let base = public_base(&s, &headers);
+    let (min, max) = zooms(&s);
+    Json(json!({"tilesets": [{
+        "id": "base",
+        "description": "方舆 行政区划、界线界桩、地名、道路与门牌",
+        "tilejson": format!("{base}/tiles/base"),
+        "style": format!("{base}/styles/base.json"),
+        "minzoom": min,
+        "maxzoom": max,
+        "source": if s.tiles.from_archive() { "archive" } else { "store" },
+    }]}))
+}
+
+/// TileJSON 3.0 of the `base` tileset.
+#[utoipa::path(get, path = "/tiles/base", tag = "tiles", responses((status = 200, description = "TileJSON 3.0")))]
+pub async fn tilejson_base(State(s): State<AppState>, headers: HeaderMap) -> Json<Value> {
+    let (min, max) = zooms(&s);
+    Json(tilejson::document(&public_base(&s, &headers), min, max))
+}
+
+fn coordinate(name: &str, v: &str) -> ApiResult<u32> {
+    v.parse::<u32>().map_err(|_| ApiError::invalid(name, format!("应为非负整数，收到 {v:?}")))
+}
+
+/// Which encoding to send: brotli, gzip or none.
+#[derive(Clone, Copy, PartialEq)]
+enum Encoding {
+    Brotli,
+    Gzip,
+    Identity,
+}
+
+fn negotiate(headers: &HeaderMap) -> Encoding {
+    let Some(accept) = headers.get(header::ACCEPT_ENCODING).and_then(|h| h.to_str().ok()) else {
+        return Encoding::Identity;
+    };
+    let accepts = |name: &str| {
+        accept.split(',').any(|part| {
+            let mut it = part.split(';');
+            let coding = it.next().unwrap_or("").trim();
+            let q =
+                it.find_map(|p| p.trim().strip_prefix("q=")).map_or(1.0, |q| q.trim().parse().unwrap_or(0.0));
+            coding.eq_ignore_ascii_case(name) && q > 0.0
+        })
+    };
+    if accepts("br") {
+        Encoding::Brotli
+    } else if accepts("gzip") {
+        Encoding::Gzip
+    } else {
+        Encoding::Identity
+    }
+}
+
+fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|h| h.to_str().ok())
+        .any(|v| v.split(',').map(|t| t.trim().trim_start_matches("W/")).any(|t| t == "*" || t == etag))
+}
+
+/// One tile of the `base` tileset.
+#[utoipa::path(get, path = "/tiles/base/{z}/{x}/{y}", tag = "tiles",
+    params(("z" = u8, Path, description = "Zoom"), ("x" = u32, Path, description = "Column"),
+           ("y" = String, Path, description = "Row from the north (a `.mvt` or `.pbf` suffix is allowed)")),
+    responses((status = 200, description = "MVT 2.1 tile", content_type = "application/vnd.mapbox-vector-tile"),
+              (status = 204, description = "Nothing in this tile"),
+              (status = 304, description = "Unchanged since the ETag given"),
+              (status = 400, description = "Coordinates out of range", body = super::error::Problem)))]
+pub async fn tile(
+    State(s): State<AppState>,
+    Path((z, x, y)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let y = y.strip_suffix(".mvt").or_else(|| y.strip_suffix(".pbf")).unwrap_or(&y);
+    let (z, x, y) = (coordinate("z", &z)?, coordinate("x", &x)?, coordinate("y", y)?);
+    let (min, max) = zooms(&s);
+    if z < u32::from(min) || z > u32::from(max) {
+        return Err(ApiError::invalid("z", format!("缩放级别应在 {min}–{max} 之间")));
+    }
+    let z = z as u8;
+    let t = TileId::new(z, x, y).ok_or_else(|| {
+        let field = if u64::from(x) >= 1u64 << z { "x" } else { "y" };
+        ApiError::invalid(field, format!("第 {z} 级的行列号应在 0–{} 之间", (1u64 << z) - 1))
+    })?;
+    let (cached, hit) = s.tiles.tile(t).await.map_err(ApiError::internal)?;
+    let mut r = respond(&cached, &headers, s.settings.tiles.max_age_secs);
+    r.headers_mut().insert("x-tile-cache", HeaderValue::from_static(if hit { "hit" } else { "miss" }));
+    Ok(r)
+}
+
+fn respond(t: &CachedTile, headers: &HeaderMap, max_age: u32) -> Response {
+    let cache_control = HeaderValue::from_str(&format!("public, max-age={max_age}"))
+        .unwrap_or(HeaderValue::from_static("no-cache"));
+    if t.is_empty() {
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        r.headers_mut().insert(header::CACHE_CONTROL, cache_control);
+        return r;
+    }
+    let encoding = negotiate(headers);
+    let (suffix, body) = match encoding {
+        Encoding::Brotli => ("-br", t.brotli()),
+        Encoding::Gzip => ("-gz", t.gzip.clone()),
+        Encoding::Identity => ("", t.raw.clone()),
+    };
+    let etag = format!("\"{}{suffix}\"", t.hash);
+    let etag_value = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\""));
+    let mut r = if etag_matches(headers, &etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut r = Response::new(Body::from(body));
+        let h = r.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.mapbox-vector-tile"));
+        match encoding {
+            Encoding::Brotli => {
+                h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
+            }
+            Encoding::Gzip => {
+                h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            }
+            Encoding::Identity => {}
+        }
+        r
+    };
+    let h = r.headers_mut();
+    h.insert(header::ETAG, etag_value);
+    h.insert(header::CACHE_CONTROL, cache_control);
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    r
+}

@@ -1,0 +1,141 @@
+//! The tile cache: each cut tile once, with its gzip form and strong
+//! ETag, its brotli form made on first demand. A data change removes
+//! exactly the tiles whose boxes meet a changed feature's box.
+
+use super::TileId;
+use super::layers::{BUFFER, MAX_ZOOM};
+use super::world::{EXTENT_BITS, unit};
+use bytes::Bytes;
+use moka::sync::Cache;
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::sync::{Arc, OnceLock};
+
+/// One tile in every form it is sent in.
+pub struct CachedTile {
+    /// The MVT bytes; empty for a tile with nothing in it.
+    pub raw: Bytes,
+    /// Gzip form.
+    pub gzip: Bytes,
+    brotli: OnceLock<Bytes>,
+    /// Hash of the raw bytes (hex), the base of the ETags.
+    pub hash: String,
+}
+
+impl CachedTile {
+    /// Wraps a cut tile (`None`: empty).
+    pub fn new(raw: Option<Vec<u8>>) -> CachedTile {
+        let raw = Bytes::from(raw.unwrap_or_default());
+        let gzip = if raw.is_empty() { Bytes::new() } else { Bytes::from(super::archive::gzip(&raw)) };
+        let hash = hex(&Sha256::digest(&raw)[..12]);
+        CachedTile { raw, gzip, brotli: OnceLock::new(), hash }
+    }
+
+    /// Wraps a tile read gzip-compressed from an archive.
+    pub fn from_gzip(gz: Bytes) -> CachedTile {
+        let mut raw = Vec::new();
+        let ok = std::io::copy(&mut flate2::read::GzDecoder::new(&gz[..]), &mut raw).is_ok();
+        let raw = if ok { Bytes::from(raw) } else { Bytes::new() };
+        let hash = hex(&Sha256::digest(&raw)[..12]);
+        CachedTile { raw, gzip: gz, brotli: OnceLock::new(), hash }
+    }
+
+    /// Whether the tile holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    /// Brotli form (made once).
+    pub fn brotli(&self) -> Bytes {
+        self.brotli
+            .get_or_init(|| {
+                let mut out = Vec::with_capacity(self.raw.len() / 2 + 64);
+                {
+                    let mut w = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
+                    let _ = w.write_all(&self.raw);
+                }
+                Bytes::from(out)
+            })
+            .clone()
+    }
+
+    /// Bytes held.
+    pub fn weight(&self) -> u32 {
+        (self.raw.len() + self.gzip.len() + self.brotli.get().map_or(0, Bytes::len) + 128) as u32
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Cut tiles by address, bounded in bytes.
+#[derive(Clone)]
+pub struct TileCache {
+    inner: Cache<TileId, Arc<CachedTile>>,
+}
+
+impl TileCache {
+    /// A cache holding at most `max_bytes`.
+    pub fn new(max_bytes: u64) -> TileCache {
+        let inner = Cache::builder()
+            .max_capacity(max_bytes)
+            .weigher(|_, v: &Arc<CachedTile>| v.weight())
+            .support_invalidation_closures()
+            .build();
+        TileCache { inner }
+    }
+
+    /// The cached tile.
+    pub fn get(&self, t: &TileId) -> Option<Arc<CachedTile>> {
+        self.inner.get(t)
+    }
+
+    /// Caches a tile.
+    pub fn insert(&self, t: TileId, tile: Arc<CachedTile>) {
+        self.inner.insert(t, tile);
+    }
+
+    /// Drops every tile (at every zoom) whose buffered box meets one of
+    /// the world boxes.
+    pub fn invalidate(&self, boxes: &[[i64; 4]]) {
+        if boxes.is_empty() {
+            return;
+        }
+        // Per zoom, the tile ranges the boxes (padded by the buffer) cover.
+        let ranges: Vec<Vec<[u32; 4]>> = (0..=MAX_ZOOM)
+            .map(|z| {
+                let size = unit(z) << EXTENT_BITS;
+                let pad = i64::from(BUFFER) * unit(z);
+                let last = (1i64 << z) - 1;
+                boxes
+                    .iter()
+                    .map(|b| {
+                        let c = |v: i64| (v / size).clamp(0, last) as u32;
+                        [c(b[0] - pad), c(b[1] - pad), c(b[2] + pad), c(b[3] + pad)]
+                    })
+                    .collect()
+            })
+            .collect();
+        let _ = self.inner.invalidate_entries_if(move |t: &TileId, _| {
+            ranges
+                .get(usize::from(t.z))
+                .is_some_and(|rs| rs.iter().any(|r| t.x >= r[0] && t.x <= r[2] && t.y >= r[1] && t.y <= r[3]))
+        });
+    }
+
+    /// Drops everything.
+    pub fn clear(&self) {
+        self.inner.invalidate_all();
+    }
+
+    /// Number of cached tiles (approximate).
+    pub fn len(&self) -> u64 {
+        self.inner.entry_count()
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

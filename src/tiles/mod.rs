@@ -1,0 +1,19 @@
+//! Vector tiles: the division coverage as an edge graph generalised per
+//! zoom, clipping, MVT encoding, the `base` tileset and its cache, archives
+//! (PMTiles, MBTiles), and a decoder that checks tiles against the spec.
+
+pub mod archive;
+pub mod cache;
+pub mod clip;
+pub mod coverage;
+pub mod encode;
+pub mod layers;
+pub mod service;
+pub mod tilejson;
+pub mod tileset;
+pub mod topology;
+pub mod validate;
+pub mod world;
+
+pub use tileset::TileSet;
+pub use world::TileId;

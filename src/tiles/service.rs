@@ -1,0 +1,144 @@
+//! The running tile service: the current tile set (loaded in the
+//! background at start-up, replaced after every data change), the cache
+//! of cut tiles, or an archive to serve from instead.
+
+use super::archive::Archive;
+use super::cache::{CachedTile, TileCache};
+use super::layers::Selection;
+use super::{TileId, TileSet};
+use crate::config::TileSettings;
+use crate::store::Store;
+use std::sync::{Arc, RwLock};
+use tokio::sync::{OnceCell, watch};
+
+/// Where tiles come from.
+pub struct TileService {
+    current: watch::Sender<Option<Arc<TileSet>>>,
+    cache: TileCache,
+    /// Held for reading while a cut tile is cached, for writing while the
+    /// set is replaced and the touched tiles dropped, so a tile cut from
+    /// the old set is never cached after the swap.
+    swap: RwLock<u64>,
+    archive_path: Option<std::path::PathBuf>,
+    archive: OnceCell<Archive>,
+}
+
+/// Why a tile could not be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum TileError {
+    /// The data could not be read.
+    #[error("tile data unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl TileService {
+    /// Starts the service; unless serving an archive, the tile set is
+    /// loaded from the store on another thread.
+    pub fn start(store: Arc<Store>, settings: &TileSettings) -> Arc<TileService> {
+        let (tx, _) = watch::channel(None);
+        let service = Arc::new(TileService {
+            current: tx,
+            cache: TileCache::new(settings.cache_mb << 20),
+            swap: RwLock::new(0),
+            archive_path: settings.archive.clone(),
+            archive: OnceCell::new(),
+        });
+        if service.archive_path.is_none() {
+            let s = service.clone();
+            std::thread::spawn(move || match TileSet::load(&store, None) {
+                Ok(set) => {
+                    let set = Arc::new(set);
+                    s.current.send_replace(Some(set.clone()));
+                    set.prepare();
+                }
+                Err(e) => tracing::error!("loading the tile set: {e}"),
+            });
+        }
+        service
+    }
+
+    /// The tile set, once loaded.
+    pub async fn set(&self) -> Result<Arc<TileSet>, TileError> {
+        let mut rx = self.current.subscribe();
+        let set = rx.wait_for(Option::is_some).await.map_err(|e| TileError::Unavailable(e.to_string()))?;
+        set.clone().ok_or_else(|| TileError::Unavailable("no tile set".into()))
+    }
+
+    /// Whether tiles come from an archive.
+    pub fn from_archive(&self) -> bool {
+        self.archive_path.is_some()
+    }
+
+    /// The tile, cut (or read) once and cached; and whether it came from
+    /// the cache.
+    pub async fn tile(&self, t: TileId) -> Result<(Arc<CachedTile>, bool), TileError> {
+        if let Some(hit) = self.cache.get(&t) {
+            return Ok((hit, true));
+        }
+        self.fetch(t).await.map(|tile| (tile, false))
+    }
+
+    async fn fetch(&self, t: TileId) -> Result<Arc<CachedTile>, TileError> {
+        if let Some(path) = &self.archive_path {
+            let archive = self
+                .archive
+                .get_or_try_init(|| Archive::open(path))
+                .await
+                .map_err(|e| TileError::Unavailable(format!("{e:#}")))?;
+            let tile = match archive.gzipped(t).await.map_err(|e| TileError::Unavailable(format!("{e:#}")))? {
+                Some(gz) => CachedTile::from_gzip(gz),
+                None => CachedTile::new(None),
+            };
+            let tile = Arc::new(tile);
+            self.cache.insert(t, tile.clone());
+            return Ok(tile);
+        }
+        let generation = *self.swap.read().unwrap_or_else(|p| p.into_inner());
+        let set = self.set().await?;
+        let tile = Arc::new(CachedTile::new(set.render(t, &Selection::all())));
+        metrics::counter!("fangyu_tiles_cut_total").increment(1);
+        let current = self.swap.read().unwrap_or_else(|p| p.into_inner());
+        if *current == generation {
+            self.cache.insert(t, tile.clone());
+        }
+        Ok(tile)
+    }
+
+    /// Reloads the tile set from the store after a change and drops the
+    /// cached tiles the change touched (blocking; run off the runtime).
+    /// Returns how many feature boxes changed.
+    pub fn reload(&self, store: &Store) -> Result<usize, crate::store::StoreError> {
+        if self.from_archive() {
+            return Ok(0);
+        }
+        let old = self.current.borrow().clone();
+        let new = TileSet::load(store, old.as_deref())?;
+        let boxes = old.as_ref().map(|o| new.changed_boxes(o));
+        let mut generation = self.swap.write().unwrap_or_else(|p| p.into_inner());
+        *generation += 1;
+        self.current.send_replace(Some(Arc::new(new)));
+        match &boxes {
+            Some(b) => self.cache.invalidate(b),
+            None => self.cache.clear(),
+        }
+        Ok(boxes.map_or(0, |b| b.len()))
+    }
+
+    /// The zoom range of the archive served, once it has been opened.
+    pub fn archive_zooms(&self) -> Option<(u8, u8)> {
+        self.archive.get().map(|a| a.zooms)
+    }
+
+    /// Opens the archive now (so its zoom range is known before the first tile).
+    pub async fn open_archive(&self) -> anyhow::Result<()> {
+        if let Some(path) = &self.archive_path {
+            self.archive.get_or_try_init(|| Archive::open(path)).await?;
+        }
+        Ok(())
+    }
+
+    /// The cache.
+    pub fn cache(&self) -> &TileCache {
+        &self.cache
+    }
+}
