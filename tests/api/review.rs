@@ -871,3 +871,72 @@ async fn a_retirement_marks_the_name_retired_and_a_withdrawal_ends_a_draft() {
     assert_eq!(p["state"], "withdrawn");
     act(r, &p["id"], "submit", "applicant", json!({}), 409).await;
 }
+
+/// The XYZ tile holding a point.
+fn tile_at(lon: f64, lat: f64, z: u8) -> String {
+    let n = f64::from(1u32 << z);
+    let x = ((lon + 180.0) / 360.0 * n) as u32;
+    let y = ((1.0 - lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0 * n) as u32;
+    format!("/tiles/base/{z}/{x}/{y}")
+}
+
+/// A tile's ETag, whether it came from the cache, and its road names.
+async fn tile_roads(r: &Review, path: &str) -> (String, String, Vec<String>) {
+    let resp = r.w.app.get(path).await;
+    assert_eq!(resp.status().as_u16(), 200, "{path}");
+    let header = |h: &str| resp.headers().get(h).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let (etag, cache) = (header("etag"), header("x-tile-cache"));
+    let layers = fangyu::tiles::validate::validate(&resp.bytes().await.expect("tile")).expect("valid tile");
+    let names = layers
+        .iter()
+        .filter(|l| l.name == "road")
+        .flat_map(|l| &l.features)
+        .flat_map(|f| &f.properties)
+        .filter(|(k, _)| k == "name")
+        .filter_map(|(_, v)| match v {
+            fangyu::tiles::validate::PropertyValue::String(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    (etag, cache, names)
+}
+
+#[tokio::test]
+async fn a_published_road_shows_in_the_next_tile_and_only_its_tiles_leave_the_cache() {
+    let r = review();
+    let name = fresh_name("映翠路");
+    let line = line_in_county(0.02);
+    let at = &line["coordinates"][0];
+    let (lon, lat) = (at[0].as_f64().expect("lon"), at[1].as_f64().expect("lat"));
+    let near = tile_at(lon + 0.001, lat + 0.0002, 15);
+    let far = tile_at(120.15, 30.27, 15); // 杭州, far from the change
+    let (before, _, roads) = tile_roads(r, &near).await;
+    assert!(!roads.contains(&name));
+    let (far_etag, _, _) = tile_roads(r, &far).await;
+    let (_, cached, _) = tile_roads(r, &far).await;
+    assert_eq!(cached, "hit", "a second fetch is served from the cache");
+
+    let p = create(
+        r,
+        json!({"kind": "name", "class": "road", "name": name, "division": COUNTY, "geometry": line}),
+    )
+    .await;
+    to_committee(r, &p["id"]).await;
+    approve_and_publish(r, &p["id"]).await;
+
+    // The next fetch of the touched tile has the road (the publish answer
+    // may come before the tiles are rebuilt on a slow machine: wait for it).
+    let started = std::time::Instant::now();
+    loop {
+        let (etag, _, roads) = tile_roads(r, &near).await;
+        if roads.contains(&name) {
+            assert_ne!(etag, before, "a changed tile has a new ETag");
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 90, "{name} never appeared in {near}");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    // A tile the change did not touch stayed in the cache.
+    let (etag, cached, _) = tile_roads(r, &far).await;
+    assert_eq!((etag.as_str(), cached.as_str()), (far_etag.as_str(), "hit"));
+}
