@@ -164,10 +164,10 @@ fn junctions(features: &[Vec<Vec<Vec<WorldPoint>>>]) -> FxHashMap<WorldPoint, bo
         let mut v = r.clone();
         v.sort_unstable();
         for w in v.windows(2) {
-            if w[0] == w[1] {
-                if let Some(e) = seen.get_mut(&w[0]) {
-                    e.1 = true;
-                }
+            if w[0] == w[1]
+                && let Some(e) = seen.get_mut(&w[0])
+            {
+                e.1 = true;
             }
         }
     }
@@ -284,7 +284,7 @@ mod tests {
         for f in 0..2 {
             let ring = ring_vertices(&t.shapes[f][0][0], &t.arcs);
             assert_eq!(ring.first(), ring.last());
-            assert_eq!(ring.len(), if f == 0 { 6 } else { 6 }, "{ring:?}");
+            assert_eq!(ring.len(), 6, "five corners and the closing point: {ring:?}");
         }
     }
 }
