@@ -161,6 +161,10 @@ enum TilesCommand {
         /// Only these layers, comma-separated (default: all).
         #[arg(long)]
         layers: Option<String>,
+        /// Put the selected layers in every zoom from --min-zoom, not
+        /// only from their usual first zoom.
+        #[arg(long)]
+        every_zoom: bool,
     },
 }
 
@@ -214,7 +218,10 @@ fn main() -> Result<()> {
             }
             token(&settings, command)
         }
-        Command::Tiles { command: TilesCommand::Build { max_zoom, min_zoom, out, layers }, store } => {
+        Command::Tiles {
+            command: TilesCommand::Build { max_zoom, min_zoom, out, layers, every_zoom },
+            store,
+        } => {
             let path = store.unwrap_or(settings.store.path.clone());
             fangyu::startup::ensure_demo_store(&settings, &path, Scale::Demo)?;
             let sel = match layers {
@@ -222,9 +229,10 @@ fn main() -> Result<()> {
                     .map_err(|id| anyhow::anyhow!("unknown layer {id}"))?,
                 None => fangyu::tiles::layers::Selection::all(),
             };
+            let sel = if every_zoom { sel.from_zoom_zero() } else { sel };
             let started = std::time::Instant::now();
             let store = Store::open(&path)?;
-            let set = fangyu::tiles::TileSet::load(&store, None)?;
+            let set = fangyu::tiles::TileSet::load_selected(&store, None, &sel)?;
             let loaded = started.elapsed().as_secs_f64();
             let r = fangyu::tiles::archive::build(&set, &sel, min_zoom, max_zoom, &out)?;
             let secs = started.elapsed().as_secs_f64();

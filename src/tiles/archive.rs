@@ -46,7 +46,7 @@ pub fn build(set: &TileSet, sel: &Selection, min: u8, max: u8, out: &Path) -> Re
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    set.prepare_zooms(min, max);
+    set.prepare_zooms(min, max, sel);
     let mut candidates: Vec<TileId> = (min..=max).flat_map(|z| set.tiles_at(z, sel)).collect();
     candidates.par_sort_unstable_by_key(|t| pm_id(*t));
     let mut report = BuildReport { candidates: candidates.len() as u64, ..Default::default() };

@@ -129,6 +129,8 @@ pub fn place_class(class: &str) -> Option<(u8, i64)> {
     })
 }
 
+const FROM_ZERO: u32 = 1 << 31;
+
 /// A choice of layers (all by default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Selection(u32);
@@ -147,6 +149,17 @@ impl Selection {
             bits |= 1 << i;
         }
         Ok(Selection(bits))
+    }
+
+    /// The same layers, each from zoom 0 rather than its usual first zoom
+    /// (an archive of one layer at every zoom).
+    pub fn from_zoom_zero(self) -> Selection {
+        Selection(self.0 | FROM_ZERO)
+    }
+
+    /// The first zoom a layer appears at under this selection.
+    pub fn minzoom(&self, spec: &LayerSpec) -> u8 {
+        if self.0 & FROM_ZERO != 0 { 0 } else { spec.minzoom }
     }
 
     /// Whether the layer is chosen.

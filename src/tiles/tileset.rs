@@ -122,22 +122,41 @@ impl TileSet {
     /// Reads one snapshot of the store and builds everything; `previous`
     /// lends its division coverages when no division changed.
     pub fn load(store: &Store, previous: Option<&TileSet>) -> StoreResult<TileSet> {
+        TileSet::load_selected(store, previous, &Selection::all())
+    }
+
+    /// Like [`TileSet::load`], reading and building only what the selected
+    /// layers need (a county-only archive needs no door plates).
+    pub fn load_selected(store: &Store, previous: Option<&TileSet>, sel: &Selection) -> StoreResult<TileSet> {
         let started = std::time::Instant::now();
+        let wants_division = |level: i64| {
+            Level::from_i64(level).is_some_and(|l| {
+                sel.has(division_layer(l).id) || sel.has("division_label") || sel.has("boundary")
+            })
+        };
         let (divs, places, plates, markers) = store.read_snapshot(|c| {
             let divs: Vec<DivisionRow> = DivisionRow::load_all(c, true)?
                 .into_iter()
-                .filter(|d| d.valid_to.is_none() && d.geom.is_some())
+                .filter(|d| d.valid_to.is_none() && d.geom.is_some() && wants_division(d.level))
                 .collect();
-            let places: Vec<PlaceRow> =
-                PlaceRow::load_all(c, true)?.into_iter().filter(|p| p.status == "current").collect();
+            let places: Vec<PlaceRow> = if sel.has("place") || sel.has("road") {
+                PlaceRow::load_all(c, true)?.into_iter().filter(|p| p.status == "current").collect()
+            } else {
+                Vec::new()
+            };
             let mut plates = Vec::new();
+            let plates_wanted = sel.has("door_plate");
             AddressRow::for_each_plate(c, |a| {
+                if !plates_wanted {
+                    return;
+                }
                 if let Ok(code) = a.code.parse::<u64>() {
                     let at = to_world(Coord { x: a.lon, y: a.lat });
                     plates.push(PlatePoint { code, label: a.label().into(), at });
                 }
             })?;
-            Ok((divs, places, plates, MarkerRow::load_all(c)?))
+            let markers = if sel.has("marker") { MarkerRow::load_all(c)? } else { Vec::new() };
+            Ok((divs, places, plates, markers))
         })?;
         tracing::debug!("tile data read in {:?}", started.elapsed());
         let mut fingerprints = Fingerprints::default();
@@ -217,16 +236,15 @@ impl TileSet {
     /// is building (it would hold the pool the builder needs).
     pub fn prepare(&self) {
         let started = std::time::Instant::now();
-        self.prepare_zooms(0, super::coverage::GENERALISED_MAX_ZOOM);
+        self.prepare_zooms(0, super::coverage::GENERALISED_MAX_ZOOM, &Selection::all());
         tracing::info!("tiles: every zoom generalised in {:.1?}", started.elapsed());
     }
 
     /// Generalises every level shown at zooms `min..=max` (see [`TileSet::prepare`]).
-    pub fn prepare_zooms(&self, min: u8, max: u8) {
+    pub fn prepare_zooms(&self, min: u8, max: u8, sel: &Selection) {
         for cov in &self.divisions.levels {
-            for z in
-                min.max(division_layer(cov.level).minzoom)..=max.min(super::coverage::GENERALISED_MAX_ZOOM)
-            {
+            let first = min.max(sel.minzoom(division_layer(cov.level)));
+            for z in first..=max.min(super::coverage::GENERALISED_MAX_ZOOM) {
                 cov.at(z);
             }
         }
@@ -238,7 +256,7 @@ impl TileSet {
         let mut boxes: Vec<[i64; 4]> = Vec::new();
         for cov in &self.divisions.levels {
             let spec = division_layer(cov.level);
-            let wanted = (sel.has(spec.id) && z >= spec.minzoom)
+            let wanted = (sel.has(spec.id) && z >= sel.minzoom(spec))
                 || (sel.has("division_label") && z >= label_minzoom(cov.level))
                 || (sel.has("boundary") && z >= spec.minzoom);
             if wanted {
@@ -290,7 +308,7 @@ impl TileSet {
         let min_area = 8;
         for cov in &self.divisions.levels {
             let spec = division_layer(cov.level);
-            if z < spec.minzoom {
+            if z < sel.minzoom(spec) {
                 continue;
             }
             let g = cov.at(z);
