@@ -118,47 +118,37 @@ pub async fn tile(
         ApiError::invalid(field, format!("第 {z} 级的行列号应在 0–{} 之间", (1u64 << z) - 1))
     })?;
     let (cached, hit) = s.tiles.tile(t).await.map_err(ApiError::internal)?;
-    let mut r = respond(&cached, &headers, s.settings.tiles.max_age_secs);
+    let mut r = respond(&cached, &headers, &s.tiles.cache_control);
     r.headers_mut().insert("x-tile-cache", HeaderValue::from_static(if hit { "hit" } else { "miss" }));
     Ok(r)
 }
 
-fn respond(t: &CachedTile, headers: &HeaderMap, max_age: u32) -> Response {
-    let cache_control = HeaderValue::from_str(&format!("public, max-age={max_age}"))
-        .unwrap_or(HeaderValue::from_static("no-cache"));
+fn respond(t: &CachedTile, headers: &HeaderMap, cache_control: &HeaderValue) -> Response {
     if t.is_empty() {
         let mut r = StatusCode::NO_CONTENT.into_response();
-        r.headers_mut().insert(header::CACHE_CONTROL, cache_control);
+        r.headers_mut().insert(header::CACHE_CONTROL, cache_control.clone());
         return r;
     }
     let encoding = negotiate(headers);
-    let (suffix, body) = match encoding {
-        Encoding::Brotli => ("-br", t.brotli()),
-        Encoding::Gzip => ("-gz", t.gzip.clone()),
-        Encoding::Identity => ("", t.raw.clone()),
+    let (etag, body, content_encoding) = match encoding {
+        Encoding::Brotli => (&t.etags[2], t.brotli(), Some("br")),
+        Encoding::Gzip => (&t.etags[1], t.gzip.clone(), Some("gzip")),
+        Encoding::Identity => (&t.etags[0], t.raw.clone(), None),
     };
-    let etag = format!("\"{}{suffix}\"", t.hash);
-    let etag_value = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\""));
-    let mut r = if etag_matches(headers, &etag) {
+    let mut r = if etag_matches(headers, etag.to_str().unwrap_or("")) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         let mut r = Response::new(Body::from(body));
         let h = r.headers_mut();
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.mapbox-vector-tile"));
-        match encoding {
-            Encoding::Brotli => {
-                h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
-            }
-            Encoding::Gzip => {
-                h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-            }
-            Encoding::Identity => {}
+        if let Some(e) = content_encoding {
+            h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
         }
         r
     };
     let h = r.headers_mut();
-    h.insert(header::ETAG, etag_value);
-    h.insert(header::CACHE_CONTROL, cache_control);
+    h.insert(header::ETAG, etag.clone());
+    h.insert(header::CACHE_CONTROL, cache_control.clone());
     h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     r
 }

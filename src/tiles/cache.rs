@@ -20,6 +20,15 @@ pub struct CachedTile {
     brotli: OnceLock<Bytes>,
     /// Hash of the raw bytes (hex), the base of the ETags.
     pub hash: String,
+    /// Strong ETags of the plain, gzip and brotli forms, ready to send.
+    pub etags: [http::HeaderValue; 3],
+}
+
+fn etags(hash: &str) -> [http::HeaderValue; 3] {
+    ["", "-gz", "-br"].map(|suffix| {
+        http::HeaderValue::from_str(&format!("\"{hash}{suffix}\""))
+            .unwrap_or(http::HeaderValue::from_static("\"\""))
+    })
 }
 
 impl CachedTile {
@@ -28,7 +37,7 @@ impl CachedTile {
         let raw = Bytes::from(raw.unwrap_or_default());
         let gzip = if raw.is_empty() { Bytes::new() } else { Bytes::from(super::archive::gzip(&raw)) };
         let hash = hex(&Sha256::digest(&raw)[..12]);
-        CachedTile { raw, gzip, brotli: OnceLock::new(), hash }
+        CachedTile { raw, gzip, brotli: OnceLock::new(), etags: etags(&hash), hash }
     }
 
     /// Wraps a tile read gzip-compressed from an archive.
@@ -37,7 +46,7 @@ impl CachedTile {
         let ok = std::io::copy(&mut flate2::read::GzDecoder::new(&gz[..]), &mut raw).is_ok();
         let raw = if ok { Bytes::from(raw) } else { Bytes::new() };
         let hash = hex(&Sha256::digest(&raw)[..12]);
-        CachedTile { raw, gzip: gz, brotli: OnceLock::new(), hash }
+        CachedTile { raw, gzip: gz, brotli: OnceLock::new(), etags: etags(&hash), hash }
     }
 
     /// Whether the tile holds nothing.

@@ -21,6 +21,8 @@ pub struct TileService {
     swap: RwLock<u64>,
     archive_path: Option<std::path::PathBuf>,
     archive: OnceCell<Archive>,
+    /// `Cache-Control` of every tile response.
+    pub cache_control: http::HeaderValue,
 }
 
 /// Why a tile could not be answered.
@@ -42,6 +44,8 @@ impl TileService {
             swap: RwLock::new(0),
             archive_path: settings.archive.clone(),
             archive: OnceCell::new(),
+            cache_control: http::HeaderValue::from_str(&format!("public, max-age={}", settings.max_age_secs))
+                .unwrap_or(http::HeaderValue::from_static("no-cache")),
         });
         if service.archive_path.is_none() {
             let s = service.clone();
