@@ -125,13 +125,13 @@ mod tests {
         let c = Coord { x: 121.55, y: 29.87 };
         let back = to_lonlat(to_world(c));
         assert!((back.x - c.x).abs() < 1e-7 && (back.y - c.y).abs() < 1e-7, "{back:?}");
-        // Ningbo at z10 is tile 857/421 (the standard XYZ formula).
+        // Ningbo at z10 is tile 857/422 (the standard XYZ formula).
         let p = to_world(c);
-        let t = TileId::new(10, 857, 421).expect("valid tile");
+        let t = TileId::new(10, 857, 422).expect("valid tile");
         let [x, y] = t.to_tile(p);
         assert!((0..EXTENT).contains(&x) && (0..EXTENT).contains(&y), "{x},{y}");
         // The same point seen from the tile to the east lies one extent to the left.
-        let east = TileId::new(10, 858, 421).expect("valid tile");
+        let east = TileId::new(10, 858, 422).expect("valid tile");
         assert_eq!(east.to_tile(p), [x - EXTENT, y]);
         assert!(TileId::new(3, 8, 0).is_none());
     }
