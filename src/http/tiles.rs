@@ -24,16 +24,18 @@ pub fn public_base(s: &AppState, headers: &HeaderMap) -> String {
     format!("{proto}://{host}")
 }
 
-fn zooms(s: &AppState) -> (u8, u8) {
-    tilejson::zooms_for(s.tiles.from_archive().then(|| s.tiles.archive_zooms()).flatten())
+/// The zoom range served (an archive's is read from it, so a tile outside
+/// it is refused even before any tile was read).
+async fn zooms(s: &AppState) -> ApiResult<(u8, u8)> {
+    s.tiles.zooms().await.map_err(ApiError::internal)
 }
 
 /// The tilesets served.
 #[utoipa::path(get, path = "/tiles", tag = "tiles", responses((status = 200, description = "Tilesets")))]
-pub async fn list(State(s): State<AppState>, headers: HeaderMap) -> Json<Value> {
+pub async fn list(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
     let base = public_base(&s, &headers);
-    let (min, max) = zooms(&s);
-    Json(json!({"tilesets": [{
+    let (min, max) = zooms(&s).await?;
+    Ok(Json(json!({"tilesets": [{
         "id": "base",
         "description": "方舆 行政区划、界线界桩、地名、道路与门牌",
         "tilejson": format!("{base}/tiles/base"),
@@ -41,14 +43,14 @@ pub async fn list(State(s): State<AppState>, headers: HeaderMap) -> Json<Value> 
         "minzoom": min,
         "maxzoom": max,
         "source": if s.tiles.from_archive() { "archive" } else { "store" },
-    }]}))
+    }]})))
 }
 
 /// TileJSON 3.0 of the `base` tileset.
 #[utoipa::path(get, path = "/tiles/base", tag = "tiles", responses((status = 200, description = "TileJSON 3.0")))]
-pub async fn tilejson_base(State(s): State<AppState>, headers: HeaderMap) -> Json<Value> {
-    let (min, max) = zooms(&s);
-    Json(tilejson::document(&public_base(&s, &headers), min, max))
+pub async fn tilejson_base(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    let (min, max) = zooms(&s).await?;
+    Ok(Json(tilejson::document(&public_base(&s, &headers), min, max)))
 }
 
 fn coordinate(name: &str, v: &str) -> ApiResult<u32> {
@@ -108,7 +110,7 @@ pub async fn tile(
 ) -> ApiResult<Response> {
     let y = y.strip_suffix(".mvt").or_else(|| y.strip_suffix(".pbf")).unwrap_or(&y);
     let (z, x, y) = (coordinate("z", &z)?, coordinate("x", &x)?, coordinate("y", y)?);
-    let (min, max) = zooms(&s);
+    let (min, max) = zooms(&s).await?;
     if z < u32::from(min) || z > u32::from(max) {
         return Err(ApiError::invalid("z", format!("缩放级别应在 {min}–{max} 之间")));
     }

@@ -82,13 +82,25 @@ impl TileService {
         self.fetch(t).await.map(|tile| (tile, false))
     }
 
+    /// The archive served, opened on first use; `None` when tiles are cut
+    /// from the store.
+    async fn archive(&self) -> Result<Option<&Archive>, TileError> {
+        let Some(path) = &self.archive_path else { return Ok(None) };
+        let archive = self
+            .archive
+            .get_or_try_init(|| Archive::open(path))
+            .await
+            .map_err(|e| TileError::Unavailable(format!("{e:#}")))?;
+        Ok(Some(archive))
+    }
+
+    /// The zoom range served: the archive's, else the tileset's own.
+    pub async fn zooms(&self) -> Result<(u8, u8), TileError> {
+        Ok(self.archive().await?.map_or((0, super::layers::MAX_ZOOM), |a| a.zooms))
+    }
+
     async fn fetch(&self, t: TileId) -> Result<Arc<CachedTile>, TileError> {
-        if let Some(path) = &self.archive_path {
-            let archive = self
-                .archive
-                .get_or_try_init(|| Archive::open(path))
-                .await
-                .map_err(|e| TileError::Unavailable(format!("{e:#}")))?;
+        if let Some(archive) = self.archive().await? {
             let tile = match archive.gzipped(t).await.map_err(|e| TileError::Unavailable(format!("{e:#}")))? {
                 Some(gz) => CachedTile::from_gzip(gz),
                 None => CachedTile::new(None),
@@ -126,19 +138,6 @@ impl TileService {
             None => self.cache.clear(),
         }
         Ok(boxes.map_or(0, |b| b.len()))
-    }
-
-    /// The zoom range of the archive served, once it has been opened.
-    pub fn archive_zooms(&self) -> Option<(u8, u8)> {
-        self.archive.get().map(|a| a.zooms)
-    }
-
-    /// Opens the archive now (so its zoom range is known before the first tile).
-    pub async fn open_archive(&self) -> anyhow::Result<()> {
-        if let Some(path) = &self.archive_path {
-            self.archive.get_or_try_init(|| Archive::open(path)).await?;
-        }
-        Ok(())
     }
 
     /// The cache.

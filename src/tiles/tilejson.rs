@@ -1,7 +1,7 @@
 //! TileJSON 3.0 for the `base` tileset, and the same description stored in
 //! archives.
 
-use super::layers::{LAYERS, MAX_ZOOM};
+use super::layers::LAYERS;
 use serde_json::{Value, json};
 
 /// Bounds of the data: China (west, south, east, north).
@@ -51,9 +51,4 @@ pub fn archive_metadata(min: u8, max: u8) -> Value {
         "maxzoom": max,
         "vector_layers": vector_layers(max),
     })
-}
-
-/// The zoom range served: an archive's, else the tileset's own.
-pub fn zooms_for(archive: Option<(u8, u8)>) -> (u8, u8) {
-    archive.unwrap_or((0, MAX_ZOOM))
 }

@@ -485,11 +485,14 @@ async fn archives_open_in_independent_readers_and_can_be_served() {
     let mut s = settings_for(&store);
     s.tiles.archive = Some(pm.clone());
     let from_archive = serve(s);
+    // Its zoom range is the archive's from the first request on.
+    let (status, _) = from_archive.get_json("/tiles/base/12/0/0").await;
+    assert_eq!(status, 400, "outside the archive's zooms");
+    let (_, tj) = from_archive.get_json("/tiles/base").await;
+    assert_eq!((tj["minzoom"].as_u64(), tj["maxzoom"].as_u64()), (Some(5), Some(9)));
     for t in &sample {
         assert_eq!(raw_tile(&from_archive.base, *t).await, raw_tile(base, *t).await);
     }
-    let (status, _) = from_archive.get_json("/tiles/base/12/0/0").await;
-    assert_eq!(status, 400, "outside the archive's zooms");
 }
 
 fn hex(b: &[u8]) -> String {
