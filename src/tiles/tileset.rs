@@ -87,14 +87,24 @@ fn hash_of(v: impl Hash) -> u64 {
 }
 
 /// A hash of a geometry's coordinates.
-fn geometry_hash(g: &Geometry<f64>) -> u64 {
-    use geo::CoordsIter;
+fn geometry_hash<G: geo::CoordsIter<Scalar = f64>>(g: &G) -> u64 {
     let mut h = FxHasher::default();
     for c in g.coords_iter() {
         c.x.to_bits().hash(&mut h);
         c.y.to_bits().hash(&mut h);
     }
     h.finish()
+}
+
+/// The world box of a lon/lat geometry (the projection keeps order, so
+/// its corners are the projected corners of the lon/lat box).
+fn world_box(g: &geo::MultiPolygon<f64>) -> [i64; 4] {
+    use geo::BoundingRect;
+    g.bounding_rect().map_or([0; 4], |r| {
+        let (nw, se) =
+            (to_world(Coord { x: r.min().x, y: r.max().y }), to_world(Coord { x: r.max().x, y: r.min().y }));
+        [nw[0], nw[1], se[0], se[1]]
+    })
 }
 
 fn point_box(p: WorldPoint) -> [i64; 4] {
@@ -145,16 +155,14 @@ impl TileSet {
                 Vec::new()
             };
             let mut plates = Vec::new();
-            let plates_wanted = sel.has("door_plate");
-            AddressRow::for_each_plate(c, |a| {
-                if !plates_wanted {
-                    return;
-                }
-                if let Ok(code) = a.code.parse::<u64>() {
-                    let at = to_world(Coord { x: a.lon, y: a.lat });
-                    plates.push(PlatePoint { code, label: a.label().into(), at });
-                }
-            })?;
+            if sel.has("door_plate") {
+                AddressRow::for_each_plate(c, |a| {
+                    if let Ok(code) = a.code.parse::<u64>() {
+                        let at = to_world(Coord { x: a.lon, y: a.lat });
+                        plates.push(PlatePoint { code, label: a.label().into(), at });
+                    }
+                })?;
+            }
             let markers = if sel.has("marker") { MarkerRow::load_all(c)? } else { Vec::new() };
             Ok((divs, places, plates, markers))
         })?;
@@ -162,21 +170,8 @@ impl TileSet {
         let mut fingerprints = Fingerprints::default();
         let mut division_prints = Vec::with_capacity(divs.len());
         for d in &divs {
-            let g = d.geom.as_ref().map(|g| {
-                bbox(
-                    g.0.iter()
-                        .flat_map(|p| p.exterior().0.iter())
-                        .map(|c| to_world(*c))
-                        .collect::<Vec<_>>()
-                        .iter(),
-                )
-            });
-            let content = hash_of((
-                &d.name,
-                &d.pinyin,
-                d.level,
-                d.geom.as_ref().map(|g| geometry_hash(&Geometry::MultiPolygon(g.clone()))),
-            ));
+            let g = d.geom.as_ref().map(world_box);
+            let content = hash_of((&d.name, &d.pinyin, d.level, d.geom.as_ref().map(geometry_hash)));
             let key = (d.level as u8, d.code.parse::<u64>().unwrap_or(0));
             division_prints.push((key, (content, g.unwrap_or([0; 4]))));
         }
