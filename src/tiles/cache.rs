@@ -5,6 +5,7 @@
 use super::TileId;
 use super::layers::{BUFFER, MAX_ZOOM};
 use super::world::{EXTENT_BITS, unit};
+use crate::store::changelog_hex;
 use bytes::Bytes;
 use moka::sync::Cache;
 use sha2::{Digest, Sha256};
@@ -18,13 +19,13 @@ pub struct CachedTile {
     /// Gzip form.
     pub gzip: Bytes,
     brotli: OnceLock<Bytes>,
-    /// Hash of the raw bytes (hex), the base of the ETags.
-    pub hash: String,
     /// Strong ETags of the plain, gzip and brotli forms, ready to send.
     pub etags: [http::HeaderValue; 3],
 }
 
-fn etags(hash: &str) -> [http::HeaderValue; 3] {
+/// The ETags of the three forms, from a hash of the raw bytes.
+fn etags(raw: &[u8]) -> [http::HeaderValue; 3] {
+    let hash = changelog_hex(&Sha256::digest(raw)[..12]);
     ["", "-gz", "-br"].map(|suffix| {
         http::HeaderValue::from_str(&format!("\"{hash}{suffix}\""))
             .unwrap_or(http::HeaderValue::from_static("\"\""))
@@ -36,8 +37,7 @@ impl CachedTile {
     pub fn new(raw: Option<Vec<u8>>) -> CachedTile {
         let raw = Bytes::from(raw.unwrap_or_default());
         let gzip = if raw.is_empty() { Bytes::new() } else { Bytes::from(super::archive::gzip(&raw)) };
-        let hash = hex(&Sha256::digest(&raw)[..12]);
-        CachedTile { raw, gzip, brotli: OnceLock::new(), etags: etags(&hash), hash }
+        CachedTile { etags: etags(&raw), raw, gzip, brotli: OnceLock::new() }
     }
 
     /// Wraps a tile read gzip-compressed from an archive.
@@ -45,8 +45,7 @@ impl CachedTile {
         let mut raw = Vec::new();
         let ok = std::io::copy(&mut flate2::read::GzDecoder::new(&gz[..]), &mut raw).is_ok();
         let raw = if ok { Bytes::from(raw) } else { Bytes::new() };
-        let hash = hex(&Sha256::digest(&raw)[..12]);
-        CachedTile { raw, gzip: gz, brotli: OnceLock::new(), etags: etags(&hash), hash }
+        CachedTile { etags: etags(&raw), raw, gzip: gz, brotli: OnceLock::new() }
     }
 
     /// Whether the tile holds nothing.
@@ -72,10 +71,6 @@ impl CachedTile {
     pub fn weight(&self) -> u32 {
         (self.raw.len() + self.gzip.len() + self.brotli.get().map_or(0, Bytes::len) + 128) as u32
     }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Cut tiles by address, bounded in bytes.

@@ -144,3 +144,11 @@ pub fn writable_app(name: &str, tweak: impl FnOnce(&mut Settings)) -> WritableAp
     tweak(&mut settings);
     WritableApp { app: serve(settings), store: path, admin }
 }
+
+/// The XYZ tile (y from the north) holding a point.
+pub fn tile_of(lon: f64, lat: f64, z: u8) -> (u8, u32, u32) {
+    let n = f64::from(1u32 << z);
+    let x = ((lon + 180.0) / 360.0 * n) as u32;
+    let y = ((1.0 - lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0 * n) as u32;
+    (z, x, y)
+}

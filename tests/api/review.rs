@@ -872,11 +872,9 @@ async fn a_retirement_marks_the_name_retired_and_a_withdrawal_ends_a_draft() {
     act(r, &p["id"], "submit", "applicant", json!({}), 409).await;
 }
 
-/// The XYZ tile holding a point.
+/// The path of the XYZ tile holding a point.
 fn tile_at(lon: f64, lat: f64, z: u8) -> String {
-    let n = f64::from(1u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n) as u32;
-    let y = ((1.0 - lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0 * n) as u32;
+    let (z, x, y) = crate::helpers::tile_of(lon, lat, z);
     format!("/tiles/base/{z}/{x}/{y}")
 }
 

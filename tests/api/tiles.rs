@@ -4,7 +4,7 @@
 //! z8 and z11, archives read by independent readers, and the map page in
 //! headless Chromium.
 
-use crate::helpers::{app, demo_store, fangyu, serve, settings_for};
+use crate::helpers::{app, demo_store, fangyu, serve, settings_for, tile_of};
 use fangyu::tiles::validate::{self, DecodedLayer, PropertyValue, TileGeometry};
 use gdal::vector::LayerAccess;
 use geo::{Area, BooleanOps, Coord, Intersects, LineString, MultiPolygon, Polygon};
@@ -14,14 +14,6 @@ use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// The XYZ tile holding a point.
-fn tile_of(lon: f64, lat: f64, z: u8) -> (u8, u32, u32) {
-    let n = f64::from(1u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n) as u32;
-    let y = ((1.0 - lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0 * n) as u32;
-    (z, x, y)
-}
 
 /// 宁波 city centre.
 const NINGBO: (f64, f64) = (121.55, 29.87);
@@ -467,7 +459,7 @@ async fn archives_open_in_independent_readers_and_can_be_served() {
     assert_eq!((read["header"]["minZoom"].as_u64(), read["header"]["maxZoom"].as_u64()), (Some(5), Some(9)));
     assert!(read["metadata"]["vector_layers"].as_array().is_some_and(|l| l.len() >= 5));
     for (t, name) in sample.iter().zip(&names) {
-        let served = hex(&Sha256::digest(raw_tile(base, *t).await));
+        let served = fangyu::store::changelog_hex(&Sha256::digest(raw_tile(base, *t).await));
         assert_eq!(read["tiles"][name], served, "tile {name} in the archive differs from the served one");
     }
 
@@ -493,10 +485,6 @@ async fn archives_open_in_independent_readers_and_can_be_served() {
     for t in &sample {
         assert_eq!(raw_tile(&from_archive.base, *t).await, raw_tile(base, *t).await);
     }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 #[tokio::test]
