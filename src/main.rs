@@ -232,7 +232,11 @@ fn main() -> Result<()> {
             let sel = if every_zoom { sel.from_zoom_zero() } else { sel };
             let started = std::time::Instant::now();
             let store = Store::open(&path)?;
-            let set = fangyu::tiles::TileSet::load_selected(&store, None, &sel)?;
+            let plates = match sel.has("door_plate") {
+                true => Some(std::sync::Arc::new(store.read(fangyu::index::PlateIndex::read)?)),
+                false => None,
+            };
+            let set = fangyu::tiles::TileSet::load_selected(&store, None, &sel, plates)?;
             let loaded = started.elapsed().as_secs_f64();
             let r = fangyu::tiles::archive::build(&set, &sel, min_zoom, max_zoom, &out)?;
             let secs = started.elapsed().as_secs_f64();

@@ -67,6 +67,7 @@ fn metrics_handle() -> PrometheusHandle {
 pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> anyhow::Result<AppState> {
     let rules = crate::review::Rules::load(&settings.review)?;
     let (store_for_tiles, settings_for_tiles) = (store.clone(), settings.tiles.clone());
+    let plates = gazetteer.plates.clone();
     Ok(AppState {
         settings: Arc::new(settings),
         store,
@@ -74,7 +75,7 @@ pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> any
         metrics: metrics_handle(),
         rules: Arc::new(rules),
         reindexing: Arc::new(tokio::sync::Mutex::new(())),
-        tiles: crate::tiles::service::TileService::start(store_for_tiles, &settings_for_tiles),
+        tiles: crate::tiles::service::TileService::start(store_for_tiles, plates, &settings_for_tiles),
     })
 }
 

@@ -43,10 +43,11 @@ impl AppState {
         let g = tokio::task::spawn_blocking(move || Gazetteer::load(&store))
             .await
             .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
+        let plates = g.plates.clone();
         self.gazetteer.store(Arc::new(g));
         // The tiles follow: the changed features' tiles leave the cache.
         let (store, tiles) = (self.store.clone(), self.tiles.clone());
-        tokio::task::spawn_blocking(move || tiles.reload(&store))
+        tokio::task::spawn_blocking(move || tiles.reload(&store, plates))
             .await
             .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
         Ok(())

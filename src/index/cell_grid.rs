@@ -95,6 +95,13 @@ impl<T: Copy> CellGrid<T> {
         )
     }
 
+    /// The items filed under the cells that meet the box `lo..=hi` (an
+    /// item with extent comes once for each of its cells there).
+    pub fn within(&self, lo: Coord<f64>, hi: Coord<f64>) -> impl Iterator<Item = &T> {
+        let ((x0, y0), (x1, y1)) = (self.cell_of(lo), self.cell_of(hi));
+        (y0..=y1).flat_map(move |y| self.run(y, x0, x1))
+    }
+
     /// The items of row `y` in columns `x0..=x1` (one contiguous run).
     fn run(&self, y: i64, x0: i64, x1: i64) -> &[T] {
         if y < 0 || y >= self.ny || x1 < 0 || x0 >= self.nx {
@@ -181,6 +188,11 @@ impl<T: Copy + Send + Sync> NearGrid<T> {
         NearGrid {
             levels: levels.par_iter().map(|&(deg, reach)| (CellGrid::build(entries, deg), reach)).collect(),
         }
+    }
+
+    /// The finest grid.
+    pub fn finest(&self) -> Option<&CellGrid<T>> {
+        self.levels.first().map(|(g, _)| g)
     }
 
     /// As [`CellGrid::nearest`]. Whatever lies within a level's reach is

@@ -26,6 +26,7 @@ use crate::model::{COLLOQUIAL_NAMES, PlaceClass, everyday_names};
 use crate::store::{AddressRow, AliasRow, ChangeRow, DivisionRow, MarkerRow, PlaceRow, Store, StoreResult};
 use geo::{Coord, Geometry, LineString};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Every index, built together from one consistent read of the store.
@@ -34,8 +35,8 @@ pub struct Gazetteer {
     pub divisions: DivisionIndex,
     /// Places.
     pub places: PlaceIndex,
-    /// Door plates (not rooms).
-    pub plates: PlateIndex,
+    /// Door plates (not rooms); shared with the tile set.
+    pub plates: Arc<PlateIndex>,
     /// Roads.
     pub roads: RoadIndex,
     /// Streets (roads, compounds, villages) and their plates by number.
@@ -153,7 +154,7 @@ impl Gazetteer {
         places: PlaceIndex,
         roads: RoadIndex,
         timings: &mut Vec<(&'static str, Duration)>,
-    ) -> StoreResult<(DivisionIndex, PlaceIndex, RoadIndex, PlateIndex, StreetIndex)> {
+    ) -> StoreResult<(DivisionIndex, PlaceIndex, RoadIndex, Arc<PlateIndex>, StreetIndex)> {
         let mut t = Instant::now();
         let mut lap = |name: &'static str, t: &mut Instant| {
             timings.push((name, t.elapsed()));
@@ -216,6 +217,6 @@ impl Gazetteer {
             }
         })?;
         lap("door plate grid, street numbers and rooms", &mut t);
-        Ok((divisions, places, roads, plates, streets))
+        Ok((divisions, places, roads, Arc::new(plates), streets))
     }
 }

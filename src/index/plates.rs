@@ -47,10 +47,12 @@ pub struct PlateIndex {
 
 impl PlateIndex {
     /// Builds the index from `(lon, lat, plate)` triples. Plates are kept
-    /// in fine-cell order, so that the plates of neighbouring cells lie
-    /// next to each other in memory.
+    /// in fine-cell order (then by code), so that the plates of neighbouring
+    /// cells lie next to each other in memory and two snapshots can be
+    /// compared in one pass.
     pub fn build(mut items: Vec<([f64; 2], Plate)>) -> PlateIndex {
-        items.sort_by_key(|(p, _)| ((p[1] / FINE_DEG).floor() as i64, (p[0] / FINE_DEG).floor() as i64));
+        use rayon::slice::ParallelSliceMut;
+        items.par_sort_unstable_by_key(|(p, plate)| (fine_cell(*p), plate.code));
         let mut plates = Vec::with_capacity(items.len());
         let mut points = Vec::with_capacity(items.len());
         let mut entries = Vec::with_capacity(items.len());
@@ -65,6 +67,57 @@ impl PlateIndex {
             || NearGrid::build(&entries, &LEVELS),
         );
         PlateIndex { plates, points, grid, occupied }
+    }
+
+    /// Reads every door plate of the store, with no division or street
+    /// links (for a tile build, which needs only where plates are and their
+    /// labels).
+    pub fn read(c: &rusqlite::Connection) -> crate::store::StoreResult<PlateIndex> {
+        let mut items = Vec::new();
+        crate::store::AddressRow::for_each_plate(c, |a| {
+            if let Ok(code) = a.code.parse::<u64>() {
+                let plate = Plate { code, label: a.label().into(), division: u32::MAX, street: u32::MAX };
+                items.push(([a.lon, a.lat], plate));
+            }
+        })?;
+        Ok(PlateIndex::build(items))
+    }
+
+    /// The plates filed under the fine cells meeting the lon/lat box
+    /// `lo..=hi` (some may lie just outside it), in the index's order.
+    pub fn within(&self, lo: Coord<f64>, hi: Coord<f64>) -> impl Iterator<Item = u32> + '_ {
+        self.grid.finest().into_iter().flat_map(move |g| g.within(lo, hi)).copied()
+    }
+
+    /// Where plates were added, removed, moved or relabelled between `old`
+    /// and this index (old and new places of a moved plate): one merge over
+    /// both, which are kept in the same order.
+    pub fn changed_since(&self, old: &PlateIndex) -> Vec<Coord<f64>> {
+        let key = |ix: &PlateIndex, i: usize| (fine_cell(ix.points[i]), ix.plates[i].code);
+        let (mut i, mut j, mut out) = (0, 0, Vec::new());
+        loop {
+            let older = match (i < old.len(), j < self.len()) {
+                (true, true) if key(old, i) == key(self, j) => {
+                    if old.points[i] != self.points[j] || old.plates[i].label != self.plates[j].label {
+                        out.extend([old.point(i as u32), self.point(j as u32)]);
+                    }
+                    (i, j) = (i + 1, j + 1);
+                    continue;
+                }
+                (true, true) => key(old, i) < key(self, j),
+                (true, false) => true,
+                (false, true) => false,
+                (false, false) => break,
+            };
+            if older {
+                out.push(old.point(i as u32));
+                i += 1;
+            } else {
+                out.push(self.point(j as u32));
+                j += 1;
+            }
+        }
+        out
     }
 
     /// Number of plates.
@@ -101,6 +154,11 @@ impl PlateIndex {
     }
 }
 
+/// The fine cell a lon/lat point lies in, `(row, column)`.
+fn fine_cell(p: [f64; 2]) -> (i64, i64) {
+    ((p[1] / FINE_DEG).floor() as i64, (p[0] / FINE_DEG).floor() as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +193,68 @@ mod tests {
                 None => assert!(truth > 2000.0, "{q:?}: missed a plate at {truth} m"),
             }
         }
+    }
+
+    fn plate(code: u64, label: &str) -> Plate {
+        Plate { code, label: label.into(), division: 0, street: u32::MAX }
+    }
+
+    #[test]
+    fn a_box_query_returns_every_plate_inside_the_box() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let pts: Vec<[f64; 2]> = (0..5_000)
+            .map(|_| [121.5 + rng.random_range(-0.05..0.05), 29.9 + rng.random_range(-0.05..0.05)])
+            .collect();
+        let index =
+            PlateIndex::build(pts.iter().enumerate().map(|(i, p)| (*p, plate(i as u64, ""))).collect());
+        let (lo, hi) = (Coord { x: 121.48, y: 29.88 }, Coord { x: 121.5123, y: 29.9071 });
+        let inside = |c: Coord<f64>| c.x >= lo.x && c.x <= hi.x && c.y >= lo.y && c.y <= hi.y;
+        let mut found: Vec<u64> = index
+            .within(lo, hi)
+            .map(|i| index.point(i))
+            .filter(|&c| inside(c))
+            .map(|c| c.x.to_bits())
+            .collect();
+        let mut truth: Vec<u64> = pts
+            .iter()
+            .map(|p| Coord { x: p[0], y: p[1] })
+            .filter(|&c| inside(c))
+            .map(|c| c.x.to_bits())
+            .collect();
+        found.sort_unstable();
+        truth.sort_unstable();
+        assert!(truth.len() > 100, "the box holds plates: {}", truth.len());
+        assert_eq!(found, truth);
+    }
+
+    #[test]
+    fn changes_between_two_snapshots_are_the_added_removed_moved_and_relabelled_plates() {
+        let base: Vec<([f64; 2], Plate)> = (0..1_000u32)
+            .map(|i| ([121.5 + f64::from(i) * 1e-4, 29.9 + f64::from(i % 7) * 1e-4], plate(i.into(), "88号")))
+            .collect();
+        let old = PlateIndex::build(base.clone());
+        let mut changed = base;
+        changed.retain(|(_, p)| p.code != 10); // removed
+        changed.push(([122.0, 30.0], plate(5_000, "1号"))); // added
+        changed.iter_mut().filter(|(_, p)| p.code == 20).for_each(|(at, _)| at[1] += 0.01); // moved
+        changed.iter_mut().filter(|(_, p)| p.code == 30).for_each(|(_, p)| p.label = "89号".into()); // relabelled
+        let new = PlateIndex::build(changed);
+        let mut got: Vec<(i64, i64)> = new
+            .changed_since(&old)
+            .into_iter()
+            .map(|c| ((c.x * 1e6).round() as i64, (c.y * 1e6).round() as i64))
+            .collect();
+        got.sort_unstable();
+        got.dedup();
+        let at = |i: u32| {
+            (
+                (121.5e6 + f64::from(i) * 100.0).round() as i64,
+                (29.9e6 + f64::from(i % 7) * 100.0).round() as i64,
+            )
+        };
+        let mut want = vec![at(10), (122_000_000, 30_000_000), at(20), (at(20).0, at(20).1 + 10_000), at(30)];
+        want.sort_unstable();
+        assert_eq!(got, want);
+        assert!(new.changed_since(&new).is_empty(), "a snapshot has no changes against itself");
     }
 }

@@ -10,10 +10,16 @@ use crate::model::Level;
 use geo::{Coord, LineString, Polygon, Simplify};
 use rayon::prelude::*;
 use rstar::{AABB, RTree, RTreeObject};
+use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 /// The finest zoom with its own generalisation; deeper tiles use it.
 pub const GENERALISED_MAX_ZOOM: u8 = 14;
+
+/// Features with more vertices than this keep their generalised polygons;
+/// smaller ones are rebuilt for each tile.
+pub const KEEP_VERTICES: usize = 2_000;
 
 /// How far (in tile-extent units at the zoom) simplification may move a
 /// border: 4 units are half a screen pixel on a 512-pixel tile.
@@ -37,6 +43,10 @@ pub struct Coverage {
     /// Its features, in the order of the topology's shapes.
     pub features: Vec<DivisionFeature>,
     topology: Topology,
+    /// Feature boxes (a generalised feature lies within its box).
+    pub feature_tree: RTree<Boxed>,
+    /// Arc boxes (a simplified arc lies within its box).
+    pub arc_tree: RTree<Boxed>,
     zooms: Vec<OnceLock<Arc<Generalised>>>,
 }
 
@@ -65,18 +75,24 @@ pub fn query(tree: &RTree<Boxed>, b: [i64; 4]) -> impl Iterator<Item = &Boxed> {
     tree.locate_in_envelope_intersecting(&AABB::from_corners([b[0], b[1]], [b[2], b[3]]))
 }
 
-/// The coverage generalised for one zoom.
+/// The coverage generalised for one zoom. Little more than what differs
+/// from the edge graph is stored: arcs that simplification left as they
+/// were take no memory of their own, and the polygons of small features
+/// are rebuilt from the arcs when a tile is cut, so a national village
+/// layer costs little per zoom. Large features (provinces, cities), met by
+/// many tiles each, keep their rebuilt polygons.
 pub struct Generalised {
-    /// Each feature's polygons (empty when all of it is below a pixel).
-    pub polygons: Vec<WorldPolygons>,
+    /// The vertices of the arcs simplification changed, one after another.
+    points: Vec<WorldPoint>,
+    /// Arc `i`'s vertices are `points[starts[i]..starts[i + 1]]`; none
+    /// means the edge graph's arc unchanged.
+    starts: Vec<u32>,
+    /// The polygons of features with more than [`KEEP_VERTICES`] vertices.
+    kept: FxHashMap<u32, WorldPolygons>,
+    /// Islands below this area (square world units) are dropped.
+    min_area: f64,
     /// Each feature's label point.
     pub labels: Vec<Option<WorldPoint>>,
-    /// Simplified arcs, for boundary lines.
-    pub arcs: Vec<Vec<WorldPoint>>,
-    /// Feature boxes.
-    pub feature_tree: RTree<Boxed>,
-    /// Arc boxes.
-    pub arc_tree: RTree<Boxed>,
 }
 
 impl Coverage {
@@ -87,6 +103,28 @@ impl Coverage {
         let topology = Topology::build(&geoms);
         let features = divisions.into_iter().map(|(f, _)| f).collect();
         let zooms = (0..=GENERALISED_MAX_ZOOM).map(|_| OnceLock::new()).collect();
+        let feature_tree = RTree::bulk_load(
+            topology
+                .shapes
+                .iter()
+                .enumerate()
+                .filter(|(_, shape)| !shape.is_empty())
+                .map(|(i, shape)| Boxed {
+                    bbox: bbox(
+                        shape.iter().flat_map(|p| &p[0]).flat_map(|&(a, _)| &topology.arcs[a as usize]),
+                    ),
+                    id: i as u32,
+                })
+                .collect(),
+        );
+        let arc_tree = RTree::bulk_load(
+            topology
+                .arcs
+                .iter()
+                .enumerate()
+                .map(|(i, a)| Boxed { bbox: bbox(a.iter()), id: i as u32 })
+                .collect(),
+        );
         tracing::debug!(
             "{}: edge graph of {} features, {} arcs, {} vertices in {:?}",
             level.as_str(),
@@ -95,7 +133,7 @@ impl Coverage {
             topology.vertex_count(),
             started.elapsed()
         );
-        Coverage { level, features, topology, zooms }
+        Coverage { level, features, topology, feature_tree, arc_tree, zooms }
     }
 
     /// The edge graph.
@@ -107,6 +145,50 @@ impl Coverage {
     pub fn at(&self, z: u8) -> Arc<Generalised> {
         let g = z.min(GENERALISED_MAX_ZOOM);
         self.zooms[usize::from(g)].get_or_init(|| Arc::new(self.generalise(g))).clone()
+    }
+
+    /// Arc `i` as generalised in `g`.
+    pub fn arc<'a>(&'a self, g: &'a Generalised, i: usize) -> &'a [WorldPoint] {
+        match (g.starts[i] as usize, g.starts[i + 1] as usize) {
+            (from, to) if from == to => &self.topology.arcs[i],
+            (from, to) => &g.points[from..to],
+        }
+    }
+
+    /// Feature `f`'s polygons as generalised in `g`: its rings rebuilt from
+    /// the simplified arcs, without isolated parts below a pixel.
+    pub fn polygons<'a>(&'a self, g: &'a Generalised, f: usize) -> Cow<'a, WorldPolygons> {
+        match g.kept.get(&(f as u32)) {
+            Some(p) => Cow::Borrowed(p),
+            None => Cow::Owned(self.rebuild(f, g.min_area, |a| self.arc(g, a))),
+        }
+    }
+
+    fn rebuild<'a>(
+        &'a self,
+        f: usize,
+        min_area: f64,
+        arc: impl Fn(usize) -> &'a [WorldPoint],
+    ) -> WorldPolygons {
+        let mut polygons: WorldPolygons = Vec::new();
+        for rings in &self.topology.shapes[f] {
+            let mut kept: Vec<Vec<WorldPoint>> = Vec::with_capacity(rings.len());
+            for (k, r) in rings.iter().enumerate() {
+                let pts = ring_vertices(r, &arc);
+                // A part touching a neighbour stays however small: dropping
+                // it would open a hole in the coverage.
+                let touches = r.iter().any(|&(a, _)| self.topology.sides[a as usize][1] != u32::MAX);
+                if pts.len() >= 4 && (touches || area2(&pts).abs() / 2.0 >= min_area) {
+                    kept.push(pts);
+                } else if k == 0 {
+                    break;
+                }
+            }
+            if !kept.is_empty() {
+                polygons.push(kept);
+            }
+        }
+        polygons
     }
 
     fn generalise(&self, z: u8) -> Generalised {
@@ -123,46 +205,35 @@ impl Coverage {
         // An island smaller than a screen pixel (16 × 16 extent units) is
         // dropped; a part touching a neighbour is kept.
         let min_area = ((16 * u) as f64).powi(2);
-        let built: Vec<(WorldPolygons, Option<WorldPoint>)> = self
-            .topology
-            .shapes
-            .par_iter()
-            .map(|shape| {
-                let mut polygons: WorldPolygons = Vec::new();
-                for rings in shape {
-                    let mut kept: Vec<Vec<WorldPoint>> = Vec::with_capacity(rings.len());
-                    for (k, r) in rings.iter().enumerate() {
-                        let pts = ring_vertices(r, &arcs);
-                        // A part touching a neighbour stays however small:
-                        // dropping it would open a hole in the coverage.
-                        let touches = r.iter().any(|&(a, _)| self.topology.sides[a as usize][1] != u32::MAX);
-                        if pts.len() >= 4 && (touches || area2(&pts).abs() / 2.0 >= min_area) {
-                            kept.push(pts);
-                        } else if k == 0 {
-                            break;
-                        }
-                    }
-                    if !kept.is_empty() {
-                        polygons.push(kept);
-                    }
-                }
+        type Built = (Option<WorldPoint>, Option<WorldPolygons>);
+        let built: Vec<Built> = (0..self.topology.shapes.len())
+            .into_par_iter()
+            .map(|f| {
+                let polygons = self.rebuild(f, min_area, |a| &arcs[a]);
                 let label = label_point(&polygons, u << EXTENT_BITS >> 8);
-                (polygons, label)
+                let vertices: usize = polygons.iter().flatten().map(Vec::len).sum();
+                (label, (vertices > KEEP_VERTICES).then_some(polygons))
             })
             .collect();
-        let (polygons, labels): (Vec<_>, Vec<_>) = built.into_iter().unzip();
-        let feature_tree = RTree::bulk_load(
-            polygons
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| !p.is_empty())
-                .map(|(i, p)| Boxed { bbox: bbox(p.iter().flat_map(|r| r[0].iter())), id: i as u32 })
-                .collect(),
-        );
-        let arc_tree = RTree::bulk_load(
-            arcs.iter().enumerate().map(|(i, a)| Boxed { bbox: bbox(a.iter()), id: i as u32 }).collect(),
-        );
-        Generalised { polygons, labels, arcs, feature_tree, arc_tree }
+        let (mut labels, mut kept) = (Vec::with_capacity(built.len()), FxHashMap::default());
+        for (f, (label, polygons)) in built.into_iter().enumerate() {
+            labels.push(label);
+            if let Some(p) = polygons {
+                kept.insert(f as u32, p);
+            }
+        }
+        // Keep only the arcs simplification changed (Douglas–Peucker keeps
+        // a subset of the vertices, so an arc of the same length is the same).
+        let (mut points, mut starts) = (Vec::new(), Vec::with_capacity(arcs.len() + 1));
+        starts.push(0);
+        for (a, o) in arcs.iter().zip(&self.topology.arcs) {
+            if a.len() != o.len() {
+                points.extend_from_slice(a);
+            }
+            starts.push(points.len() as u32);
+        }
+        points.shrink_to_fit();
+        Generalised { points, starts, kept, min_area, labels }
     }
 }
 
@@ -207,12 +278,20 @@ struct Segment {
     b: WorldPoint,
     arc: u32,
     index: u32,
+    /// Its box, computed once (the bulk load asks for it many times).
+    bbox: AABB<[i64; 2]>,
+}
+
+impl Segment {
+    fn new(a: WorldPoint, b: WorldPoint, arc: u32, index: u32) -> Segment {
+        Segment { a, b, arc, index, bbox: AABB::from_corners(a, b) }
+    }
 }
 
 impl RTreeObject for Segment {
     type Envelope = AABB<[i64; 2]>;
     fn envelope(&self) -> Self::Envelope {
-        AABB::from_corners(self.a, self.b)
+        self.bbox
     }
 }
 
@@ -224,12 +303,9 @@ fn crossing_arcs(arcs: &[Vec<WorldPoint>], suspects: &[u32]) -> Vec<u32> {
         .iter()
         .enumerate()
         .flat_map(|(arc, pts)| {
-            pts.windows(2).enumerate().map(move |(index, w)| Segment {
-                a: w[0],
-                b: w[1],
-                arc: arc as u32,
-                index: index as u32,
-            })
+            pts.windows(2)
+                .enumerate()
+                .map(move |(index, w)| Segment::new(w[0], w[1], arc as u32, index as u32))
         })
         .collect();
     let tree = RTree::bulk_load(segments);
@@ -237,8 +313,8 @@ fn crossing_arcs(arcs: &[Vec<WorldPoint>], suspects: &[u32]) -> Vec<u32> {
         .par_iter()
         .filter(|&&arc| {
             arcs[arc as usize].windows(2).enumerate().any(|(index, w)| {
-                let s = Segment { a: w[0], b: w[1], arc, index: index as u32 };
-                tree.locate_in_envelope_intersecting(&s.envelope()).any(|o| {
+                let s = Segment::new(w[0], w[1], arc, index as u32);
+                tree.locate_in_envelope_intersecting(&s.bbox).any(|o| {
                     let adjacent = o.arc == arc && o.index.abs_diff(s.index) <= 1;
                     !adjacent && segments_meet(&s, o)
                 })

@@ -7,6 +7,7 @@ use super::cache::{CachedTile, TileCache};
 use super::layers::Selection;
 use super::{TileId, TileSet};
 use crate::config::TileSettings;
+use crate::index::PlateIndex;
 use crate::store::Store;
 use std::sync::{Arc, RwLock};
 use tokio::sync::{OnceCell, watch};
@@ -35,8 +36,9 @@ pub enum TileError {
 
 impl TileService {
     /// Starts the service; unless serving an archive, the tile set is
-    /// loaded from the store on another thread.
-    pub fn start(store: Arc<Store>, settings: &TileSettings) -> Arc<TileService> {
+    /// loaded from the store on another thread, with the door plates of the
+    /// service's plate index.
+    pub fn start(store: Arc<Store>, plates: Arc<PlateIndex>, settings: &TileSettings) -> Arc<TileService> {
         let (tx, _) = watch::channel(None);
         let service = Arc::new(TileService {
             current: tx,
@@ -49,7 +51,7 @@ impl TileService {
         });
         if service.archive_path.is_none() {
             let s = service.clone();
-            std::thread::spawn(move || match TileSet::load(&store, None) {
+            std::thread::spawn(move || match TileSet::load(&store, None, Some(plates)) {
                 Ok(set) => {
                     let set = Arc::new(set);
                     s.current.send_replace(Some(set.clone()));
@@ -122,13 +124,13 @@ impl TileService {
 
     /// Reloads the tile set from the store after a change and drops the
     /// cached tiles the change touched (blocking; run off the runtime).
-    /// Returns how many feature boxes changed.
-    pub fn reload(&self, store: &Store) -> Result<usize, crate::store::StoreError> {
+    /// `plates` is the new plate index. Returns how many feature boxes changed.
+    pub fn reload(&self, store: &Store, plates: Arc<PlateIndex>) -> Result<usize, crate::store::StoreError> {
         if self.from_archive() {
             return Ok(0);
         }
         let old = self.current.borrow().clone();
-        let new = TileSet::load(store, old.as_deref())?;
+        let new = TileSet::load(store, old.as_deref(), Some(plates))?;
         let boxes = old.as_ref().map(|o| new.changed_boxes(o));
         let mut generation = self.swap.write().unwrap_or_else(|p| p.into_inner());
         *generation += 1;

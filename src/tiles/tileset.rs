@@ -5,9 +5,10 @@ use super::clip;
 use super::coverage::{Boxed, Coverage, DivisionFeature, bbox, query};
 use super::encode::{LayerBuilder, Value, s, tile};
 use super::layers::{self, BUFFER, MAX_TILE_BYTES, Selection, division_layer, label_minzoom, place_class};
-use super::world::{EXTENT, TileId, WorldPoint, to_world, unit};
+use super::world::{EXTENT, TileId, WorldPoint, to_lonlat, to_world, unit};
+use crate::index::PlateIndex;
 use crate::model::{Level, PlaceClass};
-use crate::store::{AddressRow, DivisionRow, MarkerRow, PlaceRow, Store, StoreResult};
+use crate::store::{DivisionRow, MarkerRow, PlaceRow, Store, StoreResult};
 use geo::{Centroid, Coord, Geometry, InteriorPoint, LineString, Simplify};
 use rayon::prelude::*;
 use rstar::RTree;
@@ -43,22 +44,15 @@ struct RoadLine {
     lines: Vec<Vec<WorldPoint>>,
 }
 
-/// A door plate.
-struct PlatePoint {
-    code: u64,
-    label: Box<str>,
-    at: WorldPoint,
-}
-
 /// The points and lines of the tileset.
 pub struct Features {
     places: Vec<PlacePoint>,
     place_tree: RTree<Boxed>,
     roads: Vec<RoadLine>,
     road_tree: RTree<Boxed>,
-    /// Plates sorted by their z15 tile, with the keys beside them.
-    plates: Vec<PlatePoint>,
-    plate_keys: Vec<u64>,
+    /// Door plates: the service shares its index's (read apart for a
+    /// tile build); none when the tile set has no door-plate layer.
+    plates: Option<Arc<PlateIndex>>,
     markers: Vec<MarkerRow>,
     marker_at: Vec<WorldPoint>,
     marker_tree: RTree<Boxed>,
@@ -77,7 +71,6 @@ pub struct TileSet {
 /// (layer, feature id) → (hash of its content, its box in world units).
 pub type Fingerprints = FxHashMap<(u8, u64), (u64, [i64; 4])>;
 
-const PLATE_BUCKET_ZOOM: u8 = 15;
 const PREFIX: [usize; 5] = [2, 4, 6, 9, 12];
 
 fn hash_of(v: impl Hash) -> u64 {
@@ -130,21 +123,31 @@ fn representative_point(g: &Geometry<f64>) -> Option<Coord<f64>> {
 
 impl TileSet {
     /// Reads one snapshot of the store and builds everything; `previous`
-    /// lends its division coverages when no division changed.
-    pub fn load(store: &Store, previous: Option<&TileSet>) -> StoreResult<TileSet> {
-        TileSet::load_selected(store, previous, &Selection::all())
+    /// lends its division coverages when no division changed. The door
+    /// plates are `plates` (the service's plate index).
+    pub fn load(
+        store: &Store,
+        previous: Option<&TileSet>,
+        plates: Option<Arc<PlateIndex>>,
+    ) -> StoreResult<TileSet> {
+        TileSet::load_selected(store, previous, &Selection::all(), plates)
     }
 
     /// Like [`TileSet::load`], reading and building only what the selected
     /// layers need (a county-only archive needs no door plates).
-    pub fn load_selected(store: &Store, previous: Option<&TileSet>, sel: &Selection) -> StoreResult<TileSet> {
+    pub fn load_selected(
+        store: &Store,
+        previous: Option<&TileSet>,
+        sel: &Selection,
+        plates: Option<Arc<PlateIndex>>,
+    ) -> StoreResult<TileSet> {
         let started = std::time::Instant::now();
         let wants_division = |level: i64| {
             Level::from_i64(level).is_some_and(|l| {
                 sel.has(division_layer(l).id) || sel.has("division_label") || sel.has("boundary")
             })
         };
-        let (divs, places, plates, markers) = store.read_snapshot(|c| {
+        let (divs, places, markers) = store.read_snapshot(|c| {
             let divs: Vec<DivisionRow> = DivisionRow::load_all(c, true)?
                 .into_iter()
                 .filter(|d| d.valid_to.is_none() && d.geom.is_some() && wants_division(d.level))
@@ -154,17 +157,8 @@ impl TileSet {
             } else {
                 Vec::new()
             };
-            let mut plates = Vec::new();
-            if sel.has("door_plate") {
-                AddressRow::for_each_plate(c, |a| {
-                    if let Ok(code) = a.code.parse::<u64>() {
-                        let at = to_world(Coord { x: a.lon, y: a.lat });
-                        plates.push(PlatePoint { code, label: a.label().into(), at });
-                    }
-                })?;
-            }
             let markers = if sel.has("marker") { MarkerRow::load_all(c)? } else { Vec::new() };
-            Ok((divs, places, plates, markers))
+            Ok((divs, places, markers))
         })?;
         tracing::debug!("tile data read in {:?}", started.elapsed());
         let mut fingerprints = Fingerprints::default();
@@ -185,6 +179,7 @@ impl TileSet {
             Some(p) if same_divisions => p.divisions.clone(),
             _ => Arc::new(Divisions::build(divs)),
         };
+        let plates = plates.filter(|_| sel.has("door_plate"));
         let features = Features::build(places, plates, markers, &mut fingerprints);
         tracing::debug!("tile set built in {:?}", started.elapsed());
         Ok(TileSet { divisions, features, fingerprints })
@@ -193,7 +188,17 @@ impl TileSet {
     /// The world boxes of every feature that differs between two snapshots
     /// (added, removed or changed), with the neighbours of changed divisions.
     pub fn changed_boxes(&self, old: &TileSet) -> Vec<[i64; 4]> {
-        let mut out = Vec::new();
+        let mut out: Vec<[i64; 4]> = match (&self.features.plates, &old.features.plates) {
+            (Some(new), Some(old)) if Arc::ptr_eq(new, old) => Vec::new(),
+            (Some(new), Some(old)) => new.changed_since(old),
+            (Some(only), None) | (None, Some(only)) => {
+                (0..only.len() as u32).map(|i| only.point(i)).collect()
+            }
+            (None, None) => Vec::new(),
+        }
+        .into_iter()
+        .map(|c| point_box(to_world(c)))
+        .collect();
         let mut changed_divisions: Vec<(u8, u64)> = Vec::new();
         for (k, v) in &self.fingerprints {
             match old.fingerprints.get(k) {
@@ -255,7 +260,7 @@ impl TileSet {
                 || (sel.has("division_label") && z >= label_minzoom(cov.level))
                 || (sel.has("boundary") && z >= spec.minzoom);
             if wanted {
-                boxes.extend(cov.at(z).feature_tree.iter().map(|b| b.bbox));
+                boxes.extend(cov.feature_tree.iter().map(|b| b.bbox));
             }
         }
         let f = &self.features;
@@ -268,8 +273,12 @@ impl TileSet {
         if z >= layer_min("place") && sel.has("place") {
             boxes.extend(f.places.iter().filter(|p| p.minzoom <= z).map(|p| point_box(p.at)));
         }
-        if z >= layer_min("door_plate") && sel.has("door_plate") {
-            boxes.extend(f.plates.iter().map(|p| point_box(p.at)));
+        if let Some(plates) =
+            f.plates.as_ref().filter(|_| z >= layer_min("door_plate") && sel.has("door_plate"))
+        {
+            boxes.par_extend(
+                (0..plates.len() as u32).into_par_iter().map(|i| point_box(to_world(plates.point(i)))),
+            );
         }
         let pad = i64::from(BUFFER) * unit(z);
         let mut tiles: rustc_hash::FxHashSet<TileId> = Default::default();
@@ -310,17 +319,17 @@ impl TileSet {
             let level = cov.level.as_i64();
             let mut lb = LayerBuilder::new(spec.id);
             let polygons =
-                if sel.has(spec.id) { query(&g.feature_tree, buffered).collect() } else { Vec::new() };
+                if sel.has(spec.id) { query(&cov.feature_tree, buffered).collect() } else { Vec::new() };
             for item in polygons {
                 let f = &cov.features[item.id as usize];
-                let polys = clip::polygons(&t, &g.polygons[item.id as usize], BUFFER, min_area);
+                let polys = clip::polygons(&t, &cov.polygons(&g, item.id as usize), BUFFER, min_area);
                 if !polys.is_empty() {
                     lb.polygons(f.code.parse().ok(), division_props(f, level), &polys);
                 }
             }
             out.push(lb);
             if z >= label_minzoom(cov.level) && sel.has("division_label") {
-                for item in query(&g.feature_tree, inner) {
+                for item in query(&cov.feature_tree, inner) {
                     let Some(p) = g.labels[item.id as usize] else { continue };
                     if inside(p, inner) {
                         let f = &cov.features[item.id as usize];
@@ -329,7 +338,8 @@ impl TileSet {
                 }
             }
             let topo = cov.topology();
-            let arcs = if sel.has("boundary") { query(&g.arc_tree, buffered).collect() } else { Vec::new() };
+            let arcs =
+                if sel.has("boundary") { query(&cov.arc_tree, buffered).collect() } else { Vec::new() };
             for item in arcs {
                 let [a, b] = topo.sides[item.id as usize];
                 let (left, right) =
@@ -342,7 +352,7 @@ impl TileSet {
                 if !drawn_here {
                     continue;
                 }
-                let pieces = clip::lines(&t, &g.arcs[item.id as usize], BUFFER);
+                let pieces = clip::lines(&t, cov.arc(&g, item.id as usize), BUFFER);
                 let props = vec![
                     ("level", Value::Int(sep)),
                     ("left", s(left)),
@@ -427,7 +437,7 @@ impl Divisions {
 impl Features {
     fn build(
         places: Vec<PlaceRow>,
-        mut plates: Vec<PlatePoint>,
+        plates: Option<Arc<PlateIndex>>,
         markers: Vec<MarkerRow>,
         prints: &mut Fingerprints,
     ) -> Features {
@@ -477,11 +487,6 @@ impl Features {
                 .map(|(i, r)| Boxed { bbox: bbox(r.lines.iter().flatten()), id: i as u32 })
                 .collect(),
         );
-        plates.par_sort_unstable_by_key(|p| plate_key(p.at));
-        let plate_keys: Vec<u64> = plates.iter().map(|p| plate_key(p.at)).collect();
-        for p in &plates {
-            prints.insert((8, p.code), (hash_of((&p.label, p.at)), point_box(p.at)));
-        }
         let marker_at: Vec<WorldPoint> =
             markers.iter().map(|m| to_world(Coord { x: m.lon, y: m.lat })).collect();
         for (m, at) in markers.iter().zip(&marker_at) {
@@ -491,17 +496,7 @@ impl Features {
         let marker_tree = RTree::bulk_load(
             marker_at.iter().enumerate().map(|(i, p)| Boxed { bbox: point_box(*p), id: i as u32 }).collect(),
         );
-        Features {
-            places: points,
-            place_tree,
-            roads,
-            road_tree,
-            plates,
-            plate_keys,
-            markers,
-            marker_at,
-            marker_tree,
-        }
+        Features { places: points, place_tree, roads, road_tree, plates, markers, marker_at, marker_tree }
     }
 
     fn render(&self, t: &TileId, sel: &Selection, thin: i32, out: &mut Vec<LayerBuilder>) {
@@ -569,18 +564,19 @@ impl Features {
             }
             out.push(lb);
         }
-        if z >= layer_min("door_plate") && sel.has("door_plate") {
-            let shift = z - PLATE_BUCKET_ZOOM;
-            let key = (u64::from(t.x >> shift) << 32) | u64::from(t.y >> shift);
-            let from = self.plate_keys.partition_point(|&k| k < key);
-            let to = self.plate_keys.partition_point(|&k| k <= key);
-            let cell = if z == PLATE_BUCKET_ZOOM { 32 * thin } else { thin };
+        if let Some(plates) =
+            self.plates.as_ref().filter(|_| z >= layer_min("door_plate") && sel.has("door_plate"))
+        {
+            let (nw, se) = (to_lonlat([inner[0], inner[1]]), to_lonlat([inner[2], inner[3]]));
+            let cell = if z == layer_min("door_plate") { 32 * thin } else { thin };
             let mut taken = Thinning::new(cell);
             let mut lb = LayerBuilder::new("door_plate");
-            for p in &self.plates[from..to] {
-                if inside(p.at, inner) {
-                    let at = t.to_tile(p.at);
+            for i in plates.within(Coord { x: nw.x, y: se.y }, Coord { x: se.x, y: nw.y }) {
+                let w = to_world(plates.point(i));
+                if inside(w, inner) {
+                    let at = t.to_tile(w);
                     if taken.take(at) {
+                        let p = plates.get(i);
                         let props = vec![
                             ("code", s(&p.code.to_string())),
                             ("name", s(&p.label)),
@@ -597,11 +593,6 @@ impl Features {
 
 fn layer_min(id: &str) -> u8 {
     layers::layer(id).map_or(u8::MAX, |l| l.minzoom)
-}
-
-fn plate_key(p: WorldPoint) -> u64 {
-    let size = unit(PLATE_BUCKET_ZOOM) << super::world::EXTENT_BITS;
-    ((p[0] / size) as u64) << 32 | (p[1] / size) as u64
 }
 
 fn simplify_tile_line(piece: &[[i32; 2]], tolerance: f64) -> Vec<[i32; 2]> {

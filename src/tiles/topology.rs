@@ -243,16 +243,20 @@ impl Builder {
 }
 
 /// Walks a ring of arcs into its vertices (closed: first == last).
-pub fn ring_vertices(ring: &ArcRing, arcs: &[Vec<WorldPoint>]) -> Vec<WorldPoint> {
-    let mut out: Vec<WorldPoint> = Vec::new();
+pub fn ring_vertices<'a>(ring: &ArcRing, arc: impl Fn(usize) -> &'a [WorldPoint]) -> Vec<WorldPoint> {
+    let mut out: Vec<WorldPoint> =
+        Vec::with_capacity(ring.iter().map(|&(id, _)| arc(id as usize).len()).sum());
+    let mut push = |p: &WorldPoint| {
+        if out.last() != Some(p) {
+            out.push(*p);
+        }
+    };
     for &(id, reversed) in ring {
-        let arc = &arcs[id as usize];
-        let pts: Box<dyn Iterator<Item = &WorldPoint>> =
-            if reversed { Box::new(arc.iter().rev()) } else { Box::new(arc.iter()) };
-        for p in pts {
-            if out.last() != Some(p) {
-                out.push(*p);
-            }
+        let arc = arc(id as usize);
+        if reversed {
+            arc.iter().rev().for_each(&mut push);
+        } else {
+            arc.iter().for_each(&mut push);
         }
     }
     if out.len() > 1 && out.first() != out.last() {
@@ -282,7 +286,7 @@ mod tests {
         assert_eq!(shared.len(), 1, "one shared arc: {:?}", t.sides);
         assert_eq!(t.arcs[shared[0]].len(), 3, "the extra vertex is noded into both sides");
         for f in 0..2 {
-            let ring = ring_vertices(&t.shapes[f][0][0], &t.arcs);
+            let ring = ring_vertices(&t.shapes[f][0][0], |a| &t.arcs[a]);
             assert_eq!(ring.first(), ring.last());
             assert_eq!(ring.len(), 6, "five corners and the closing point: {ring:?}");
         }
