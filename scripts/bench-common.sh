@@ -12,11 +12,19 @@ store="${FANGYU_BENCH_STORE:-target/test-demo.gpkg}"
 rate() { taskset -c 0 wrk -t1 -c64 -d10s "$@" | awk '/Requests\/sec/ {print $2}'; }
 median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
 
+# Waits until the server at URL has finished its start-up work on other
+# threads (the tiles generalise every zoom in the background), so that it
+# does not compete with the load.
+wait_quiet() {
+  until curl -sf "$1/ready" | grep -q '"tiles":"ready"'; do sleep 1; done
+}
+
 # against_health NAME URL WRK-ARGS…: alternates /health and the route three
 # times on the server at $port and prints both medians and their ratio.
 against_health() {
   local name=$1 base=$2
   shift 2
+  wait_quiet "$base"
   local h=() r=()
   for _ in 1 2 3; do
     h+=("$(rate "$base/health")")

@@ -13,7 +13,9 @@ pub async fn health() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// Readiness: the store and indices are loaded; counts of what is served.
+/// Readiness: the store and indices are loaded; counts of what is served,
+/// and whether the tiles' start-up work (generalising every zoom, on
+/// another thread) is still running (`tiles`: `preparing` or `ready`).
 #[utoipa::path(get, path = "/ready", tag = "service", responses((status = 200, description = "Ready, with counts")))]
 pub async fn ready(State(s): State<AppState>) -> Json<Value> {
     let g = s.gazetteer();
@@ -25,6 +27,7 @@ pub async fn ready(State(s): State<AppState>) -> Json<Value> {
         "roads": g.roads.len(),
         "markers": g.markers.len(),
         "name_keys": g.names.len(),
+        "tiles": if s.tiles.prepared() { "ready" } else { "preparing" },
     }))
 }
 

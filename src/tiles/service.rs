@@ -22,6 +22,8 @@ pub struct TileService {
     swap: RwLock<u64>,
     archive_path: Option<std::path::PathBuf>,
     archive: OnceCell<Archive>,
+    /// Set once every zoom is generalised (or tiles come from an archive).
+    prepared: std::sync::atomic::AtomicBool,
     /// `Cache-Control` of every tile response.
     pub cache_control: http::HeaderValue,
 }
@@ -46,6 +48,7 @@ impl TileService {
             swap: RwLock::new(0),
             archive_path: settings.archive.clone(),
             archive: OnceCell::new(),
+            prepared: std::sync::atomic::AtomicBool::new(settings.archive.is_some()),
             cache_control: http::HeaderValue::from_str(&format!("public, max-age={}", settings.max_age_secs))
                 .unwrap_or(http::HeaderValue::from_static("no-cache")),
         });
@@ -56,11 +59,18 @@ impl TileService {
                     let set = Arc::new(set);
                     s.current.send_replace(Some(set.clone()));
                     set.prepare();
+                    s.prepared.store(true, std::sync::atomic::Ordering::Release);
                 }
                 Err(e) => tracing::error!("loading the tile set: {e}"),
             });
         }
         service
+    }
+
+    /// Whether tiles are ready to be cut at every zoom without first
+    /// generalising a level (start-up work on another thread is over).
+    pub fn prepared(&self) -> bool {
+        self.prepared.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// The tile set, once loaded.

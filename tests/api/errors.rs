@@ -46,6 +46,16 @@ async fn health_openapi_docs_and_metrics_answer() {
     assert_eq!(status, 200);
     let (_, ready) = app().get_json("/ready").await;
     assert!(ready["door_plates"].as_u64().is_some_and(|n| n > 100_000));
+    // The tiles' start-up work runs on its own thread and ends.
+    let mut tiles = ready["tiles"].as_str().map(str::to_string);
+    for _ in 0..600 {
+        if tiles.as_deref() != Some("preparing") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        tiles = app().get_json("/ready").await.1["tiles"].as_str().map(str::to_string);
+    }
+    assert_eq!(tiles.as_deref(), Some("ready"));
     let (status, doc) = app().get_json("/openapi.json").await;
     assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")));
