@@ -18,5 +18,7 @@ trap 'kill $pid 2>/dev/null || true' EXIT
 start=$(date +%s.%N)
 until curl -sf "127.0.0.1:$port/health" >/dev/null; do sleep 0.2; done
 echo "start-up to ready: $(echo "$(date +%s.%N) - $start" | bc) s; RSS $(ps -o rss= -p $pid) KiB"
+wait_quiet "http://127.0.0.1:$port"
+echo "tiles prepared: $(echo "$(date +%s.%N) - $start" | bc) s; $(grep -E 'VmRSS|VmHWM' /proc/$pid/status | tr -s ' \n' ' ')"
 # Alternate the two endpoints three times and keep the medians.
 against_health /reverse "http://127.0.0.1:$port" -s benches/load/reverse.lua "http://127.0.0.1:$port"
