@@ -255,7 +255,10 @@ pub fn bbox<'a>(points: impl Iterator<Item = &'a WorldPoint>) -> [i64; 4] {
 /// neither overlap nor open gaps where two borders run close together.
 fn simplify_without_crossings(original: &[Vec<WorldPoint>], tolerance: f64) -> Vec<Vec<WorldPoint>> {
     let mut arcs: Vec<Vec<WorldPoint>> = original.par_iter().map(|a| simplify(a, tolerance)).collect();
-    let mut suspects: Vec<u32> = (0..arcs.len() as u32).collect();
+    // Only an arc that simplification changed can cross another where the
+    // edge graph's arcs did not.
+    let mut suspects: Vec<u32> =
+        (0..arcs.len() as u32).filter(|&i| arcs[i as usize].len() != original[i as usize].len()).collect();
     for round in 1..=4 {
         let crossing = crossing_arcs(&arcs, &suspects);
         if crossing.is_empty() {
@@ -299,30 +302,39 @@ impl RTreeObject for Segment {
 /// another arc (or a non-adjacent one of its own) other than at a shared
 /// end.
 fn crossing_arcs(arcs: &[Vec<WorldPoint>], suspects: &[u32]) -> Vec<u32> {
-    let segments: Vec<Segment> = arcs
+    // An R-tree of the suspects' segments only (few at fine zooms, where
+    // simplification changes little), met by every arc's segments.
+    let segments: Vec<Segment> = suspects
         .iter()
-        .enumerate()
-        .flat_map(|(arc, pts)| {
-            pts.windows(2)
+        .flat_map(|&arc| {
+            arcs[arc as usize]
+                .windows(2)
                 .enumerate()
-                .map(move |(index, w)| Segment::new(w[0], w[1], arc as u32, index as u32))
+                .map(move |(index, w)| Segment::new(w[0], w[1], arc, index as u32))
         })
         .collect();
+    if segments.is_empty() {
+        return Vec::new();
+    }
     let tree = RTree::bulk_load(segments);
-    let mut out: Vec<u32> = suspects
-        .par_iter()
-        .filter(|&&arc| {
-            arcs[arc as usize].windows(2).enumerate().any(|(index, w)| {
+    let mut out: Vec<u32> = (0..arcs.len() as u32)
+        .into_par_iter()
+        .flat_map_iter(|arc| {
+            let mut met = Vec::new();
+            for (index, w) in arcs[arc as usize].windows(2).enumerate() {
                 let s = Segment::new(w[0], w[1], arc, index as u32);
-                tree.locate_in_envelope_intersecting(&s.bbox).any(|o| {
+                for o in tree.locate_in_envelope_intersecting(&s.bbox) {
                     let adjacent = o.arc == arc && o.index.abs_diff(s.index) <= 1;
-                    !adjacent && segments_meet(&s, o)
-                })
-            })
+                    if !adjacent && segments_meet(&s, o) {
+                        met.push(o.arc);
+                    }
+                }
+            }
+            met
         })
-        .copied()
         .collect();
     out.sort_unstable();
+    out.dedup();
     out
 }
 
