@@ -43,6 +43,7 @@ echo "== HTTP: /geocode/batch streaming $rows rows (server unpinned, all workers
 target/release/fangyu serve --store "$store" --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 pid=$!
 until curl -sf "127.0.0.1:$port/health" >/dev/null; do sleep 0.5; done
+wait_quiet "http://127.0.0.1:$port"
 echo "RSS before: $(ps -o rss= -p $pid) KiB"
 ( while kill -0 $pid 2>/dev/null; do ps -o rss= -p $pid; sleep 1; done ) >"$work/rss.txt" &
 sampler=$!
