@@ -24,11 +24,7 @@ pub struct Divisions {
 
 /// A place drawn as a point.
 struct PlacePoint {
-    id: i64,
-    name: Box<str>,
-    class: Box<str>,
-    pinyin: Box<str>,
-    status: Box<str>,
+    attrs: PlaceAttrs,
     minzoom: u8,
     rank: i64,
     at: WorldPoint,
@@ -36,12 +32,39 @@ struct PlacePoint {
 
 /// A road.
 struct RoadLine {
+    attrs: PlaceAttrs,
+    lines: Vec<Vec<WorldPoint>>,
+}
+
+/// What the `place` and `road` layers say of a place.
+struct PlaceAttrs {
     id: i64,
     name: Box<str>,
     class: Box<str>,
     pinyin: Box<str>,
     status: Box<str>,
-    lines: Vec<Vec<WorldPoint>>,
+}
+
+impl PlaceAttrs {
+    fn new(p: PlaceRow) -> PlaceAttrs {
+        PlaceAttrs {
+            id: p.fid,
+            name: p.name.into(),
+            class: p.class.into(),
+            pinyin: p.pinyin.into(),
+            status: p.status.into(),
+        }
+    }
+
+    fn props(&self) -> Vec<(&'static str, Value)> {
+        vec![
+            ("id", Value::Int(self.id)),
+            ("name", s(&self.name)),
+            ("class", s(&self.class)),
+            ("pinyin", s(&self.pinyin)),
+            ("status", s(&self.status)),
+        ]
+    }
 }
 
 /// The points and lines of the tileset.
@@ -453,28 +476,12 @@ impl Features {
                     continue;
                 }
                 prints.insert((6, p.fid as u64), (content, bbox(lines.iter().flatten())));
-                roads.push(RoadLine {
-                    id: p.fid,
-                    name: p.name.into(),
-                    class: p.class.into(),
-                    pinyin: p.pinyin.into(),
-                    status: p.status.into(),
-                    lines,
-                });
+                roads.push(RoadLine { attrs: PlaceAttrs::new(p), lines });
             } else if let (Some((minzoom, rank)), Some(c)) = (place_class(&p.class), representative_point(g))
             {
                 let at = to_world(c);
                 prints.insert((7, p.fid as u64), (content, point_box(at)));
-                points.push(PlacePoint {
-                    id: p.fid,
-                    name: p.name.into(),
-                    class: p.class.into(),
-                    pinyin: p.pinyin.into(),
-                    status: p.status.into(),
-                    minzoom,
-                    rank,
-                    at,
-                });
+                points.push(PlacePoint { attrs: PlaceAttrs::new(p), minzoom, rank, at });
             }
         }
         let place_tree = RTree::bulk_load(
@@ -513,14 +520,7 @@ impl Features {
                     .flat_map(|l| clip::lines(t, l, BUFFER))
                     .map(|piece| simplify_tile_line(&piece, tolerance))
                     .collect();
-                let props = vec![
-                    ("id", Value::Int(r.id)),
-                    ("name", s(&r.name)),
-                    ("class", s(&r.class)),
-                    ("pinyin", s(&r.pinyin)),
-                    ("status", s(&r.status)),
-                ];
-                lb.lines(Some(r.id as u64), props, &pieces);
+                lb.lines(Some(r.attrs.id as u64), r.attrs.props(), &pieces);
             }
             out.push(lb);
         }
@@ -545,21 +545,15 @@ impl Features {
                 .map(|b| &self.places[b.id as usize])
                 .filter(|p| p.minzoom <= z && inside(p.at, inner))
                 .collect();
-            candidates.sort_by_key(|p| (p.rank, p.id));
+            candidates.sort_by_key(|p| (p.rank, p.attrs.id));
             let mut lb = LayerBuilder::new("place");
             let mut taken = Thinning::new(64 * thin);
             for p in candidates {
                 let at = t.to_tile(p.at);
                 if taken.take(at) {
-                    let props = vec![
-                        ("id", Value::Int(p.id)),
-                        ("name", s(&p.name)),
-                        ("class", s(&p.class)),
-                        ("pinyin", s(&p.pinyin)),
-                        ("status", s(&p.status)),
-                        ("rank", Value::Int(p.rank)),
-                    ];
-                    lb.points(Some(p.id as u64), props, &[at]);
+                    let mut props = p.attrs.props();
+                    props.push(("rank", Value::Int(p.rank)));
+                    lb.points(Some(p.attrs.id as u64), props, &[at]);
                 }
             }
             out.push(lb);
