@@ -41,6 +41,7 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use state::AppState;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
@@ -87,7 +88,9 @@ pub fn app(state: AppState) -> Router {
     let batch = Router::new()
         .route("/geocode/batch", post(batch::geocode_batch))
         .layer(RequestBodyLimitLayer::new(server.batch_body_limit_bytes));
-    router::routes()
+    // Per-route layers (axum wraps each route in them): what must see the
+    // matched route or differs between routes.
+    let routes = router::routes()
         .fallback(|req: Request| async move { ApiError::no_route(req.uri().path()) })
         .layer(RequestBodyLimitLayer::new(server.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(
@@ -96,13 +99,18 @@ pub fn app(state: AppState) -> Router {
         ))
         .merge(batch)
         .layer(middleware::from_fn(track))
+        .with_state(state);
+    // The rest wraps the router once, so a request does not clone each of
+    // these layers for its route.
+    let outer = ServiceBuilder::new()
+        .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
+        .layer(TraceLayer::new_for_http())
+        .layer(CorsLayer::permissive())
         .layer(CompressionLayer::new().compress_when(
             DefaultPredicate::new().and(NotForContentType::const_new("application/vnd.mapbox-vector-tile")),
         ))
-        .layer(CorsLayer::permissive())
-        .layer(TraceLayer::new_for_http())
-        .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
-        .with_state(state)
+        .service(routes);
+    Router::new().fallback_service(outer)
 }
 
 /// Records request counts and latencies per route; turns bare 413/408
