@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Side by side in one run: fangyu's tiles (cut on the fly with the cache
 # off, then cached, plain and gzip) and Martin 1.14 serving the county
-# polygons from PostGIS (cache off, then cached), over the fixed tile lists;
+# polygons from PostGIS (cache off, then cached), over the fixed tile lists.
+# fangyu is measured twice: its `county` tileset (the same county polygons
+# as Martin's source: the like-for-like figures the targets apply to) and
+# its `base` tileset (every layer, much more work per tile);
 # then the county layer of all China, z0–z10, by `fangyu tiles build` and by
 # ogr2ogr. Prints tiles/s and the ratios. Needs martin.sh's setup (README).
 # Usage: benches/tiles/compare.sh [STORE] [DURATION]
@@ -28,14 +31,19 @@ printf '[tiles]\ncache_mb = 0\n' > "$work/nocache.toml"
 printf '[tiles]\ncache_mb = 512\n' > "$work/cache.toml"
 
 start_fangyu "$work/nocache.toml" 18091
-for l in z5-12 z5-10; do
-  r[fangyu_fly_$l]=$(benches/tiles/load.sh http://127.0.0.1:18091/tiles/base/ "$work/$l.txt" --duration "$duration" | rate)
+for set in county base; do
+  for l in z5-12 z5-10; do
+    r[${set}_fly_$l]=$(benches/tiles/load.sh "http://127.0.0.1:18091/tiles/$set/" "$work/$l.txt" --duration "$duration" | rate)
+  done
 done
 stop_fangyu 18091
 start_fangyu "$work/cache.toml" 18092
-for l in z5-12 z5-10; do
-  r[fangyu_cached_$l]=$(benches/tiles/load.sh http://127.0.0.1:18092/tiles/base/ "$work/$l.txt" --warmup --duration "$duration" | rate)
-  r[fangyu_cached_gzip_$l]=$(benches/tiles/load.sh http://127.0.0.1:18092/tiles/base/ "$work/$l.txt" --gzip --duration "$duration" | rate)
+for set in county base; do
+  for l in z5-12 z5-10; do
+    url="http://127.0.0.1:18092/tiles/$set/"
+    r[${set}_cached_$l]=$(benches/tiles/load.sh "$url" "$work/$l.txt" --warmup --duration "$duration" | rate)
+    r[${set}_cached_gzip_$l]=$(benches/tiles/load.sh "$url" "$work/$l.txt" --gzip --duration "$duration" | rate)
+  done
 done
 stop_fangyu 18092
 
@@ -62,10 +70,12 @@ r[ogr2ogr_build_s]=$(echo "$t2 - $t1" | bc)
 
 for k in $(printf '%s\n' "${!r[@]}" | sort); do printf '%-28s %s\n' "$k" "${r[$k]}"; done
 ratio() { echo "scale=2; $1 / $2" | bc; }
-for l in z5-12 z5-10; do
-  echo "$l on-the-fly / Martin uncached:        $(ratio "${r[fangyu_fly_$l]}" "${r[martin_uncached_$l]}")  (target 2)"
-  echo "$l cached gzip / Martin cached gzip:     $(ratio "${r[fangyu_cached_gzip_$l]}" "${r[martin_cached_gzip_$l]}")  (target 3)"
-  echo "$l cached plain / Martin cached plain:   $(ratio "${r[fangyu_cached_$l]}" "${r[martin_cached_$l]}")  (target 1)"
+for set in county base; do
+  for l in z5-12 z5-10; do
+    echo "$set $l on-the-fly / Martin uncached:        $(ratio "${r[${set}_fly_$l]}" "${r[martin_uncached_$l]}")  (target 2)"
+    echo "$set $l cached gzip / Martin cached gzip:     $(ratio "${r[${set}_cached_gzip_$l]}" "${r[martin_cached_gzip_$l]}")  (target 3)"
+    echo "$set $l cached plain / Martin cached plain:   $(ratio "${r[${set}_cached_$l]}" "${r[martin_cached_$l]}")  (target 1)"
+  done
 done
 echo "county layer z0-z10: ogr2ogr / fangyu time: $(ratio "${r[ogr2ogr_build_s]}" "${r[fangyu_build_s]}")  (target 3)"
 tail -1 "$work/build.log"

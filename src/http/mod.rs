@@ -39,7 +39,8 @@ use axum::routing::post;
 use error::ApiError;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use state::AppState;
-use std::sync::{Arc, OnceLock};
+use std::collections::HashSet;
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -69,7 +70,7 @@ pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> any
     let rules = crate::review::Rules::load(&settings.review)?;
     let (store_for_tiles, settings_for_tiles) = (store.clone(), settings.tiles.clone());
     let plates = gazetteer.plates.clone();
-    Ok(AppState {
+    Ok(AppState::new(state::Shared {
         settings: Arc::new(settings),
         store,
         gazetteer: Arc::new(ArcSwap::from_pointee(gazetteer)),
@@ -77,7 +78,7 @@ pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> any
         rules: Arc::new(rules),
         reindexing: Arc::new(tokio::sync::Mutex::new(())),
         tiles: crate::tiles::service::TileService::start(store_for_tiles, plates, &settings_for_tiles),
-    })
+    }))
 }
 
 /// The whole application: routes plus middleware.
@@ -113,15 +114,34 @@ pub fn app(state: AppState) -> Router {
     Router::new().fallback_service(outer)
 }
 
+/// A metric label as `&'static str`: routes and statuses are a small fixed
+/// set, each stored once, so that recording a request allocates nothing.
+fn label(value: &str) -> &'static str {
+    static SEEN: OnceLock<RwLock<HashSet<&'static str>>> = OnceLock::new();
+    let seen = SEEN.get_or_init(Default::default);
+    if let Some(v) = seen.read().unwrap_or_else(|p| p.into_inner()).get(value) {
+        return v;
+    }
+    let mut seen = seen.write().unwrap_or_else(|p| p.into_inner());
+    match seen.get(value) {
+        Some(v) => v,
+        None => {
+            let v: &'static str = Box::leak(value.into());
+            seen.insert(v);
+            v
+        }
+    }
+}
+
 /// Records request counts and latencies per route; turns bare 413/408
 /// answers of the middleware into problem documents.
 async fn track(req: Request, next: Next) -> Response {
-    let route =
-        req.extensions().get::<MatchedPath>().map_or("unmatched".to_string(), |m| m.as_str().to_string());
+    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| label(m.as_str()));
     let start = Instant::now();
     let resp = next.run(req).await;
     let status = resp.status();
-    metrics::counter!("http_requests_total", "route" => route.clone(), "status" => status.as_u16().to_string()).increment(1);
+    metrics::counter!("http_requests_total", "route" => route, "status" => label(status.as_str()))
+        .increment(1);
     metrics::histogram!("http_request_duration_seconds", "route" => route)
         .record(start.elapsed().as_secs_f64());
     let is_problem = resp

@@ -23,12 +23,13 @@ use utoipa::OpenApi;
         super::proposals::create, super::proposals::list, super::proposals::one, super::proposals::revise,
         super::proposals::act, super::proposals::overdue,
         super::tokens::create, super::tokens::list, super::tokens::revoke, super::tokens::verify,
+        super::tiles::list, super::tiles::tilejson, super::tiles::tile,
     ),
     components(schemas(Problem, super::error::FieldError, crate::geocode::ReverseResult,
         crate::geocode::reverse::DivisionRef, crate::geocode::reverse::PlateRef, crate::geocode::reverse::RoadRef,
         crate::geocode::MatchLevel, crate::geocode::forward::Components, crate::geocode::number::DoorNumber,
         crate::geocode::normalize::Correction)),
-    tags((name = "geocoding"), (name = "divisions"), (name = "places"), (name = "addresses"), (name = "boundaries"), (name = "naming"), (name = "security"), (name = "service")),
+    tags((name = "geocoding"), (name = "divisions"), (name = "places"), (name = "addresses"), (name = "boundaries"), (name = "naming"), (name = "security"), (name = "tiles"), (name = "service")),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

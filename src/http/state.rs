@@ -8,9 +8,28 @@ use arc_swap::ArcSwap;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 
-/// Shared handles of the running service.
+/// Shared handles of the running service: one reference-counted block, so
+/// that a request clones one pointer, not each handle.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    /// Wraps the handles.
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The handles themselves.
+pub struct Shared {
     /// Settings, fixed at start-up.
     pub settings: Arc<Settings>,
     /// The store, for reads of full records and for writes.
@@ -29,7 +48,7 @@ pub struct AppState {
     pub tiles: Arc<crate::tiles::service::TileService>,
 }
 
-impl AppState {
+impl Shared {
     /// The current index snapshot.
     pub fn gazetteer(&self) -> arc_swap::Guard<Arc<Gazetteer>> {
         self.gazetteer.load()

@@ -1,11 +1,16 @@
-//! `/tiles` (the tilesets), `/tiles/base` (TileJSON 3.0) and
-//! `/tiles/base/{z}/{x}/{y}` (MVT): gzip or brotli as the client accepts,
-//! a strong ETag per encoding with 304 on `If-None-Match`, 204 for an
-//! empty tile, 400 for coordinates out of range.
+//! `/tiles` (the tilesets), `/tiles/{tileset}` (TileJSON 3.0) and
+//! `/tiles/{tileset}/{z}/{x}/{y}` (MVT): gzip or brotli as the client
+//! accepts, a strong ETag per encoding with 304 on `If-None-Match`, 204 for
+//! an empty tile, 400 for coordinates out of range.
+//!
+//! The tileset `base` holds every layer; any layer, or several joined by
+//! commas (`county`, `county,boundary`), is a tileset of its own, cut and
+//! cached apart (as Martin composes sources).
 
 use super::error::{ApiError, ApiResult};
 use super::state::AppState;
 use crate::tiles::cache::CachedTile;
+use crate::tiles::layers::{LAYERS, Selection};
 use crate::tiles::{TileId, tilejson};
 use axum::Json;
 use axum::body::Body;
@@ -30,27 +35,57 @@ async fn zooms(s: &AppState) -> ApiResult<(u8, u8)> {
     s.tiles.zooms().await.map_err(ApiError::internal)
 }
 
-/// The tilesets served.
+/// The tilesets served: `base` (every layer) and, when tiles are cut
+/// from the store, each layer on its own.
 #[utoipa::path(get, path = "/tiles", tag = "tiles", responses((status = 200, description = "Tilesets")))]
 pub async fn list(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
     let base = public_base(&s, &headers);
     let (min, max) = zooms(&s).await?;
-    Ok(Json(json!({"tilesets": [{
-        "id": "base",
-        "description": "方舆 行政区划、界线界桩、地名、道路与门牌",
-        "tilejson": format!("{base}/tiles/base"),
-        "style": format!("{base}/styles/base.json"),
-        "minzoom": min,
-        "maxzoom": max,
-        "source": if s.tiles.from_archive() { "archive" } else { "store" },
-    }]})))
+    let mut sets = vec![Selection::all()];
+    if !s.tiles.from_archive() {
+        sets.extend(LAYERS.iter().filter_map(|l| Selection::tileset(l.id)));
+    }
+    let tilesets: Vec<Value> = sets
+        .iter()
+        .map(|sel| {
+            let id = sel.tileset_id();
+            let mut set = json!({
+                "id": id,
+                "description": tilejson::description(sel),
+                "tilejson": format!("{base}/tiles/{id}"),
+                "minzoom": tilejson::first_zoom(sel, min),
+                "maxzoom": max,
+                "source": if s.tiles.from_archive() { "archive" } else { "store" },
+            });
+            if id == "base" {
+                set["style"] = json!(format!("{base}/styles/base.json"));
+            }
+            set
+        })
+        .collect();
+    Ok(Json(json!({"tilesets": tilesets})))
 }
 
-/// TileJSON 3.0 of the `base` tileset.
-#[utoipa::path(get, path = "/tiles/base", tag = "tiles", responses((status = 200, description = "TileJSON 3.0")))]
-pub async fn tilejson_base(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+/// The layers of a tileset id, or 404 for an unknown one (or one an
+/// archive does not hold).
+fn tileset(s: &AppState, id: &str) -> ApiResult<Selection> {
+    Selection::tileset(id)
+        .filter(|sel| *sel == Selection::all() || !s.tiles.from_archive())
+        .ok_or_else(|| ApiError::not_found("瓦片集", id))
+}
+
+/// TileJSON 3.0 of a tileset.
+#[utoipa::path(get, path = "/tiles/{tileset}", tag = "tiles",
+    params(("tileset" = String, Path, description = "`base`, or layer ids joined by commas")),
+    responses((status = 200, description = "TileJSON 3.0"), (status = 404, body = super::error::Problem)))]
+pub async fn tilejson(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let sel = tileset(&s, &id)?;
     let (min, max) = zooms(&s).await?;
-    Ok(Json(tilejson::document(&public_base(&s, &headers), min, max)))
+    Ok(Json(tilejson::document(&public_base(&s, &headers), &sel, min, max)))
 }
 
 fn coordinate(name: &str, v: &str) -> ApiResult<u32> {
@@ -95,19 +130,22 @@ fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
         .any(|v| v.split(',').map(|t| t.trim().trim_start_matches("W/")).any(|t| t == "*" || t == etag))
 }
 
-/// One tile of the `base` tileset.
-#[utoipa::path(get, path = "/tiles/base/{z}/{x}/{y}", tag = "tiles",
-    params(("z" = u8, Path, description = "Zoom"), ("x" = u32, Path, description = "Column"),
+/// One tile of a tileset.
+#[utoipa::path(get, path = "/tiles/{tileset}/{z}/{x}/{y}", tag = "tiles",
+    params(("tileset" = String, Path, description = "`base`, or layer ids joined by commas"),
+           ("z" = u8, Path, description = "Zoom"), ("x" = u32, Path, description = "Column"),
            ("y" = String, Path, description = "Row from the north (a `.mvt` or `.pbf` suffix is allowed)")),
     responses((status = 200, description = "MVT 2.1 tile", content_type = "application/vnd.mapbox-vector-tile"),
               (status = 204, description = "Nothing in this tile"),
               (status = 304, description = "Unchanged since the ETag given"),
-              (status = 400, description = "Coordinates out of range", body = super::error::Problem)))]
+              (status = 400, description = "Coordinates out of range", body = super::error::Problem),
+              (status = 404, description = "No such tileset", body = super::error::Problem)))]
 pub async fn tile(
     State(s): State<AppState>,
-    Path((z, x, y)): Path<(String, String, String)>,
+    Path((id, z, x, y)): Path<(String, String, String, String)>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
+    let sel = tileset(&s, &id)?;
     let y = y.strip_suffix(".mvt").or_else(|| y.strip_suffix(".pbf")).unwrap_or(&y);
     let (z, x, y) = (coordinate("z", &z)?, coordinate("x", &x)?, coordinate("y", y)?);
     let (min, max) = zooms(&s).await?;
@@ -119,7 +157,7 @@ pub async fn tile(
         let field = if u64::from(x) >= 1u64 << z { "x" } else { "y" };
         ApiError::invalid(field, format!("第 {z} 级的行列号应在 0–{} 之间", (1u64 << z) - 1))
     })?;
-    let (cached, hit) = s.tiles.tile(t).await.map_err(ApiError::internal)?;
+    let (cached, hit) = s.tiles.tile(sel, t).await.map_err(ApiError::internal)?;
     let mut r = respond(&cached, &headers, &s.tiles.cache_control);
     r.headers_mut().insert("x-tile-cache", HeaderValue::from_static(if hit { "hit" } else { "miss" }));
     Ok(r)

@@ -54,9 +54,9 @@ pub fn build(set: &TileSet, sel: &Selection, min: u8, max: u8, out: &Path) -> Re
     let partial = out.with_extension(format!("{kind}.partial"));
     let _ = std::fs::remove_file(&partial);
     let mut sink: Box<dyn Sink> = if kind == "pmtiles" {
-        Box::new(PmSink::create(&partial, min, max)?)
+        Box::new(PmSink::create(&partial, sel, min, max)?)
     } else {
-        Box::new(MbSink::create(&partial, min, max)?)
+        Box::new(MbSink::create(&partial, sel, min, max)?)
     };
     // Cut in chunks on every core, write each chunk in tile order.
     for chunk in candidates.chunks(4096) {
@@ -92,7 +92,7 @@ struct PmSink {
 }
 
 impl PmSink {
-    fn create(path: &Path, min: u8, max: u8) -> Result<PmSink> {
+    fn create(path: &Path, sel: &Selection, min: u8, max: u8) -> Result<PmSink> {
         let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
         let [w, s, e, n] = tilejson::BOUNDS;
         let w = PmTilesWriter::new(TileType::Mvt)
@@ -102,7 +102,7 @@ impl PmSink {
             .bounds(w, s, e, n)
             .center(tilejson::CENTER[0], tilejson::CENTER[1])
             .center_zoom(tilejson::CENTER_ZOOM.clamp(min, max))
-            .metadata(tilejson::archive_metadata(min, max).to_string())
+            .metadata(tilejson::archive_metadata(sel, min, max).to_string())
             .create(file)?;
         Ok(PmSink { w })
     }
@@ -125,7 +125,7 @@ struct MbSink {
 }
 
 impl MbSink {
-    fn create(path: &Path, min: u8, max: u8) -> Result<MbSink> {
+    fn create(path: &Path, sel: &Selection, min: u8, max: u8) -> Result<MbSink> {
         let conn = rusqlite::Connection::open(path)?;
         conn.execute_batch(
             "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; BEGIN;
@@ -135,14 +135,14 @@ impl MbSink {
         )?;
         let [w, s, e, n] = tilejson::BOUNDS;
         let meta = [
-            ("name", "base".to_string()),
+            ("name", sel.tileset_id()),
             ("format", "pbf".to_string()),
             ("type", "baselayer".to_string()),
             ("minzoom", min.to_string()),
             ("maxzoom", max.to_string()),
             ("bounds", format!("{w},{s},{e},{n}")),
             ("center", format!("{},{},{}", tilejson::CENTER[0], tilejson::CENTER[1], tilejson::CENTER_ZOOM)),
-            ("json", tilejson::archive_metadata(min, max).to_string()),
+            ("json", tilejson::archive_metadata(sel, min, max).to_string()),
         ];
         for (k, v) in meta {
             conn.execute("INSERT INTO metadata (name, value) VALUES (?1, ?2)", (k, v))?;

@@ -1,8 +1,9 @@
-//! The tile cache: each cut tile once, with its gzip form and strong
-//! ETag, its brotli form made on first demand. A data change removes
+//! The tile cache: each cut tile once per tileset, with its gzip form and
+//! strong ETag, its brotli form made on first demand. A data change removes
 //! exactly the tiles whose boxes meet a changed feature's box.
 
 use super::TileId;
+use super::layers::Selection;
 use super::layers::{BUFFER, MAX_ZOOM};
 use super::world::{EXTENT_BITS, unit};
 use crate::store::changelog_hex;
@@ -73,10 +74,10 @@ impl CachedTile {
     }
 }
 
-/// Cut tiles by address, bounded in bytes.
+/// Cut tiles by tileset (its layers) and address, bounded in bytes.
 #[derive(Clone)]
 pub struct TileCache {
-    inner: Cache<TileId, Arc<CachedTile>>,
+    inner: Cache<(Selection, TileId), Arc<CachedTile>>,
 }
 
 impl TileCache {
@@ -90,18 +91,18 @@ impl TileCache {
         TileCache { inner }
     }
 
-    /// The cached tile.
-    pub fn get(&self, t: &TileId) -> Option<Arc<CachedTile>> {
-        self.inner.get(t)
+    /// The cached tile of a tileset.
+    pub fn get(&self, sel: Selection, t: TileId) -> Option<Arc<CachedTile>> {
+        self.inner.get(&(sel, t))
     }
 
-    /// Caches a tile.
-    pub fn insert(&self, t: TileId, tile: Arc<CachedTile>) {
-        self.inner.insert(t, tile);
+    /// Caches a tile of a tileset.
+    pub fn insert(&self, sel: Selection, t: TileId, tile: Arc<CachedTile>) {
+        self.inner.insert((sel, t), tile);
     }
 
-    /// Drops every tile (at every zoom) whose buffered box meets one of
-    /// the world boxes.
+    /// Drops every tile (at every zoom, of every tileset) whose buffered
+    /// box meets one of the world boxes.
     pub fn invalidate(&self, boxes: &[[i64; 4]]) {
         if boxes.is_empty() {
             return;
@@ -121,7 +122,7 @@ impl TileCache {
                     .collect()
             })
             .collect();
-        let _ = self.inner.invalidate_entries_if(move |t: &TileId, _| {
+        let _ = self.inner.invalidate_entries_if(move |(_, t): &(Selection, TileId), _| {
             ranges
                 .get(usize::from(t.z))
                 .is_some_and(|rs| rs.iter().any(|r| t.x >= r[0] && t.x <= r[2] && t.y >= r[1] && t.y <= r[3]))

@@ -132,7 +132,7 @@ pub fn place_class(class: &str) -> Option<(u8, i64)> {
 const FROM_ZERO: u32 = 1 << 31;
 
 /// A choice of layers (all by default).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Selection(u32);
 
 impl Selection {
@@ -149,6 +149,30 @@ impl Selection {
             bits |= 1 << i;
         }
         Ok(Selection(bits))
+    }
+
+    /// The layers of a tileset id: `base` is every layer; otherwise layer
+    /// ids joined by commas (`county`, `county,boundary`). `None` when an
+    /// id is unknown or none is given.
+    pub fn tileset(id: &str) -> Option<Selection> {
+        if id == "base" {
+            return Some(Selection::all());
+        }
+        Selection::parse(id).ok().filter(|s| s.0 != 0)
+    }
+
+    /// The tileset id of these layers: `base` for every layer, else their
+    /// ids in table order joined by commas (so one set of layers has one id).
+    pub fn tileset_id(&self) -> String {
+        if self.0 & !FROM_ZERO == Selection::all().0 {
+            return "base".into();
+        }
+        self.layers().map(|l| l.id).collect::<Vec<_>>().join(",")
+    }
+
+    /// The chosen layers, in table order.
+    pub fn layers(&self) -> impl Iterator<Item = &'static LayerSpec> + '_ {
+        LAYERS.iter().enumerate().filter(|(i, _)| self.0 & (1 << i) != 0).map(|(_, l)| l)
     }
 
     /// The same layers, each from zoom 0 rather than its usual first zoom

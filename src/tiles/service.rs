@@ -34,6 +34,9 @@ pub enum TileError {
     /// The data could not be read.
     #[error("tile data unavailable: {0}")]
     Unavailable(String),
+    /// The archive served holds only its own tileset.
+    #[error("tileset {0} is not in the archive served")]
+    NotInArchive(String),
 }
 
 impl TileService {
@@ -85,13 +88,14 @@ impl TileService {
         self.archive_path.is_some()
     }
 
-    /// The tile, cut (or read) once and cached; and whether it came from
-    /// the cache.
-    pub async fn tile(&self, t: TileId) -> Result<(Arc<CachedTile>, bool), TileError> {
-        if let Some(hit) = self.cache.get(&t) {
+    /// The tile of the tileset of the chosen layers, cut (or read) once and
+    /// cached; and whether it came from the cache. An archive holds one
+    /// tileset, asked for as every layer.
+    pub async fn tile(&self, sel: Selection, t: TileId) -> Result<(Arc<CachedTile>, bool), TileError> {
+        if let Some(hit) = self.cache.get(sel, t) {
             return Ok((hit, true));
         }
-        self.fetch(t).await.map(|tile| (tile, false))
+        self.fetch(sel, t).await.map(|tile| (tile, false))
     }
 
     /// The archive served, opened on first use; `None` when tiles are cut
@@ -111,23 +115,26 @@ impl TileService {
         Ok(self.archive().await?.map_or((0, super::layers::MAX_ZOOM), |a| a.zooms))
     }
 
-    async fn fetch(&self, t: TileId) -> Result<Arc<CachedTile>, TileError> {
+    async fn fetch(&self, sel: Selection, t: TileId) -> Result<Arc<CachedTile>, TileError> {
         if let Some(archive) = self.archive().await? {
+            if sel != Selection::all() {
+                return Err(TileError::NotInArchive(sel.tileset_id()));
+            }
             let tile = match archive.gzipped(t).await.map_err(|e| TileError::Unavailable(format!("{e:#}")))? {
                 Some(gz) => CachedTile::from_gzip(gz),
                 None => CachedTile::new(None),
             };
             let tile = Arc::new(tile);
-            self.cache.insert(t, tile.clone());
+            self.cache.insert(sel, t, tile.clone());
             return Ok(tile);
         }
         let generation = *self.swap.read().unwrap_or_else(|p| p.into_inner());
         let set = self.set().await?;
-        let tile = Arc::new(CachedTile::new(set.render(t, &Selection::all())));
+        let tile = Arc::new(CachedTile::new(set.render(t, &sel)));
         metrics::counter!("fangyu_tiles_cut_total").increment(1);
         let current = self.swap.read().unwrap_or_else(|p| p.into_inner());
         if *current == generation {
-            self.cache.insert(t, tile.clone());
+            self.cache.insert(sel, t, tile.clone());
         }
         Ok(tile)
     }

@@ -24,14 +24,20 @@ fn tmp(name: &str) -> PathBuf {
     dir.join(name)
 }
 
-/// GETs a tile uncompressed: status, body, headers.
+/// GETs a tile of the `base` tileset uncompressed: status, body, headers.
 async fn get_tile(base: &str, z: u8, x: u32, y: u32, encoding: Option<&str>) -> reqwest::Response {
+    get_tile_of(base, "base", (z, x, y), encoding).await
+}
+
+/// GETs a tile of a tileset uncompressed.
+async fn get_tile_of(base: &str, set: &str, t: (u8, u32, u32), encoding: Option<&str>) -> reqwest::Response {
+    let (z, x, y) = t;
     let mut req = reqwest::Client::builder()
         .no_gzip()
         .no_brotli()
         .build()
         .expect("client")
-        .get(format!("{base}/tiles/base/{z}/{x}/{y}"));
+        .get(format!("{base}/tiles/{set}/{z}/{x}/{y}"));
     if let Some(e) = encoding {
         req = req.header("Accept-Encoding", e);
     }
@@ -102,6 +108,55 @@ async fn tilejson_describes_the_layers_with_absolute_urls() {
     assert_eq!(tj["tiles"][0], "https://map.example.gov.cn/fangyu/tiles/base/{z}/{x}/{y}");
     let style: Value = proxied.get("/styles/base.json").await.json().await.expect("style");
     assert_eq!(style["sources"]["fangyu"]["url"], "https://map.example.gov.cn/fangyu/tiles/base");
+}
+
+#[tokio::test]
+async fn each_layer_and_any_set_of_layers_is_a_tileset_of_its_own() {
+    let a = app();
+    let (status, list) = a.get_json("/tiles").await;
+    assert_eq!(status, 200);
+    let ids: Vec<&str> =
+        list["tilesets"].as_array().expect("tilesets").iter().filter_map(|t| t["id"].as_str()).collect();
+    assert_eq!(ids.first(), Some(&"base"));
+    assert!(ids.contains(&"county") && ids.contains(&"door_plate"), "{ids:?}");
+
+    // TileJSON of a composed set: its layers only, its own tile URL; the
+    // same layers in another order are the same tileset.
+    let (status, tj) = a.get_json("/tiles/county,boundary").await;
+    assert_eq!(status, 200);
+    let layers: Vec<&str> =
+        tj["vector_layers"].as_array().expect("layers").iter().filter_map(|l| l["id"].as_str()).collect();
+    assert_eq!(layers, ["county", "boundary"]);
+    assert_eq!(tj["tiles"][0], format!("{}/tiles/county,boundary/{{z}}/{{x}}/{{y}}", a.base));
+    let (_, county) = a.get_json("/tiles/county").await;
+    assert_eq!(county["minzoom"], 5, "the county layer starts at z5: {county}");
+
+    for z in [8, 11] {
+        let t = tile_of(NINGBO.0, NINGBO.1, z);
+        let whole = validate::decode(&raw_tile(&a.base, t).await).expect("base tile decodes");
+        let r = get_tile_of(&a.base, "county", t, None).await;
+        assert_eq!(r.status().as_u16(), 200);
+        let alone = validate::decode(&r.bytes().await.expect("body")).expect("county tile decodes");
+        assert_eq!(alone.len(), 1, "one layer at z{z}");
+        assert_eq!(Some(&alone[0]), layer(&whole, "county"), "the county layer as in base at z{z}");
+
+        let r = get_tile_of(&a.base, "county,boundary", t, None).await;
+        let etag = r.headers()["etag"].clone();
+        let two = validate::decode(&r.bytes().await.expect("body")).expect("decodes");
+        let names: BTreeSet<&str> = two.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, BTreeSet::from(["boundary", "county"]));
+        for l in &two {
+            assert_eq!(Some(l), layer(&whole, &l.name), "{} as in base at z{z}", l.name);
+        }
+        let swapped = get_tile_of(&a.base, "boundary,county", t, None).await;
+        assert_eq!(swapped.headers()["x-tile-cache"], "hit", "one cache entry for one set of layers");
+        assert_eq!(swapped.headers()["etag"], etag);
+    }
+
+    for path in ["/tiles/nope", "/tiles/county,nope/8/213/107", "/tiles/,/8/213/107"] {
+        let (status, p) = a.get_json(path).await;
+        assert_eq!((status, p["type"].as_str()), (404, Some("/problems/not-found")), "{path}: {p}");
+    }
 }
 
 #[tokio::test]
@@ -477,6 +532,9 @@ async fn archives_open_in_independent_readers_and_can_be_served() {
     let mut s = settings_for(&store);
     s.tiles.archive = Some(pm.clone());
     let from_archive = serve(s);
+    // It serves the archive's one tileset, not the store's layers apart.
+    let (status, p) = from_archive.get_json("/tiles/county/7/106/53").await;
+    assert_eq!((status, p["type"].as_str()), (404, Some("/problems/not-found")), "{p}");
     // Its zoom range is the archive's from the first request on.
     let (status, _) = from_archive.get_json("/tiles/base/12/0/0").await;
     assert_eq!(status, 400, "outside the archive's zooms");
