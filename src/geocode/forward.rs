@@ -325,12 +325,13 @@ fn resolve(g: &Gazetteer, spans: &[Span], within: Option<u32>, at: Option<&str>)
         // A common name (新村 names thousands of villages) read after other
         // divisions: only those under a division already named, when any is.
         let in_context: Vec<u32> = if s.divisions.len() > 8 && !per_span.is_empty() {
+            // The few divisions already named, in one short list: each
+            // candidate's ancestors are compared against it.
+            let named: Vec<u32> = per_span.iter().flat_map(|p| p.keys().copied()).collect();
             s.divisions
                 .iter()
                 .copied()
-                .filter(|&d| {
-                    g.divisions.lineage(d).skip(1).any(|a| per_span.iter().any(|p| p.contains_key(&a)))
-                })
+                .filter(|&d| g.divisions.lineage(d).skip(1).any(|a| named.contains(&a)))
                 .collect()
         } else {
             vec![]
