@@ -163,6 +163,11 @@ async fn track(req: Request, next: Next) -> Response {
 
 /// Serves `app` on `listener` until Ctrl-C or SIGTERM, then drains.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    // Answers leave at once rather than waiting on Nagle's algorithm.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
 }
 
