@@ -6,11 +6,11 @@
 //! on that date (a renamed county answers with its old name), following the
 //! change history.
 
+use crate::index::divisions::ChainFragments;
 use crate::index::{Gazetteer, metric::LocalFrame};
 use crate::model::Level;
 use geo::Coord;
 use serde::Serialize;
-use serde_json::value::RawValue;
 use std::borrow::Cow;
 use utoipa::ToSchema;
 
@@ -57,8 +57,8 @@ pub struct RoadRef<'a> {
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum Chain<'a> {
-    /// Today's chain, rendered from per-division fragments.
-    Rendered(Box<RawValue>),
+    /// Today's chain, written from per-division fragments.
+    Rendered(ChainFragments<'a>),
     /// The chain on a past date.
     Dated(Vec<DivisionRef<'a>>),
 }
@@ -94,9 +94,10 @@ pub fn reverse<'a>(g: &'a Gazetteer, c: Coord<f64>, at: Option<&'a str>, radius_
         };
     };
     let (divisions, formatted_address) = match at {
-        None => {
-            (Chain::Rendered(g.divisions.chain_json(deepest)), Cow::Owned(g.divisions.chain_names(deepest)))
-        }
+        None => (
+            Chain::Rendered(g.divisions.chain_fragments(deepest)),
+            Cow::Owned(g.divisions.chain_names(deepest)),
+        ),
         Some(date) => {
             let chain: Vec<DivisionRef> = g
                 .divisions

@@ -104,14 +104,27 @@ pub struct DivisionIndex {
     /// the descent from county to village reads a few cache lines.
     descent: Vec<Vec<(u32, [f64; 4])>>,
     /// Each division's own `{"code":…,"level":…,"name":…}`, rendered once
-    /// at start-up into one string (`fragment_at[i]..fragment_at[i + 1]`):
-    /// a chain is answered by joining its members' fragments, with no
-    /// per-division cache that grows as queries touch more divisions.
-    fragments: String,
-    fragment_at: Vec<u32>,
+    /// at start-up: a chain is answered by writing its members' fragments
+    /// as they are, with no per-division cache that grows as queries touch
+    /// more divisions.
+    fragments: Vec<Box<RawValue>>,
     /// Each division's parent (`u32::MAX` for none), packed: walks up the
     /// tree touch one small array, not the division records.
     parents: Vec<u32>,
+}
+
+/// A chain of pre-rendered division fragments (see
+/// [`DivisionIndex::chain_fragments`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ChainFragments<'a> {
+    parts: [&'a RawValue; 8],
+    n: usize,
+}
+
+impl serde::Serialize for ChainFragments<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(&self.parts[..self.n])
+    }
 }
 
 impl DivisionIndex {
@@ -221,8 +234,7 @@ impl DivisionIndex {
             })
             .collect();
         let mut index = DivisionIndex {
-            fragments: String::new(),
-            fragment_at: vec![],
+            fragments: vec![],
             parents: vec![],
             all,
             shapes,
@@ -236,12 +248,14 @@ impl DivisionIndex {
             descent,
         };
         index.parents = index.all.iter().map(|d| d.parent.unwrap_or(u32::MAX)).collect();
-        for d in &index.all {
-            index.fragment_at.push(index.fragments.len() as u32);
-            let one = serde_json::json!({"code": d.code, "level": d.level, "name": d.name});
-            index.fragments.push_str(&one.to_string());
-        }
-        index.fragment_at.push(index.fragments.len() as u32);
+        index.fragments = index
+            .all
+            .iter()
+            .map(|d| {
+                let one = serde_json::json!({"code": d.code, "level": d.level, "name": d.name});
+                serde_json::value::to_raw_value(&one).expect("a JSON object renders")
+            })
+            .collect();
         index.prefixes = (0..index.all.len() as u32)
             .map(|i| {
                 index
@@ -338,19 +352,20 @@ impl DivisionIndex {
     /// The current chain of division `i` as the answers carry it:
     /// `[{"code":…,"level":…,"name":…}, …]`, province first.
     pub fn chain_json(&self, i: u32) -> Box<RawValue> {
+        // Written from the fragments as they are (no re-reading).
+        serde_json::value::to_raw_value(&self.chain_fragments(i)).expect("fragments are JSON objects")
+    }
+
+    /// The current chain of division `i` as its pre-rendered fragments,
+    /// province first; serialises as the JSON array of [`Self::chain_json`]
+    /// without building it.
+    pub fn chain_fragments(&self, i: u32) -> ChainFragments<'_> {
         let (up, n) = self.chain_array(i);
-        let mut s = String::with_capacity(64 * n + 2);
-        s.push('[');
+        let mut parts: [&RawValue; 8] = [&*self.fragments[up[0] as usize]; 8];
         for (k, &a) in up[..n].iter().enumerate() {
-            if k > 0 {
-                s.push(',');
-            }
-            let (from, to) =
-                (self.fragment_at[a as usize] as usize, self.fragment_at[a as usize + 1] as usize);
-            s.push_str(&self.fragments[from..to]);
+            parts[k] = &self.fragments[a as usize];
         }
-        s.push(']');
-        RawValue::from_string(s).expect("fragments are JSON objects")
+        ChainFragments { parts, n }
     }
 
     /// The names of division `i`'s chain joined (浙江省宁波市鄞州区…).
