@@ -3,8 +3,9 @@
 //! [`state::AppState`].
 //!
 //! Middleware, outermost first: panic catcher, tracing, CORS, compression
-//! (gzip/br), request metrics (which also turns bare 400/405/408/413
-//! answers into problem documents), timeout, body limit.
+//! (gzip/br) — these four wrap the router once — then, around each route,
+//! request metrics (which also turns bare 400/405/408/413 answers into
+//! problem documents), timeout, body limit.
 
 pub mod addresses;
 pub mod auth;
