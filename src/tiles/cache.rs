@@ -8,7 +8,7 @@ use super::layers::{BUFFER, MAX_ZOOM};
 use super::world::{EXTENT_BITS, unit};
 use crate::store::changelog_hex;
 use bytes::Bytes;
-use moka::sync::Cache;
+use quick_cache::sync::Cache;
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::sync::{Arc, OnceLock};
@@ -68,27 +68,36 @@ impl CachedTile {
             .clone()
     }
 
-    /// Bytes held.
-    pub fn weight(&self) -> u32 {
-        (self.raw.len() + self.gzip.len() + self.brotli.get().map_or(0, Bytes::len) + 128) as u32
+    /// Bytes it is counted as in the cache: fixed when it is cached, so the
+    /// brotli form made later is counted ahead as the size of the gzip form.
+    pub fn weight(&self) -> u64 {
+        (self.raw.len() + 2 * self.gzip.len() + 128) as u64
     }
 }
 
-/// Cut tiles by tileset (its layers) and address, bounded in bytes.
+/// Weighs cached tiles by their bytes.
 #[derive(Clone)]
+struct ByBytes;
+
+impl quick_cache::Weighter<(Selection, TileId), Arc<CachedTile>> for ByBytes {
+    fn weight(&self, _: &(Selection, TileId), tile: &Arc<CachedTile>) -> u64 {
+        tile.weight()
+    }
+}
+
+/// Cut tiles by tileset (its layers) and address, bounded in bytes. A hit
+/// costs a hash lookup and an atomic flag (quick_cache), with no queue of
+/// reads to replay: hits are most of what a tile server does.
 pub struct TileCache {
-    inner: Cache<(Selection, TileId), Arc<CachedTile>>,
+    inner: Cache<(Selection, TileId), Arc<CachedTile>, ByBytes>,
 }
 
 impl TileCache {
     /// A cache holding at most `max_bytes`.
     pub fn new(max_bytes: u64) -> TileCache {
-        let inner = Cache::builder()
-            .max_capacity(max_bytes)
-            .weigher(|_, v: &Arc<CachedTile>| v.weight())
-            .support_invalidation_closures()
-            .build();
-        TileCache { inner }
+        // Sized for tiles of ~8 KB on average; the bound is in bytes.
+        let items = (max_bytes / 8192).max(16) as usize;
+        TileCache { inner: Cache::with_weighter(items, max_bytes, ByBytes) }
     }
 
     /// The cached tile of a tileset.
@@ -122,8 +131,8 @@ impl TileCache {
                     .collect()
             })
             .collect();
-        let _ = self.inner.invalidate_entries_if(move |(_, t): &(Selection, TileId), _| {
-            ranges
+        self.inner.retain(move |(_, t): &(Selection, TileId), _| {
+            !ranges
                 .get(usize::from(t.z))
                 .is_some_and(|rs| rs.iter().any(|r| t.x >= r[0] && t.x <= r[2] && t.y >= r[1] && t.y <= r[3]))
         });
@@ -131,12 +140,12 @@ impl TileCache {
 
     /// Drops everything.
     pub fn clear(&self) {
-        self.inner.invalidate_all();
+        self.inner.clear();
     }
 
     /// Number of cached tiles (approximate).
     pub fn len(&self) -> u64 {
-        self.inner.entry_count()
+        self.inner.len() as u64
     }
 
     /// Whether nothing is cached.
