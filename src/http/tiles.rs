@@ -10,7 +10,7 @@
 use super::error::{ApiError, ApiResult};
 use super::state::AppState;
 use crate::tiles::cache::CachedTile;
-use crate::tiles::layers::{LAYERS, Selection};
+use crate::tiles::layers::Selection;
 use crate::tiles::{TileId, tilejson};
 use axum::Json;
 use axum::body::Body;
@@ -41,23 +41,20 @@ async fn zooms(s: &AppState) -> ApiResult<(u8, u8)> {
 pub async fn list(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
     let base = public_base(&s, &headers);
     let (min, max) = zooms(&s).await?;
-    let mut sets = vec![Selection::all()];
-    if !s.tiles.from_archive() {
-        sets.extend(LAYERS.iter().filter_map(|l| Selection::tileset(l.id)));
-    }
-    let tilesets: Vec<Value> = sets
-        .iter()
+    let tilesets: Vec<Value> = std::iter::once(Selection::all())
+        .chain(Selection::single_layers())
+        .filter(|sel| s.tiles.serves(*sel))
         .map(|sel| {
             let id = sel.tileset_id();
             let mut set = json!({
                 "id": id,
-                "description": tilejson::description(sel),
+                "description": tilejson::description(&sel),
                 "tilejson": format!("{base}/tiles/{id}"),
-                "minzoom": tilejson::first_zoom(sel, min),
+                "minzoom": tilejson::first_zoom(&sel, min),
                 "maxzoom": max,
                 "source": if s.tiles.from_archive() { "archive" } else { "store" },
             });
-            if id == "base" {
+            if sel.is_all() {
                 set["style"] = json!(format!("{base}/styles/base.json"));
             }
             set
@@ -69,9 +66,7 @@ pub async fn list(State(s): State<AppState>, headers: HeaderMap) -> ApiResult<Js
 /// The layers of a tileset id, or 404 for an unknown one (or one an
 /// archive does not hold).
 fn tileset(s: &AppState, id: &str) -> ApiResult<Selection> {
-    Selection::tileset(id)
-        .filter(|sel| *sel == Selection::all() || !s.tiles.from_archive())
-        .ok_or_else(|| ApiError::not_found("瓦片集", id))
+    Selection::tileset(id).filter(|sel| s.tiles.serves(*sel)).ok_or_else(|| ApiError::not_found("瓦片集", id))
 }
 
 /// TileJSON 3.0 of a tileset.

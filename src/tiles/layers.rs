@@ -161,10 +161,20 @@ impl Selection {
         Selection::parse(id).ok().filter(|s| s.0 != 0)
     }
 
+    /// Each layer on its own, in table order.
+    pub fn single_layers() -> impl Iterator<Item = Selection> {
+        (0..LAYERS.len()).map(|i| Selection(1 << i))
+    }
+
+    /// Whether every layer is chosen (the `base` tileset).
+    pub fn is_all(&self) -> bool {
+        self.0 & !FROM_ZERO == Selection::all().0
+    }
+
     /// The tileset id of these layers: `base` for every layer, else their
     /// ids in table order joined by commas (so one set of layers has one id).
     pub fn tileset_id(&self) -> String {
-        if self.0 & !FROM_ZERO == Selection::all().0 {
+        if self.is_all() {
             return "base".into();
         }
         self.layers().map(|l| l.id).collect::<Vec<_>>().join(",")

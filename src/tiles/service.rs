@@ -88,9 +88,15 @@ impl TileService {
         self.archive_path.is_some()
     }
 
+    /// Whether the tileset of these layers is served: any, when tiles are
+    /// cut from the store; an archive holds one tileset, asked for as every
+    /// layer.
+    pub fn serves(&self, sel: Selection) -> bool {
+        sel.is_all() || !self.from_archive()
+    }
+
     /// The tile of the tileset of the chosen layers, cut (or read) once and
-    /// cached; and whether it came from the cache. An archive holds one
-    /// tileset, asked for as every layer.
+    /// cached; and whether it came from the cache (see [`Self::serves`]).
     pub async fn tile(&self, sel: Selection, t: TileId) -> Result<(Arc<CachedTile>, bool), TileError> {
         if let Some(hit) = self.cache.get(sel, t) {
             return Ok((hit, true));
@@ -117,7 +123,7 @@ impl TileService {
 
     async fn fetch(&self, sel: Selection, t: TileId) -> Result<Arc<CachedTile>, TileError> {
         if let Some(archive) = self.archive().await? {
-            if sel != Selection::all() {
+            if !self.serves(sel) {
                 return Err(TileError::NotInArchive(sel.tileset_id()));
             }
             let tile = match archive.gzipped(t).await.map_err(|e| TileError::Unavailable(format!("{e:#}")))? {

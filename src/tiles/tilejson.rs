@@ -26,10 +26,10 @@ pub fn vector_layers(sel: &Selection, max: u8) -> Value {
 
 /// What a tileset holds, in words.
 pub fn description(sel: &Selection) -> String {
-    match sel.tileset_id().as_str() {
-        "base" => "方舆 行政区划、界线界桩、地名、道路与门牌".into(),
-        _ => sel.layers().map(|l| l.description).collect::<Vec<_>>().join("；"),
+    if sel.is_all() {
+        return "方舆 行政区划、界线界桩、地名、道路与门牌".into();
     }
+    sel.layers().map(|l| l.description).collect::<Vec<_>>().join("；")
 }
 
 /// The first zoom a tileset holds anything at, within the `min` served.
