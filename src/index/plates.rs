@@ -1,9 +1,10 @@
 //! Door plates in memory: a cell grid of plate points for "nearest door
 //! plate", with just enough per plate to answer without the store.
 
-use super::cell_grid::NearGrid;
+use super::cell_grid::CellGrid;
 use super::metric::LocalFrame;
 use super::occupancy::Occupancy;
+use super::sphere_tree::SphereTree;
 use geo::Coord;
 
 /// One plate: its code, the text after the division chain
@@ -31,17 +32,19 @@ pub struct NearestPlate {
     pub at: Coord<f64>,
 }
 
-/// Grid levels: cell size in degrees (the finest about 100 m, a few dozen
-/// plates a cell in a dense city) and how far each is searched, metres.
+/// Cell size of the grid that answers "plates in this box" (for tiles),
+/// degrees: about 100 m, a few dozen plates a cell in a dense city.
 const FINE_DEG: f64 = 0.001;
-const LEVELS: [(f64, f64); 3] = [(FINE_DEG, 150.0), (0.004, 600.0), (0.016, f64::INFINITY)];
 
 /// The plate index.
 pub struct PlateIndex {
     plates: Vec<Plate>,
     /// Plate locations, in the order of `plates`.
     points: Vec<[f64; 2]>,
-    grid: NearGrid<u32>,
+    /// Plates by cell, for box queries.
+    grid: CellGrid<u32>,
+    /// Plates on the sphere, for "nearest".
+    tree: SphereTree,
     occupied: Occupancy,
 }
 
@@ -62,11 +65,16 @@ impl PlateIndex {
             let c = Coord { x: p[0], y: p[1] };
             entries.push((c, c, i as u32));
         }
-        let (occupied, grid) = rayon::join(
-            || Occupancy::build(entries.iter().map(|&(a, b, _)| (a, b))),
-            || NearGrid::build(&entries, &LEVELS),
+        let ((grid, occupied), tree) = rayon::join(
+            || {
+                (
+                    CellGrid::build(&entries, FINE_DEG),
+                    Occupancy::build(entries.iter().map(|&(a, b, _)| (a, b))),
+                )
+            },
+            || SphereTree::build(entries.iter().map(|&(c, _, _)| c)),
         );
-        PlateIndex { plates, points, grid, occupied }
+        PlateIndex { plates, points, grid, tree, occupied }
     }
 
     /// Reads every door plate of the store, with no division or street
@@ -86,7 +94,7 @@ impl PlateIndex {
     /// The plates filed under the fine cells meeting the lon/lat box
     /// `lo..=hi` (some may lie just outside it), in the index's order.
     pub fn within(&self, lo: Coord<f64>, hi: Coord<f64>) -> impl Iterator<Item = u32> + '_ {
-        self.grid.finest().into_iter().flat_map(move |g| g.within(lo, hi)).copied()
+        self.grid.within(lo, hi).copied()
     }
 
     /// Where plates were added, removed, moved or relabelled between `old`
@@ -141,15 +149,14 @@ impl PlateIndex {
         Coord { x: p[0], y: p[1] }
     }
 
-    /// The metrically nearest plate within `max_m` metres (a coarse
-    /// occupancy bitmap first answers "none" for points far from any plate).
+    /// The metrically nearest plate within `max_m` metres; of plates at the
+    /// same point, the one with the lowest code.
     pub fn nearest(&self, c: Coord<f64>, max_m: f64) -> Option<NearestPlate> {
         let frame = LocalFrame::new(c);
         if !self.occupied.any_within(c, frame.degrees_covering(max_m)) {
             return None;
         }
-        let (distance_m, index) =
-            self.grid.nearest(c, max_m, |&i| frame.distance2_to_point(self.point(i)))?;
+        let (distance_m, index) = self.tree.nearest(c, max_m, |i| frame.distance2_to_point(self.point(i)))?;
         Some(NearestPlate { index, distance_m, at: self.point(index) })
     }
 }
