@@ -190,11 +190,6 @@ impl<T: Copy + Send + Sync> NearGrid<T> {
         }
     }
 
-    /// The finest grid.
-    pub fn finest(&self) -> Option<&CellGrid<T>> {
-        self.levels.first().map(|(g, _)| g)
-    }
-
     /// As [`CellGrid::nearest`]. Whatever lies within a level's reach is
     /// found in that level (and nothing beyond the reach can be nearer).
     pub fn nearest(&self, c: Coord<f64>, max_m: f64, dist2: impl Fn(&T) -> f64) -> Option<(f64, T)> {
