@@ -117,13 +117,16 @@ pub struct DivisionIndex {
 /// [`DivisionIndex::chain_fragments`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ChainFragments<'a> {
-    parts: [&'a RawValue; 8],
+    /// Every division's fragment.
+    fragments: &'a [Box<RawValue>],
+    /// The chain's divisions, province first: `up[..n]`.
+    up: [u32; 8],
     n: usize,
 }
 
 impl serde::Serialize for ChainFragments<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(&self.parts[..self.n])
+        s.collect_seq(self.up[..self.n].iter().map(|&a| &*self.fragments[a as usize]))
     }
 }
 
@@ -361,11 +364,7 @@ impl DivisionIndex {
     /// without building it.
     pub fn chain_fragments(&self, i: u32) -> ChainFragments<'_> {
         let (up, n) = self.chain_array(i);
-        let mut parts: [&RawValue; 8] = [&*self.fragments[up[0] as usize]; 8];
-        for (k, &a) in up[..n].iter().enumerate() {
-            parts[k] = &self.fragments[a as usize];
-        }
-        ChainFragments { parts, n }
+        ChainFragments { fragments: &self.fragments, up, n }
     }
 
     /// The names of division `i`'s chain joined (浙江省宁波市鄞州区…).

@@ -1,5 +1,6 @@
-//! Door plates in memory: a cell grid of plate points for "nearest door
-//! plate", with just enough per plate to answer without the store.
+//! Door plates in memory: a k-d tree of plate points on the sphere for
+//! "nearest door plate", a cell grid of them for "plates in this box", and
+//! just enough per plate to answer without the store.
 
 use super::cell_grid::CellGrid;
 use super::metric::LocalFrame;

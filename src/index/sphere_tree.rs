@@ -26,7 +26,7 @@ pub struct SphereTree {
 }
 
 /// A lon/lat point as a point on the sphere, metres from its centre.
-pub fn on_sphere(c: Coord<f64>) -> [f64; 3] {
+fn on_sphere(c: Coord<f64>) -> [f64; 3] {
     let (lon, lat) = (c.x.to_radians(), c.y.to_radians());
     let r = EARTH_RADIUS_M * lat.cos();
     [r * lon.cos(), r * lon.sin(), EARTH_RADIUS_M * lat.sin()]
@@ -37,10 +37,10 @@ fn key(c: Coord<f64>) -> [f32; 3] {
 }
 
 /// The most a distance in a [`LocalFrame`](super::metric::LocalFrame) and
-/// the chord between the same two points differ, relative to either, for points `chord_m` apart at
-/// the latitudes of China: the frame's east–west scale is that of the
-/// query's latitude, off by about the latitude difference times its
-/// tangent.
+/// the chord between the same two points differ, relative to either, for
+/// points `chord_m` apart at the latitudes of China: the frame's east–west
+/// scale is that of the query's latitude, off by about the latitude
+/// difference times its tangent.
 fn frame_error(chord_m: f64) -> f64 {
     0.005 + chord_m / 1.0e6
 }
