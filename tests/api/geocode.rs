@@ -238,3 +238,70 @@ fn the_geocode_command_writes_results_for_a_csv() {
     assert_eq!(&rec[1], "x", "input columns are kept");
     assert!(rec.iter().any(|f| f == code), "{text}");
 }
+
+/// A village whose township's code is not its own code's prefix (townships
+/// merged after the village codes were issued): its township is known only
+/// from the parent link, and naming that township is not a mistake.
+#[tokio::test]
+async fn a_village_belongs_to_its_parent_township_whatever_its_code_prefix() {
+    let (code, standard, village, township, other): (String, String, String, String, String) = sqlite()
+        .query_row(
+            "SELECT a.code, a.standard_address, v.name, t.name, o.name FROM addresses a \
+             JOIN divisions v ON v.code = a.division_code AND v.valid_to IS NULL \
+             JOIN divisions t ON t.code = v.parent_code AND t.valid_to IS NULL \
+             JOIN divisions o ON o.parent_code = t.parent_code AND o.code <> t.code AND o.valid_to IS NULL \
+             WHERE a.kind = 'rural_plate' AND v.level = 5 AND substr(v.code, 1, 9) <> v.parent_code \
+               AND length(v.name) >= 3 \
+               AND (SELECT count(*) FROM divisions w WHERE w.name = v.name AND w.level = 5 \
+                    AND substr(w.code, 1, 6) = substr(v.code, 1, 6)) = 1 \
+             ORDER BY a.fid, o.code LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .expect("a village under a township of another code prefix");
+    let (head, tail) = standard.split_once(&village).expect("village in the standard address");
+    assert!(head.ends_with(&township), "{standard}");
+    // One character of the village name mistyped: found by the fuzzy search.
+    let typo: String = std::iter::once('彧').chain(village.chars().skip(1)).collect();
+    let p = first(&geocode(&format!("{head}{typo}{tail}")).await).clone();
+    assert_eq!(p["address_code"], code, "{head}{typo}{tail} → {p}");
+    let kinds = correction_kinds(&p);
+    assert!(kinds.contains(&"fuzzy_name".into()) && !kinds.contains(&"wrong_part".into()), "{kinds:?}");
+    // Under a sibling township the text has other readings as good; the
+    // plate is still among them, with the township marked wrong.
+    let wrong = format!("{}{other}{typo}{tail}", head.strip_suffix(&township).unwrap());
+    let (_, body) = app().get_json(&format!("/geocode?q={}&limit=10", enc(&wrong))).await;
+    let q = body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["properties"])
+        .find(|q| q["address_code"] == code)
+        .unwrap_or_else(|| panic!("{wrong} → {body}"));
+    assert!(correction_kinds(q).contains(&"wrong_part".into()), "{wrong} → {q}");
+    assert!(q["confidence"].as_f64() < p["confidence"].as_f64());
+}
+
+/// Short forms running into a generic term that starts the next name: 宁波镇海
+/// is 宁波市 + 镇海区 (not a town 宁波镇), 宁海路下施村 is 宁海县 + 路下施村.
+#[tokio::test]
+async fn a_short_form_followed_by_a_name_starting_with_a_generic_term_is_read_as_two_names() {
+    let (code, _, street, number) = sample("kind = 'road_plate' AND division_code LIKE '330211%'");
+    let q = format!("宁波镇海{street}{number}");
+    let p = first(&geocode(&q).await).clone();
+    assert_eq!(p["address_code"], code, "{q} → {p}");
+    let village_plate: Option<(String, String)> = sqlite()
+        .query_row(
+            "SELECT a.code, v.name || a.group_no || '组' || a.number FROM addresses a \
+             JOIN divisions v ON v.code = a.division_code AND v.valid_to IS NULL \
+             WHERE a.kind = 'rural_plate' AND v.name LIKE '路%村' AND a.division_code LIKE '330226%' \
+             ORDER BY a.fid LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .ok();
+    let (code, rest) = village_plate.expect("a village of 宁海县 whose name starts with 路");
+    let q = format!("宁波宁海{rest}");
+    let p = first(&geocode(&q).await).clone();
+    assert_eq!(p["address_code"], code, "{q} → {p}");
+}
