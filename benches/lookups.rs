@@ -179,9 +179,40 @@ fn reverse(c: &mut Criterion) {
     grp.finish();
 }
 
+/// Forward geocoding of standard addresses sampled from the store (the same
+/// sample, in the same order, as the `/geocode` load of
+/// `scripts/bench-geocode.sh`), one best candidate each.
+fn geocode(c: &mut Criterion) {
+    let path = std::env::var("FANGYU_BENCH_STORE").unwrap_or_else(|_| "target/test-demo.gpkg".into());
+    let store = Store::open(std::path::Path::new(&path)).expect("store");
+    let g = fangyu::index::Gazetteer::load(&store).expect("indices");
+    let queries: Vec<String> = store
+        .read(|c| {
+            let mut st = c.prepare(
+                "SELECT standard_address FROM addresses WHERE kind <> 'room' \
+                 ORDER BY (fid * 40503) % 65536, fid LIMIT 10000",
+            )?;
+            let rows = st.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+            Ok(rows)
+        })
+        .expect("addresses");
+    let opts = || fangyu::geocode::Options { limit: 1, within: None, at: None };
+    let found = queries
+        .iter()
+        .filter(|q| fangyu::geocode::geocode(&g, q, opts()).first().is_some_and(|c| c.address_code.is_some()))
+        .count();
+    eprintln!("geocode: {found} of {} standard addresses matched to a door plate", queries.len());
+    let mut grp = c.benchmark_group("geocode_in_process");
+    grp.throughput(Throughput::Elements(queries.len() as u64));
+    grp.bench_function("standard_addresses", |b| {
+        b.iter(|| queries.iter().for_each(|q| drop(black_box(fangyu::geocode::geocode(&g, q, opts())))))
+    });
+    grp.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10).measurement_time(std::time::Duration::from_secs(5));
-    targets = county, reverse
+    targets = county, reverse, geocode
 }
 criterion_main!(benches);

@@ -108,10 +108,15 @@ pub struct DivisionIndex {
     /// as they are, with no per-division cache that grows as queries touch
     /// more divisions.
     fragments: Vec<Box<RawValue>>,
-    /// Each division's parent (`u32::MAX` for none), packed: walks up the
-    /// tree touch one small array, not the division records.
-    parents: Vec<u32>,
+    /// Each division's ancestors, nearest first, padded with `u32::MAX`:
+    /// a walk up the tree reads one 32-byte record, not a chain of
+    /// dependent reads (the geocoder walks up from hundreds of same-named
+    /// villages per query).
+    ancestors: Vec<[u32; MAX_DEPTH]>,
 }
+
+/// Most ancestors a division's lineage lists (five levels need four).
+const MAX_DEPTH: usize = 8;
 
 /// A chain of pre-rendered division fragments (see
 /// [`DivisionIndex::chain_fragments`]).
@@ -238,7 +243,7 @@ impl DivisionIndex {
             .collect();
         let mut index = DivisionIndex {
             fragments: vec![],
-            parents: vec![],
+            ancestors: vec![],
             all,
             shapes,
             by_code,
@@ -250,7 +255,21 @@ impl DivisionIndex {
             prefixes: vec![],
             descent,
         };
-        index.parents = index.all.iter().map(|d| d.parent.unwrap_or(u32::MAX)).collect();
+        index.ancestors = index
+            .all
+            .iter()
+            .map(|d| {
+                let mut up = [u32::MAX; MAX_DEPTH];
+                let mut next = d.parent;
+                // Parent links form a tree; the bound guards against a bad store.
+                for slot in &mut up {
+                    let Some(p) = next else { break };
+                    *slot = p;
+                    next = index.all[p as usize].parent;
+                }
+                up
+            })
+            .collect();
         index.fragments = index
             .all
             .iter()
@@ -385,16 +404,7 @@ impl DivisionIndex {
 
     /// `i` and its ancestors, upwards, without allocating.
     pub fn lineage(&self, i: u32) -> impl Iterator<Item = u32> + '_ {
-        let mut next = Some(i);
-        let mut steps = 0;
-        std::iter::from_fn(move || {
-            let cur = next?;
-            steps += 1;
-            // Parent links form a tree; the bound guards against a bad store.
-            let parent = self.parents[cur as usize];
-            next = if steps > 8 || parent == u32::MAX { None } else { Some(parent) };
-            Some(cur)
-        })
+        std::iter::once(i).chain(self.ancestors[i as usize].iter().copied().take_while(|&a| a != u32::MAX))
     }
 
     /// The chain from the province down to `i`.
