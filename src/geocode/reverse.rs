@@ -37,7 +37,7 @@ pub struct PlateRef {
     pub distance_m: f64,
     /// Direction of the plate seen from the query point (东, 东北 …).
     pub direction: &'static str,
-    /// Plate location `[lon, lat]`.
+    /// Plate location `[lon, lat]`, to 7 decimals (~1 cm).
     pub location: [f64; 2],
 }
 
@@ -68,7 +68,8 @@ pub enum Chain<'a> {
 pub struct ReverseResult<'a> {
     /// Query point `[lon, lat]`, CGCS2000.
     pub location: [f64; 2],
-    /// The date asked for, if any.
+    /// The date asked for (absent when none was).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<&'a str>,
     /// Containing divisions, province first; empty outside China.
     #[schema(value_type = Vec<DivisionRef>)]
@@ -127,7 +128,7 @@ pub fn reverse<'a>(g: &'a Gazetteer, c: Coord<f64>, at: Option<&'a str>, radius_
             standard_address,
             distance_m: round1(n.distance_m),
             direction: frame.direction_to(n.at),
-            location: [n.at.x, n.at.y],
+            location: [round7(n.at.x), round7(n.at.y)],
         }
     });
     let road = g.roads.nearest(c, radius_m).map(|n| {
@@ -139,4 +140,9 @@ pub fn reverse<'a>(g: &'a Gazetteer, c: Coord<f64>, at: Option<&'a str>, radius_
 
 fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
+}
+
+/// Degrees to 7 decimals: a centimetre, finer than any plate is surveyed.
+fn round7(x: f64) -> f64 {
+    (x * 1e7).round() / 1e7
 }
