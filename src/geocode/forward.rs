@@ -681,7 +681,8 @@ fn within_one_edit(a: &str, b: &str) -> bool {
 
 /// Whether street `s` lies (at least partly) in division `d`.
 fn street_in(g: &Gazetteer, s: &crate::index::Street, d: u32) -> bool {
-    is_under(g, &g.divisions.get(s.division).code, d)
+    s.division == d
+        || is_under(g, &g.divisions.get(s.division).code, d)
         || s.place.is_some_and(|p| is_under(g, &g.places.get(p).division_code, d))
 }
 

@@ -113,6 +113,10 @@ pub struct DivisionIndex {
     /// dependent reads (the geocoder walks up from hundreds of same-named
     /// villages per query).
     ancestors: Vec<[u32; MAX_DEPTH]>,
+    /// [`DivisionIndex::current_of`] for every division (`u32::MAX` for
+    /// none), worked out once: the geocoder asks it of every division a
+    /// common name stands for.
+    currents: Vec<u32>,
 }
 
 /// Most ancestors a division's lineage lists (five levels need four).
@@ -244,6 +248,7 @@ impl DivisionIndex {
         let mut index = DivisionIndex {
             fragments: vec![],
             ancestors: vec![],
+            currents: vec![],
             all,
             shapes,
             by_code,
@@ -270,6 +275,8 @@ impl DivisionIndex {
                 up
             })
             .collect();
+        index.currents =
+            (0..index.all.len() as u32).map(|i| index.current_of_uncached(i).unwrap_or(u32::MAX)).collect();
         index.fragments = index
             .all
             .iter()
@@ -333,6 +340,10 @@ impl DivisionIndex {
     /// (following the change history forwards, latest change first) a
     /// successor's.
     pub fn current_of(&self, i: u32) -> Option<u32> {
+        Some(self.currents[i as usize]).filter(|&c| c != u32::MAX)
+    }
+
+    fn current_of_uncached(&self, i: u32) -> Option<u32> {
         let d = self.get(i);
         if d.valid_to.is_none() {
             return Some(i);
