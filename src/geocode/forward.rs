@@ -330,8 +330,9 @@ fn code_prefix(g: &Gazetteer, d: u32) -> &str {
     &div.code[..n.min(div.code.len())]
 }
 
-/// Whether the division coded `code` lies under division `ancestor`. Below a
-/// county the code prefix says so; under a township only the parent links do
+/// Whether the division coded `code` lies under division `ancestor`. Under a
+/// county or a larger division the code prefix says so; under a township only
+/// the parent links do
 /// (52,606 of the 596,619 villages in the national division table belong to a
 /// township whose code is not their prefix, after townships were merged).
 fn is_under(g: &Gazetteer, code: &str, ancestor: u32) -> bool {

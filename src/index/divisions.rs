@@ -110,8 +110,8 @@ pub struct DivisionIndex {
     fragments: Vec<Box<RawValue>>,
     /// Each division's ancestors, nearest first, padded with `u32::MAX`:
     /// a walk up the tree reads one 32-byte record, not a chain of
-    /// dependent reads (the geocoder walks up from hundreds of same-named
-    /// villages per query).
+    /// dependent reads (the geocoder walks up from every village of a
+    /// common name: 27 on average in the benchmark's sample, 309 for 马庄村).
     ancestors: Vec<[u32; MAX_DEPTH]>,
     /// [`DivisionIndex::current_of`] for every division (`u32::MAX` for
     /// none), worked out once: the geocoder asks it of every division a
