@@ -267,38 +267,43 @@ fn segment<'t>(g: &Gazetteer, text: &'t str) -> (Vec<Span<'t>>, usize) {
     (spans, i)
 }
 
+/// Whether `text` starts with a name (of `len` bytes) standing for an
+/// entry that `wanted` accepts.
+fn starts_with_name(g: &Gazetteer, text: &str, wanted: impl Fn(usize, NameRef) -> bool) -> bool {
+    g.names
+        .prefixes_of(text)
+        .iter()
+        .any(|(len, posts)| posts.iter().any(|&p| wanted(*len, NameIndex::target(p))))
+}
+
 /// Whether `text` starts with the full name of a current county or a
 /// larger division.
 fn starts_with_full_division(g: &Gazetteer, text: &str) -> bool {
-    g.names.prefixes_of(text).iter().any(|(len, posts)| {
-        posts.iter().any(|&p| {
-            matches!(NameIndex::target(p), NameRef::Division(d)
-                if g.divisions.get(d).name.len() == *len
-                    && g.divisions.get(d).level <= Level::County
-                    && g.divisions.get(d).valid_to.is_none())
-        })
+    starts_with_name(g, text, |len, t| {
+        matches!(t, NameRef::Division(d)
+            if g.divisions.get(d).name.len() == len
+                && g.divisions.get(d).level <= Level::County
+                && g.divisions.get(d).valid_to.is_none())
     })
 }
 
 /// Whether `text` starts with the name of a road or compound.
 fn starts_with_street(g: &Gazetteer, text: &str) -> bool {
-    g.names.prefixes_of(text).iter().any(|(_, posts)| {
-        posts.iter().any(
-            |&p| matches!(NameIndex::target(p), NameRef::Place(p) if is_street_class(&g.places.get(p).class)),
-        )
-    })
+    starts_with_name(
+        g,
+        text,
+        |_, t| matches!(t, NameRef::Place(p) if is_street_class(&g.places.get(p).class)),
+    )
 }
 
 /// Whether `text` starts with the name (full or short) of a current division
 /// that lies under one of `divisions`.
 fn starts_with_division_under(g: &Gazetteer, text: &str, divisions: &[u32]) -> bool {
     let above: Vec<u32> = divisions.iter().filter_map(|&d| g.divisions.current_of(d)).collect();
-    g.names.prefixes_of(text).iter().any(|(_, posts)| {
-        posts.iter().any(|&p| {
-            matches!(NameIndex::target(p), NameRef::Division(d)
-                if g.divisions.get(d).valid_to.is_none()
-                    && g.divisions.lineage(d).skip(1).any(|a| above.contains(&a)))
-        })
+    starts_with_name(g, text, |_, t| {
+        matches!(t, NameRef::Division(d)
+            if g.divisions.get(d).valid_to.is_none()
+                && g.divisions.lineage(d).skip(1).any(|a| above.contains(&a)))
     })
 }
 
@@ -330,11 +335,11 @@ fn code_prefix(g: &Gazetteer, d: u32) -> &str {
     &div.code[..n.min(div.code.len())]
 }
 
-/// Whether the division coded `code` lies under division `ancestor`. Under a
-/// county or a larger division the code prefix says so; under a township only
-/// the parent links do
-/// (52,606 of the 596,619 villages in the national division table belong to a
-/// township whose code is not their prefix, after townships were merged).
+/// Whether the division coded `code` (a place's) lies under division
+/// `ancestor`. Under a county or a larger division the code prefix says so;
+/// under a township only the parent links do (52,606 of the 596,619 villages
+/// in the national division table belong to a township whose code is not
+/// their prefix, after townships were merged).
 fn is_under(g: &Gazetteer, code: &str, ancestor: u32) -> bool {
     if g.divisions.get(ancestor).level <= Level::County {
         return code.starts_with(code_prefix(g, ancestor));
@@ -542,7 +547,7 @@ fn match_detail(
                     let vd = g.divisions.get(v);
                     if vd.level == Level::Village
                         && vd.valid_to.is_none()
-                        && scope.is_none_or(|s| is_under(g, &vd.code, s))
+                        && scope.is_none_or(|s| g.divisions.lineage(v).any(|a| a == s))
                         && within_one_edit(&head, &vd.name)
                         && let Some(sid) = g.streets.find(&vd.name, v)
                         && !streets.iter().any(|s| s.0 == sid)
@@ -682,8 +687,7 @@ fn within_one_edit(a: &str, b: &str) -> bool {
 
 /// Whether street `s` lies (at least partly) in division `d`.
 fn street_in(g: &Gazetteer, s: &crate::index::Street, d: u32) -> bool {
-    s.division == d
-        || is_under(g, &g.divisions.get(s.division).code, d)
+    g.divisions.lineage(s.division).any(|a| a == d)
         || s.place.is_some_and(|p| is_under(g, &g.places.get(p).division_code, d))
 }
 
