@@ -16,7 +16,7 @@
 use super::normalize::{Correction, normalize, numerals_to_digits};
 use super::number::{DoorNumber, parse_door_number};
 use crate::index::{Gazetteer, NameIndex, NameRef};
-use crate::model::{Level, PlaceClass};
+use crate::model::Level;
 use geo::Coord;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -133,8 +133,9 @@ pub struct Options<'a> {
 /// A run of the input that names divisions.
 struct Span<'t> {
     text: &'t str,
-    /// Division versions the text names (current or historical).
-    divisions: Vec<u32>,
+    /// Division versions the text names (current or historical), each
+    /// with whether the text is its own name (not a short form or alias).
+    divisions: Vec<(u32, bool)>,
 }
 
 /// Generic terms of thoroughfares: a division short name followed by one of
@@ -199,33 +200,43 @@ fn segment<'t>(g: &Gazetteer, text: &'t str) -> (Vec<Span<'t>>, usize) {
     if matches!(code_len, 6 | 9 | 12) {
         let versions = g.divisions.versions(&text[..code_len]);
         if !versions.is_empty() {
-            spans.push(Span { text: &text[..code_len], divisions: versions.to_vec() });
+            spans.push(Span {
+                text: &text[..code_len],
+                divisions: versions.iter().map(|&v| (v, false)).collect(),
+            });
             i = code_len;
         }
     }
     while i < text.len() {
         let rest = &text[i..];
         let found = g.names.prefixes_of(rest);
+        // The longest road or compound name the rest starts with, and the
+        // longest reading as divisions (names longest first: the first
+        // reading kept ends the search, as a shorter road name cannot
+        // outrun it).
         let mut place_len = 0;
-        let mut best: Option<(usize, Vec<u32>)> = None;
+        let mut best: Option<(usize, Vec<(u32, bool)>)> = None;
         for (len, posts) in found.iter().rev() {
-            let mut divisions = Vec::new();
-            for &p in *posts {
-                match NameIndex::target(p) {
-                    NameRef::Division(d) => divisions.push(d),
-                    NameRef::Place(p) => {
-                        if is_street_class(&g.places.get(p).class) {
-                            place_len = place_len.max(*len);
-                        }
-                    }
-                }
+            if place_len < *len
+                && posts
+                    .iter()
+                    .any(|&p| matches!(NameIndex::target(p), NameRef::Place(p) if g.places.carries_plates(p)))
+            {
+                place_len = *len;
             }
-            if divisions.is_empty() || best.is_some() {
+            let divisions: Vec<(u32, bool)> = posts
+                .iter()
+                .filter_map(|&p| match NameIndex::target(p) {
+                    NameRef::Division(d) => Some((d, NameIndex::is_own_name(p))),
+                    NameRef::Place(_) => None,
+                })
+                .collect();
+            if divisions.is_empty() {
                 continue;
             }
             let after = &rest[*len..];
             let written = &rest[..*len];
-            let named_short = divisions.iter().all(|&d| g.divisions.get(d).name.len() != *len);
+            let named_short = divisions.iter().all(|&(_, own)| !own);
             // 浙江路, 人民路 (short for 人民路街道): a short form running into
             // or ending with a road's generic term is the road.
             // (台州路桥区 is 台州 + 路桥区: a division named in full follows;
@@ -255,6 +266,7 @@ fn segment<'t>(g: &Gazetteer, text: &'t str) -> (Vec<Span<'t>>, usize) {
                 continue;
             }
             best = Some((*len, divisions));
+            break;
         }
         match best {
             Some((len, divisions)) if len >= place_len => {
@@ -289,31 +301,29 @@ fn starts_with_full_division(g: &Gazetteer, text: &str) -> bool {
 
 /// Whether `text` starts with the name of a road or compound.
 fn starts_with_street(g: &Gazetteer, text: &str) -> bool {
-    starts_with_name(
-        g,
-        text,
-        |_, t| matches!(t, NameRef::Place(p) if is_street_class(&g.places.get(p).class)),
-    )
+    starts_with_name(g, text, |_, t| matches!(t, NameRef::Place(p) if g.places.carries_plates(p)))
 }
 
 /// Whether `text` starts with the name (full or short) of a current division
 /// that lies under one of `divisions`.
-fn starts_with_division_under(g: &Gazetteer, text: &str, divisions: &[u32]) -> bool {
-    let above: Vec<u32> = divisions.iter().filter_map(|&d| g.divisions.current_of(d)).collect();
+fn starts_with_division_under(g: &Gazetteer, text: &str, divisions: &[(u32, bool)]) -> bool {
+    let above: Vec<u32> = divisions.iter().filter_map(|&(d, _)| g.divisions.current_of(d)).collect();
     starts_with_name(g, text, |_, t| {
         matches!(t, NameRef::Division(d)
-            if g.divisions.get(d).valid_to.is_none()
-                && g.divisions.lineage(d).skip(1).any(|a| above.contains(&a)))
+            if above.iter().any(|&a| a != d && g.divisions.is_within(d, a))
+                && g.divisions.get(d).valid_to.is_none())
     })
 }
 
 /// Whether any of `divisions` lies above or below a division the spans
 /// already read name (comparing today's divisions).
-fn fits(g: &Gazetteer, spans: &[Span], divisions: &[u32]) -> bool {
-    let now: Vec<u32> = divisions.iter().filter_map(|&d| g.divisions.current_of(d)).collect();
-    spans.iter().flat_map(|s| &s.divisions).filter_map(|&d| g.divisions.current_of(d)).any(|p| {
-        now.iter().any(|&n| g.divisions.lineage(p).any(|a| a == n) || g.divisions.lineage(n).any(|a| a == p))
-    })
+fn fits(g: &Gazetteer, spans: &[Span], divisions: &[(u32, bool)]) -> bool {
+    let now: Vec<u32> = divisions.iter().filter_map(|&(d, _)| g.divisions.current_of(d)).collect();
+    spans
+        .iter()
+        .flat_map(|s| &s.divisions)
+        .filter_map(|&(d, _)| g.divisions.current_of(d))
+        .any(|p| now.iter().any(|&n| g.divisions.is_within(p, n) || g.divisions.is_within(n, p)))
 }
 
 /// A reading of the division part.
@@ -344,7 +354,7 @@ fn is_under(g: &Gazetteer, code: &str, ancestor: u32) -> bool {
     if g.divisions.get(ancestor).level <= Level::County {
         return code.starts_with(code_prefix(g, ancestor));
     }
-    g.divisions.by_code(code, None).is_some_and(|d| g.divisions.lineage(d).any(|a| a == ancestor))
+    g.divisions.by_code(code, None).is_some_and(|d| g.divisions.is_within(d, ancestor))
 }
 
 /// How a span named a division (materialised as a [`Correction`] only for
@@ -367,20 +377,20 @@ fn resolve(g: &Gazetteer, spans: &[Span], within: Option<u32>, at: Option<&str>)
         let mut cur: FxHashMap<u32, Naming> = FxHashMap::default();
         // A common name (新村 names thousands of villages) read after other
         // divisions: only those under a division already named, when any is.
-        let in_context: Vec<u32> = if s.divisions.len() > 8 && !per_span.is_empty() {
+        let in_context: Vec<(u32, bool)> = if s.divisions.len() > 8 && !per_span.is_empty() {
             // The few divisions already named, in one short list: each
             // candidate's ancestors are compared against it.
             let named: Vec<u32> = per_span.iter().flat_map(|p| p.keys().copied()).collect();
             s.divisions
                 .iter()
                 .copied()
-                .filter(|&d| g.divisions.lineage(d).skip(1).any(|a| named.contains(&a)))
+                .filter(|&(d, _)| named.iter().any(|&a| a != d && g.divisions.is_within(d, a)))
                 .collect()
         } else {
             vec![]
         };
         let candidates = if in_context.is_empty() { &s.divisions } else { &in_context };
-        for &d in candidates {
+        for &(d, own) in candidates {
             let Some(c) = g.divisions.current_of(d) else { continue };
             let (old, now) = (g.divisions.get(d), g.divisions.get(c));
             let naming = if d != c && at.is_some_and(|a| old.valid_on(Some(a))) {
@@ -389,7 +399,7 @@ fn resolve(g: &Gazetteer, spans: &[Span], within: Option<u32>, at: Option<&str>)
                 Naming::OldCode
             } else if d != c && !numeric && old.name != now.name {
                 Naming::OldName
-            } else if s.text == now.name || s.text == now.code {
+            } else if if numeric { s.text == now.code } else { own } {
                 Naming::Standard
             } else if now.short_name.as_deref() == Some(s.text) || old.short_name.as_deref() == Some(s.text) {
                 Naming::Short
@@ -422,12 +432,12 @@ fn resolve(g: &Gazetteer, spans: &[Span], within: Option<u32>, at: Option<&str>)
     let mut scored: FxHashMap<u32, (usize, Level)> = FxHashMap::default();
     for cands in &per_span {
         for &c in cands.keys() {
-            if scored.contains_key(&c) || within.is_some_and(|w| !g.divisions.lineage(c).any(|a| a == w)) {
+            if scored.contains_key(&c) || within.is_some_and(|w| !g.divisions.is_within(c, w)) {
                 continue;
             }
             let support =
                 per_span.iter().filter(|cs| g.divisions.lineage(c).any(|a| cs.contains_key(&a))).count();
-            scored.insert(c, (support, g.divisions.get(c).level));
+            scored.insert(c, (support, g.divisions.level(c)));
         }
     }
     let Some(&best) = scored.values().max() else {
@@ -474,18 +484,6 @@ fn resolve(g: &Gazetteer, spans: &[Span], within: Option<u32>, at: Option<&str>)
         .collect()
 }
 
-/// Whether a place of this class carries plates: a road, street, lane or
-/// compound.
-fn is_street_class(class: &str) -> bool {
-    PlaceClass::parse(class).is_some_and(|c| c.is_thoroughfare() || c == PlaceClass::Compound)
-}
-
-/// The street (in the street index) a place stands for.
-fn street_of_place(g: &Gazetteer, place: &crate::index::Place) -> Option<u32> {
-    let county = g.divisions.county_of(g.divisions.by_code(&place.division_code, None)?)?;
-    g.streets.find(&place.name, county)
-}
-
 /// Matches the text after the divisions within division `d`.
 fn match_detail(
     g: &Gazetteer,
@@ -506,14 +504,12 @@ fn match_detail(
             let NameRef::Place(pi) = NameIndex::target(p) else { continue };
             // A former name (renamed road) stands for the current one.
             let current = g.places.current(pi);
+            let Some(sid) = g.streets.of_place(current) else { continue };
             let place = g.places.get(current);
-            if !is_street_class(&place.class) || scope.is_some_and(|s| !is_under(g, &place.division_code, s))
-            {
+            if scope.is_some_and(|s| !is_under(g, &place.division_code, s)) {
                 continue;
             }
-            if let Some(sid) = street_of_place(g, place)
-                && !streets.iter().any(|s| s.0 == sid)
-            {
+            if !streets.iter().any(|s| s.0 == sid) {
                 let mut n = Vec::new();
                 if current != pi {
                     n.push(Correction::new("old_name", g.places.get(pi).name.clone(), place.name.clone()));
@@ -547,7 +543,7 @@ fn match_detail(
                     let vd = g.divisions.get(v);
                     if vd.level == Level::Village
                         && vd.valid_to.is_none()
-                        && scope.is_none_or(|s| g.divisions.lineage(v).any(|a| a == s))
+                        && scope.is_none_or(|s| g.divisions.is_within(v, s))
                         && within_one_edit(&head, &vd.name)
                         && let Some(sid) = g.streets.find(&vd.name, v)
                         && !streets.iter().any(|s| s.0 == sid)
@@ -568,7 +564,7 @@ fn match_detail(
                 if scope.is_some_and(|s| !is_under(g, &place.division_code, s)) {
                     continue;
                 }
-                if let Some(sid) = street_of_place(g, place)
+                if let Some(sid) = g.streets.of_place(pi)
                     && !streets.iter().any(|s| s.0 == sid)
                 {
                     streets.push((
@@ -687,7 +683,7 @@ fn within_one_edit(a: &str, b: &str) -> bool {
 
 /// Whether street `s` lies (at least partly) in division `d`.
 fn street_in(g: &Gazetteer, s: &crate::index::Street, d: u32) -> bool {
-    g.divisions.lineage(s.division).any(|a| a == d)
+    g.divisions.is_within(s.division, d)
         || s.place.is_some_and(|p| is_under(g, &g.places.get(p).division_code, d))
 }
 

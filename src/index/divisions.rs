@@ -117,6 +117,15 @@ pub struct DivisionIndex {
     /// none), worked out once: the geocoder asks it of every division a
     /// common name stands for.
     currents: Vec<u32>,
+    /// The last division under each division: divisions are numbered in
+    /// the order of a walk down the tree (each followed by everything under
+    /// it), so `d` lies under `a` when `a < d <= below_end[a]`, with no
+    /// read of `d`'s record. Empty when the parent links of a bad store do
+    /// not form such a tree (the lineage is walked instead).
+    below_end: Vec<u32>,
+    /// Each division's level, apart from the records (read for every
+    /// reading the geocoder scores).
+    levels: Vec<Level>,
 }
 
 /// Most ancestors a division's lineage lists (five levels need four).
@@ -139,9 +148,44 @@ impl serde::Serialize for ChainFragments<'_> {
     }
 }
 
+/// The rows in the order of a walk down the tree of parent links: each
+/// division followed by everything under it (former versions included,
+/// under the current division of their parent code), siblings in the
+/// order given. Rows whose parent links loop (a bad store) come last.
+fn tree_order(rows: Vec<DivisionRow>) -> Vec<DivisionRow> {
+    let n = rows.len();
+    let mut current: HashMap<&str, usize> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if r.valid_to.is_none() {
+            current.entry(r.code.as_str()).or_insert(i);
+        }
+    }
+    let mut below: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut roots = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        match r.parent_code.as_deref().and_then(|p| current.get(p)) {
+            Some(&p) if p != i => below[p].push(i),
+            _ => roots.push(i),
+        }
+    }
+    let mut order = Vec::with_capacity(n);
+    let mut seen = vec![false; n];
+    let mut stack: Vec<usize> = roots.into_iter().rev().collect();
+    while let Some(i) = stack.pop() {
+        if !std::mem::replace(&mut seen[i], true) {
+            order.push(i);
+            stack.extend(below[i].iter().rev());
+        }
+    }
+    order.extend((0..n).filter(|&i| !seen[i]));
+    let mut slots: Vec<Option<DivisionRow>> = rows.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
 impl DivisionIndex {
     /// Builds the index from stored rows (with geometry).
     pub fn build(rows: Vec<DivisionRow>, changes: &[ChangeRow]) -> DivisionIndex {
+        let rows = tree_order(rows);
         let mut all = Vec::with_capacity(rows.len());
         let mut geoms: Vec<Option<MultiPolygon<f64>>> = Vec::with_capacity(rows.len());
         let mut by_code: HashMap<String, Vec<u32>> = HashMap::new();
@@ -249,6 +293,8 @@ impl DivisionIndex {
             fragments: vec![],
             ancestors: vec![],
             currents: vec![],
+            below_end: vec![],
+            levels: vec![],
             all,
             shapes,
             by_code,
@@ -275,6 +321,8 @@ impl DivisionIndex {
                 up
             })
             .collect();
+        index.below_end = index.ranges_below().unwrap_or_default();
+        index.levels = index.all.iter().map(|d| d.level).collect();
         index.currents =
             (0..index.all.len() as u32).map(|i| index.current_of_uncached(i).unwrap_or(u32::MAX)).collect();
         index.fragments = index
@@ -416,6 +464,39 @@ impl DivisionIndex {
     /// `i` and its ancestors, upwards, without allocating.
     pub fn lineage(&self, i: u32) -> impl Iterator<Item = u32> + '_ {
         std::iter::once(i).chain(self.ancestors[i as usize].iter().copied().take_while(|&a| a != u32::MAX))
+    }
+
+    /// The level of division `i`.
+    pub fn level(&self, i: u32) -> Level {
+        self.levels[i as usize]
+    }
+
+    /// Whether division `i` is `a` or lies under it (`a` is in its
+    /// lineage).
+    pub fn is_within(&self, i: u32, a: u32) -> bool {
+        match self.below_end.get(a as usize) {
+            Some(&end) => a <= i && i <= end,
+            None => self.lineage(i).any(|x| x == a),
+        }
+    }
+
+    /// For each division, the last division under it, when the numbering
+    /// puts everything under each division right after it (checked: the
+    /// count of divisions under each must fill the range exactly).
+    fn ranges_below(&self) -> Option<Vec<u32>> {
+        let n = self.all.len();
+        let mut end: Vec<u32> = (0..n as u32).collect();
+        let mut count = vec![0u32; n];
+        for i in 0..n as u32 {
+            for a in self.lineage(i).skip(1) {
+                if a > i {
+                    return None;
+                }
+                end[a as usize] = end[a as usize].max(i);
+                count[a as usize] += 1;
+            }
+        }
+        (0..n).all(|a| end[a] - a as u32 == count[a]).then_some(end)
     }
 
     /// The chain from the province down to `i`.

@@ -76,31 +76,32 @@ impl Gazetteer {
 
         // Every name with what it names; the name index is built from them on
         // another thread while this one reads the door plates.
-        let mut named: Vec<(String, NameRef)> = Vec::new();
+        // (name, what it names, whether it is its own name)
+        let mut named: Vec<(String, NameRef, bool)> = Vec::new();
         for (i, d) in divisions.all().iter().enumerate() {
-            named.push((d.name.clone(), NameRef::Division(i as u32)));
+            named.push((d.name.clone(), NameRef::Division(i as u32), true));
             if let Some(s) = &d.short_name {
-                named.push((s.clone(), NameRef::Division(i as u32)));
+                named.push((s.clone(), NameRef::Division(i as u32), false));
             }
             for e in everyday_names(&d.name) {
-                named.push((e, NameRef::Division(i as u32)));
+                named.push((e, NameRef::Division(i as u32), false));
             }
         }
         for (abbr, code) in COLLOQUIAL_NAMES {
             if let Some(i) = divisions.by_code(code, None) {
-                named.push((abbr.to_string(), NameRef::Division(i)));
+                named.push((abbr.to_string(), NameRef::Division(i), false));
             }
         }
         for a in &aliases {
             if let Some(i) = divisions.by_code(&a.code, None) {
-                named.push((a.alias.clone(), NameRef::Division(i)));
+                named.push((a.alias.clone(), NameRef::Division(i), false));
             }
         }
 
         let mut road_items = Vec::new();
         let mut place_items = Vec::with_capacity(place_rows.len());
         for (i, p) in place_rows.into_iter().enumerate() {
-            named.push((p.name.clone(), NameRef::Place(i as u32)));
+            named.push((p.name.clone(), NameRef::Place(i as u32), true));
             let is_road =
                 p.status == "current" && PlaceClass::parse(&p.class).is_some_and(PlaceClass::is_thoroughfare);
             if is_road {
@@ -133,8 +134,8 @@ impl Gazetteer {
         std::thread::scope(|scope| {
             let names = scope.spawn(move || {
                 let mut b = NameIndexBuilder::default();
-                for (name, target) in &named {
-                    b.add_name(name, *target);
+                for (name, target, own) in &named {
+                    if *own { b.add_name(name, *target) } else { b.add_alias(name, *target) }
                 }
                 b.build()
             });
@@ -217,6 +218,7 @@ impl Gazetteer {
                 streets.add_room(b, r.unit_room, code);
             }
         })?;
+        streets.link_places(&places, &divisions);
         lap("door plate grid, street numbers and rooms", &mut t);
         Ok((divisions, places, roads, Arc::new(plates), streets))
     }

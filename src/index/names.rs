@@ -8,6 +8,12 @@
 //! scheme: a query is one edit from a name when the query equals a deletion
 //! of the name, a deletion of the query equals the name, or the two share a
 //! deletion.
+//!
+//! Segmenting an address asks, at each point of the text, for every name
+//! the rest starts with. The transducer answers that a byte at a time;
+//! a character-wise double-array trie (`crawdad`) over the names as written
+//! answers it a character at a time with two array reads per step, so the
+//! names as written are also kept there.
 
 use crate::model::romanize::syllables;
 use fst::automaton::Str;
@@ -24,14 +30,18 @@ pub enum NameRef {
 }
 
 impl NameRef {
-    fn pack(self) -> u32 {
-        match self {
-            NameRef::Division(i) => i,
-            NameRef::Place(i) => i | 0x8000_0000,
-        }
+    /// A posting: bit 31 tells places from divisions, bits 1–30 hold the
+    /// index, bit 0 whether the key is the target's own name.
+    fn pack(self, own: bool) -> u32 {
+        let (place, i) = match self {
+            NameRef::Division(i) => (0, i),
+            NameRef::Place(i) => (0x8000_0000, i),
+        };
+        place | (i << 1) | u32::from(own)
     }
     fn unpack(v: u32) -> NameRef {
-        if v & 0x8000_0000 == 0 { NameRef::Division(v) } else { NameRef::Place(v & 0x7FFF_FFFF) }
+        let i = (v & 0x7FFF_FFFF) >> 1;
+        if v & 0x8000_0000 == 0 { NameRef::Division(i) } else { NameRef::Place(i) }
     }
 }
 
@@ -77,21 +87,31 @@ pub struct NameIndexBuilder {
 }
 
 impl NameIndexBuilder {
-    /// Adds a Chinese name (or alias) and its pinyin keys.
+    /// Adds the own (standard) name of `target` and its pinyin keys.
     pub fn add_name(&mut self, name: &str, target: NameRef) {
+        self.add(name, target.pack(true));
+    }
+
+    /// Adds another name `target` goes by (a short form, an alias, a
+    /// colloquial name) and its pinyin keys.
+    pub fn add_alias(&mut self, name: &str, target: NameRef) {
+        self.add(name, target.pack(false));
+    }
+
+    fn add(&mut self, name: &str, posting: u32) {
         if name.is_empty() {
             return;
         }
-        self.entries.push((name.as_bytes().to_vec(), target.pack()));
+        self.entries.push((name.as_bytes().to_vec(), posting));
         for d in deletions(name) {
-            self.entries.push((tagged(2, &d), target.pack()));
+            self.entries.push((tagged(2, &d), posting));
         }
         let syl = syllables(name);
         if syl.iter().all(|s| s.is_ascii()) {
             let full: String = syl.concat().to_lowercase();
             let initials: String = syl.iter().filter_map(|s| s.chars().next()).collect();
-            self.entries.push((pinyin_key(&full), target.pack()));
-            self.entries.push((pinyin_key(&initials), target.pack()));
+            self.entries.push((pinyin_key(&full), posting));
+            self.entries.push((pinyin_key(&initials), posting));
         }
     }
 
@@ -99,22 +119,43 @@ impl NameIndexBuilder {
     pub fn build(mut self) -> NameIndex {
         self.entries.sort_unstable();
         self.entries.dedup();
-        let mut postings: Vec<Vec<u32>> = Vec::new();
+        let mut postings: Vec<u32> = Vec::with_capacity(self.entries.len());
+        let mut starts: Vec<u32> = vec![0];
+        let mut written: Vec<(&str, u32)> = Vec::new();
         let mut builder = MapBuilder::memory();
         let mut i = 0;
         while i < self.entries.len() {
-            let key = self.entries[i].0.clone();
-            let mut list = Vec::new();
-            while i < self.entries.len() && self.entries[i].0 == key {
-                list.push(self.entries[i].1);
+            let key = &self.entries[i].0;
+            let v = (starts.len() - 1) as u32;
+            let first = postings.len();
+            while i < self.entries.len() && self.entries[i].0 == *key {
+                let p = self.entries[i].1;
+                // One posting per target: own name and alias alike (sorted
+                // next to each other) are the own name.
+                if let Some(last) = postings[first..].last_mut()
+                    && *last >> 1 == p >> 1
+                {
+                    *last |= p;
+                } else {
+                    postings.push(p);
+                }
                 i += 1;
             }
+            starts.push(postings.len() as u32);
             // Keys are sorted and unique, so insertion cannot fail.
-            let _ = builder.insert(&key, postings.len() as u64);
-            postings.push(list);
+            let _ = builder.insert(key, u64::from(v));
+            // Names as written (not the tagged pinyin and deletion keys),
+            // in the same sorted order.
+            if let Ok(name) = std::str::from_utf8(key)
+                && !name.starts_with(['\u{1}', '\u{2}'])
+            {
+                written.push((name, v));
+            }
         }
+        // Fails only when there is no name at all.
+        let trie = crawdad::Trie::from_records(written).ok();
         let map = builder.into_map();
-        NameIndex { map, postings }
+        NameIndex { map, postings, starts, trie }
     }
 }
 
@@ -151,7 +192,12 @@ fn deletions(s: &str) -> Vec<String> {
 /// The built index.
 pub struct NameIndex {
     map: Map<Vec<u8>>,
-    postings: Vec<Vec<u32>>,
+    /// Every key's targets, one list after another.
+    postings: Vec<u32>,
+    /// Where key `v`'s targets start in `postings` (and end, at `v + 1`).
+    starts: Vec<u32>,
+    /// The names as written, each to its key number.
+    trie: Option<crawdad::Trie>,
 }
 
 impl NameIndex {
@@ -165,8 +211,13 @@ impl NameIndex {
         self.map.is_empty()
     }
 
+    fn posting(&self, v: u64) -> &[u32] {
+        let v = v as usize;
+        &self.postings[self.starts[v] as usize..self.starts[v + 1] as usize]
+    }
+
     fn push(&self, v: u64, kind: MatchKind, out: &mut Vec<NameMatch>) {
-        for &p in &self.postings[v as usize] {
+        for &p in self.posting(v) {
             out.push(NameMatch { target: NameRef::unpack(p), kind });
         }
     }
@@ -181,23 +232,20 @@ impl NameIndex {
     }
 
     /// Every name (or alias) that `text` starts with, shortest first, as
-    /// `(length in bytes, targets)`: one walk down the transducer, the
-    /// dictionary step of segmenting an address.
+    /// `(length in bytes, targets)`: the dictionary step of segmenting an
+    /// address, one walk down the trie.
     pub fn prefixes_of<'a>(&'a self, text: &str) -> Vec<(usize, &'a [u32])> {
-        let fst = self.map.as_fst();
-        let mut node = fst.root();
-        let mut out = fst::raw::Output::zero();
+        let Some(trie) = &self.trie else { return vec![] };
         let mut found = Vec::new();
-        for (i, &b) in text.as_bytes().iter().enumerate() {
-            let Some(t) = node.find_input(b) else { break };
-            let tr = node.transition(t);
-            out = out.cat(tr.out);
-            node = fst.node(tr.addr);
-            // Keys end on character boundaries only (names are whole UTF-8).
-            if node.is_final() && text.is_char_boundary(i + 1) {
-                let v = out.cat(node.final_output()).value();
-                found.push((i + 1, self.postings[v as usize].as_slice()));
+        // The trie counts characters; answers are in bytes.
+        let mut ends = text.char_indices().map(|(i, c)| i + c.len_utf8());
+        let (mut chars, mut end) = (0, 0);
+        for (v, len) in trie.common_prefix_search(text.chars()) {
+            while chars < len {
+                end = ends.next().unwrap_or(text.len());
+                chars += 1;
             }
+            found.push((end, self.posting(u64::from(v))));
         }
         found
     }
@@ -205,6 +253,12 @@ impl NameIndex {
     /// Unpacks a posting of [`NameIndex::prefixes_of`].
     pub fn target(posting: u32) -> NameRef {
         NameRef::unpack(posting)
+    }
+
+    /// Whether a posting's key is its target's own name (not a short
+    /// form or an alias), known without reading the target.
+    pub fn is_own_name(posting: u32) -> bool {
+        posting & 1 == 1
     }
 
     /// Every match of `q`, best kind first, at most `limit` keys per kind.
@@ -263,9 +317,10 @@ mod tests {
     fn index() -> NameIndex {
         let mut b = NameIndexBuilder::default();
         b.add_name("鄞州区", NameRef::Division(1));
-        b.add_name("鄞州", NameRef::Division(1));
+        b.add_alias("鄞州", NameRef::Division(1));
         b.add_name("中山东路", NameRef::Place(7));
         b.add_name("中山西路", NameRef::Place(8));
+        b.add_name("G228国道", NameRef::Place(9));
         b.build()
     }
 
@@ -288,6 +343,9 @@ mod tests {
         let lens: Vec<usize> = pre.iter().map(|p| p.0).collect();
         assert_eq!(lens, ["鄞州".len(), "鄞州区".len()]);
         assert_eq!(NameIndex::target(pre[1].1[0]), NameRef::Division(1));
+        assert_eq!(pre.iter().map(|p| NameIndex::is_own_name(p.1[0])).collect::<Vec<_>>(), [false, true]);
         assert_eq!(ix.prefixes_of("中山东路88号")[0].0, "中山东路".len());
+        assert_eq!(ix.prefixes_of("G228国道3号")[0].0, "G228国道".len(), "Latin letters and digits");
+        assert!(NameIndexBuilder::default().build().prefixes_of("鄞州").is_empty());
     }
 }

@@ -1,6 +1,7 @@
 //! Places in memory: what `/places` filters and ranks on, and an R-tree of
 //! their bounding boxes for `bbox=` and `near=`.
 
+use crate::model::PlaceClass;
 use geo::{BoundingRect, Centroid, Coord, Geometry, Rect};
 use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
 
@@ -32,6 +33,9 @@ pub struct Place {
 /// The place index.
 pub struct PlaceIndex {
     places: Vec<Place>,
+    /// Whether each place's class carries door plates, apart from the
+    /// records: the geocoder asks it of every place a street name names.
+    carries_plates: Vec<bool>,
     tree: RTree<GeomWithData<Rectangle<[f64; 2]>, u32>>,
 }
 
@@ -58,7 +62,11 @@ impl PlaceIndex {
         for p in &mut places {
             p.successor = p.replaced_by.and_then(|f| by_fid.get(&f).copied());
         }
-        PlaceIndex { places, tree: RTree::bulk_load(rects) }
+        let carries_plates = places
+            .iter()
+            .map(|p| PlaceClass::parse(&p.class).is_some_and(PlaceClass::carries_plates))
+            .collect();
+        PlaceIndex { places, carries_plates, tree: RTree::bulk_load(rects) }
     }
 
     /// Number of places.
@@ -74,6 +82,12 @@ impl PlaceIndex {
     /// One place.
     pub fn get(&self, i: u32) -> &Place {
         &self.places[i as usize]
+    }
+
+    /// Whether place `i` is a road, street, lane or compound (door plates
+    /// hang off it).
+    pub fn carries_plates(&self, i: u32) -> bool {
+        self.carries_plates[i as usize]
     }
 
     /// The current place a renamed place's name passed to (following

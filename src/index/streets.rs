@@ -2,6 +2,7 @@
 //! plates hang off, one per name and county (per village for rural plates), and each street's plates by
 //! the text after the street name (`88-1号`, `3幢`, `4组6号`).
 
+use super::{DivisionIndex, PlaceIndex};
 use geo::Coord;
 use rustc_hash::{FxHashMap, FxHasher};
 use std::hash::{Hash, Hasher};
@@ -35,6 +36,9 @@ pub struct StreetIndex {
     collided: FxHashMap<u64, Vec<u32>>,
     /// hash(building plate, unit and room text) → rooms (code, text).
     rooms: FxHashMap<u64, Vec<(u64, Box<str>)>>,
+    /// The street each place stands for (`u32::MAX` for none), by place
+    /// index: set once the streets are known ([`StreetIndex::link_places`]).
+    by_place: Vec<u32>,
 }
 
 fn key(n: u32, text: &str) -> u64 {
@@ -101,6 +105,30 @@ impl StreetIndex {
             .iter()
             .copied()
             .find(|&i| self.streets[i as usize].scope == scope && &*self.streets[i as usize].name == name)
+    }
+
+    /// Links every road, lane or compound to the street of its name in its
+    /// county, so that the geocoder reads it with no lookup.
+    pub fn link_places(&mut self, places: &PlaceIndex, divisions: &DivisionIndex) {
+        self.by_place = places
+            .ids()
+            .map(|i| {
+                let p = places.get(i);
+                places
+                    .carries_plates(i)
+                    .then(|| divisions.by_code(&p.division_code, None))
+                    .flatten()
+                    .and_then(|d| divisions.county_of(d))
+                    .and_then(|county| self.find(&p.name, county))
+                    .unwrap_or(u32::MAX)
+            })
+            .collect();
+    }
+
+    /// The street place `place` stands for (a road, lane or compound in a
+    /// county with door plates on it).
+    pub fn of_place(&self, place: u32) -> Option<u32> {
+        self.by_place.get(place as usize).copied().filter(|&s| s != u32::MAX)
     }
 
     /// The plate filed under `street` and `suffix`, if any: `check` is

@@ -100,6 +100,12 @@ impl PlaceClass {
         matches!(self, PlaceClass::Road | PlaceClass::Street | PlaceClass::Lane)
     }
 
+    /// Whether door plates hang off places of this class: a thoroughfare
+    /// or a compound (the streets of forward geocoding).
+    pub fn carries_plates(self) -> bool {
+        self.is_thoroughfare() || self == PlaceClass::Compound
+    }
+
     /// The class a road-like name implies by its generic term.
     pub fn of_thoroughfare(name: &str) -> PlaceClass {
         if name.ends_with('街') || name.ends_with("大街") {
