@@ -18,6 +18,10 @@ use rand::{RngExt, SeedableRng};
 use rstar::{RTree, primitives::GeomWithData, primitives::Rectangle};
 use std::hint::black_box;
 
+/// The server's allocator, so that allocation costs what it costs there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const POINTS: usize = 100_000;
 
 struct Fixture {

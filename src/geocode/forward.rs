@@ -410,11 +410,7 @@ fn resolve(g: &Gazetteer, spans: &[Span], within: Option<u32>, at: Option<&str>)
         }
         // One name means one thing: of a division and its own subdivision
         // named alike (南山 for 南山区 and its 南山街道), the larger.
-        let nested: Vec<u32> = cur
-            .keys()
-            .copied()
-            .filter(|&c| g.divisions.lineage(c).skip(1).any(|a| cur.contains_key(&a)))
-            .collect();
+        let nested: Vec<u32> = cur.keys().copied().filter(|&c| lies_under_any(g, c, &cur)).collect();
         for c in nested {
             cur.remove(&c);
         }
@@ -436,7 +432,7 @@ fn resolve(g: &Gazetteer, spans: &[Span], within: Option<u32>, at: Option<&str>)
                 continue;
             }
             let support =
-                per_span.iter().filter(|cs| g.divisions.lineage(c).any(|a| cs.contains_key(&a))).count();
+                per_span.iter().filter(|cs| cs.contains_key(&c) || lies_under_any(g, c, cs)).count();
             scored.insert(c, (support, g.divisions.level(c)));
         }
     }
@@ -454,8 +450,6 @@ fn resolve(g: &Gazetteer, spans: &[Span], within: Option<u32>, at: Option<&str>)
                 match g.divisions.lineage(c).find_map(|a| cands.get(&a).map(|n| (a, *n))) {
                     Some((a, naming)) => {
                         named.push(a);
-                        let now = g.divisions.get(a);
-                        let to = if naming == Naming::OldCode { now.code.clone() } else { now.name.clone() };
                         let kind = match naming {
                             Naming::Standard => None,
                             Naming::Short => Some("short_name"),
@@ -463,7 +457,9 @@ fn resolve(g: &Gazetteer, spans: &[Span], within: Option<u32>, at: Option<&str>)
                             Naming::OldName | Naming::OldCode => Some("old_name"),
                         };
                         if let Some(kind) = kind {
-                            notes.push(Correction::new(kind, s.text, to));
+                            let now = g.divisions.get(a);
+                            let to = if naming == Naming::OldCode { &now.code } else { &now.name };
+                            notes.push(Correction::new(kind, s.text, to.as_str()));
                         }
                     }
                     None => notes.push(Correction::new("wrong_part", s.text, "")),
@@ -482,6 +478,17 @@ fn resolve(g: &Gazetteer, spans: &[Span], within: Option<u32>, at: Option<&str>)
             Hypothesis { division: Some(c), notes }
         })
         .collect()
+}
+
+/// Whether division `c` lies under one of the divisions keyed in `set`
+/// (a span's few readings: each is a range check; for a long list, a walk
+/// up from `c`).
+fn lies_under_any<V>(g: &Gazetteer, c: u32, set: &FxHashMap<u32, V>) -> bool {
+    if set.len() <= 16 {
+        set.keys().any(|&a| a != c && g.divisions.is_within(c, a))
+    } else {
+        g.divisions.lineage(c).skip(1).any(|a| set.contains_key(&a))
+    }
 }
 
 /// Matches the text after the divisions within division `d`.

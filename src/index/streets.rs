@@ -28,8 +28,10 @@ pub struct Street {
 #[derive(Default)]
 pub struct StreetIndex {
     streets: Vec<Street>,
-    /// hash(name, county) → street; verified on lookup.
-    by_key: FxHashMap<u64, Vec<u32>>,
+    /// hash(name, scope) → street; verified on lookup.
+    by_key: FxHashMap<u64, u32>,
+    /// Streets whose key was already taken by another (a hash collision).
+    key_collided: FxHashMap<u64, Vec<u32>>,
     /// hash(street, number text) → plate index; verified on lookup.
     plates: FxHashMap<u64, u32>,
     /// Plates whose key was already taken by another (a hash collision).
@@ -56,7 +58,13 @@ impl StreetIndex {
         }
         let i = self.streets.len() as u32;
         self.streets.push(make());
-        self.by_key.entry(key(scope, name)).or_default().push(i);
+        let k = key(scope, name);
+        match self.by_key.entry(k) {
+            std::collections::hash_map::Entry::Occupied(_) => self.key_collided.entry(k).or_default().push(i),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+            }
+        }
         i
     }
 
@@ -100,11 +108,10 @@ impl StreetIndex {
 
     /// The street of that name in that scope (see [`Street::scope`]).
     pub fn find(&self, name: &str, scope: u32) -> Option<u32> {
-        self.by_key
-            .get(&key(scope, name))?
-            .iter()
-            .copied()
-            .find(|&i| self.streets[i as usize].scope == scope && &*self.streets[i as usize].name == name)
+        let k = key(scope, name);
+        let is = |i: u32| self.streets[i as usize].scope == scope && &*self.streets[i as usize].name == name;
+        let first = self.by_key.get(&k).copied().filter(|&i| is(i));
+        first.or_else(|| self.key_collided.get(&k)?.iter().copied().find(|&i| is(i)))
     }
 
     /// Links every road, lane or compound to the street of its name in its
