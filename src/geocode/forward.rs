@@ -152,7 +152,7 @@ const DIVISION_GENERICS: &[&str] =
 /// Geocodes one address.
 pub fn geocode(g: &Gazetteer, q: &str, opts: Options<'_>) -> Vec<Candidate> {
     let (text, base_notes) = normalize(q);
-    let (spans, rest_at) = segment(g, &text);
+    let (spans, rest_at, rest_names) = segment(g, &text);
     let rest = &text[rest_at..];
     let hyps = resolve(g, &spans, opts.within, opts.at);
     // The readings, named in the note (the first few of many).
@@ -177,11 +177,11 @@ pub fn geocode(g: &Gazetteer, q: &str, opts: Options<'_>) -> Vec<Candidate> {
         if let Some(a) = &ambiguity {
             notes.push(a.clone());
         }
-        out.extend(match_detail(g, h.division, rest, &written, notes));
+        out.extend(match_detail(g, h.division, rest, &rest_names, &written, notes));
     }
     if out.is_empty() && !rest.is_empty() && spans.is_empty() {
         // Nothing named a division: the street alone, anywhere.
-        out.extend(match_detail(g, opts.within, rest, &written, base_notes));
+        out.extend(match_detail(g, opts.within, rest, &rest_names, &written, base_notes));
     }
     out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.match_level.cmp(&b.match_level)));
     let mut seen = std::collections::HashSet::new();
@@ -190,9 +190,12 @@ pub fn geocode(g: &Gazetteer, q: &str, opts: Options<'_>) -> Vec<Candidate> {
     out
 }
 
-/// Splits the head of `text` into division names; returns them and where
-/// the rest begins (byte offset).
-fn segment<'t>(g: &Gazetteer, text: &'t str) -> (Vec<Span<'t>>, usize) {
+/// Names a text starts with: `(length in bytes, postings)`, shortest first.
+type Prefixes<'g> = Vec<(usize, &'g [u32])>;
+
+/// Splits the head of `text` into division names; returns them, where the
+/// rest begins (byte offset) and the names the rest starts with.
+fn segment<'t, 'g>(g: &'g Gazetteer, text: &'t str) -> (Vec<Span<'t>>, usize, Prefixes<'g>) {
     let mut spans = Vec::new();
     let mut i = 0;
     // A leading division code (330203, 330203100, 330203100201).
@@ -207,9 +210,10 @@ fn segment<'t>(g: &Gazetteer, text: &'t str) -> (Vec<Span<'t>>, usize) {
             i = code_len;
         }
     }
+    let mut found = Vec::new();
     while i < text.len() {
         let rest = &text[i..];
-        let found = g.names.prefixes_of(rest);
+        found = g.names.prefixes_of(rest);
         // The longest road or compound name the rest starts with, and the
         // longest reading as divisions (names longest first: the first
         // reading kept ends the search, as a shorter road name cannot
@@ -272,11 +276,12 @@ fn segment<'t>(g: &Gazetteer, text: &'t str) -> (Vec<Span<'t>>, usize) {
             Some((len, divisions)) if len >= place_len => {
                 spans.push(Span { text: &rest[..len], divisions });
                 i += len;
+                found.clear();
             }
             _ => break,
         }
     }
-    (spans, i)
+    (spans, i, found)
 }
 
 /// Whether `text` starts with a name (of `len` bytes) standing for an
@@ -491,11 +496,13 @@ fn lies_under_any<V>(g: &Gazetteer, c: u32, set: &FxHashMap<u32, V>) -> bool {
     }
 }
 
-/// Matches the text after the divisions within division `d`.
+/// Matches the text after the divisions within division `d` (`rest_names`:
+/// the names `rest` starts with, as segmenting found them).
 fn match_detail(
     g: &Gazetteer,
     d: Option<u32>,
     rest: &str,
+    rest_names: &[(usize, &[u32])],
     written: &[String],
     notes: Vec<Correction>,
 ) -> Vec<Candidate> {
@@ -506,7 +513,7 @@ fn match_detail(
         if g.divisions.get(d).level >= Level::County { g.divisions.county_of(d) } else { Some(d) }
     });
     let mut streets: Vec<(u32, usize, Vec<Correction>)> = Vec::new(); // (street, bytes used, notes)
-    for (len, posts) in g.names.prefixes_of(rest).iter().rev() {
+    for (len, posts) in rest_names.iter().rev() {
         for &p in *posts {
             let NameRef::Place(pi) = NameIndex::target(p) else { continue };
             // A former name (renamed road) stands for the current one.
