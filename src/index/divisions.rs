@@ -547,3 +547,62 @@ impl DivisionIndex {
         self.grid.boundary_share()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(code: &str, level: i64, parent: Option<&str>, valid_to: Option<&str>) -> DivisionRow {
+        DivisionRow {
+            code: code.into(),
+            name: format!("区划{code}"),
+            level,
+            parent_code: parent.map(Into::into),
+            valid_to: valid_to.map(Into::into),
+            ..DivisionRow::default()
+        }
+    }
+
+    /// Every pair agrees with the parent links, whatever order the rows
+    /// came in, and a loop of parent links does not break it.
+    fn assert_within_follows_lineage(index: &DivisionIndex) {
+        let n = index.all().len() as u32;
+        for i in 0..n {
+            for a in 0..n {
+                assert_eq!(index.is_within(i, a), index.lineage(i).any(|x| x == a), "{i} under {a}");
+            }
+        }
+    }
+
+    #[test]
+    fn under_is_a_range_check_that_agrees_with_the_parent_links() {
+        // Children listed before their parents, a former county under its
+        // prefecture, a second province.
+        let rows = vec![
+            row("330203", 3, Some("3302"), None),
+            row("330281", 3, Some("3302"), Some("2016-01-01")),
+            row("3302", 2, Some("33"), None),
+            row("32", 1, None, None),
+            row("330203001", 4, Some("330203"), None),
+            row("33", 1, None, None),
+            row("3201", 2, Some("32"), None),
+        ];
+        let index = DivisionIndex::build(rows, &[]);
+        assert!(!index.below_end.is_empty(), "a tree is numbered as one");
+        let id = |code: &str| index.by_code(code, None).expect(code);
+        assert!(index.is_within(id("330203001"), id("33")));
+        assert!(!index.is_within(id("330203001"), id("32")));
+        assert!(!index.is_within(id("33"), id("330203")));
+        assert_within_follows_lineage(&index);
+
+        // A bad store: two divisions each other's parent.
+        let rows = vec![
+            row("11", 1, None, None),
+            row("1101", 2, Some("1102"), None),
+            row("1102", 2, Some("1101"), None),
+        ];
+        let index = DivisionIndex::build(rows, &[]);
+        assert!(index.below_end.is_empty(), "no numbering fits a loop: the lineage is walked");
+        assert_within_follows_lineage(&index);
+    }
+}
