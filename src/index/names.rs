@@ -37,6 +37,7 @@ impl NameRef {
             NameRef::Division(i) => (0, i),
             NameRef::Place(i) => (0x8000_0000, i),
         };
+        debug_assert!(i < 1 << 30, "index {i} fits in 30 bits");
         place | (i << 1) | u32::from(own)
     }
     fn unpack(v: u32) -> NameRef {
@@ -152,8 +153,9 @@ impl NameIndexBuilder {
                 written.push((name, v));
             }
         }
-        // Fails only when there is no name at all.
-        let trie = crawdad::Trie::from_records(written).ok();
+        // Keys are sorted, unique and non-empty, so only an empty list fails.
+        let trie = (!written.is_empty())
+            .then(|| crawdad::Trie::from_records(written).expect("sorted, unique, non-empty names"));
         let map = builder.into_map();
         NameIndex { map, postings, starts, trie }
     }
