@@ -29,18 +29,40 @@ pub struct Street {
 pub struct StreetIndex {
     streets: Vec<Street>,
     /// hash(name, scope) → street; verified on lookup.
-    by_key: FxHashMap<u64, u32>,
-    /// Streets whose key was already taken by another (a hash collision).
-    key_collided: FxHashMap<u64, Vec<u32>>,
+    by_key: HashedIds,
     /// hash(street, number text) → plate index; verified on lookup.
-    plates: FxHashMap<u64, u32>,
-    /// Plates whose key was already taken by another (a hash collision).
-    collided: FxHashMap<u64, Vec<u32>>,
+    plates: HashedIds,
     /// hash(building plate, unit and room text) → rooms (code, text).
     rooms: FxHashMap<u64, Vec<(u64, Box<str>)>>,
     /// The street each place stands for (`u32::MAX` for none), by place
     /// index: set once the streets are known ([`StreetIndex::link_places`]).
     by_place: Vec<u32>,
+}
+
+/// Ids filed by a 64-bit hash, for the caller to verify on lookup: the
+/// first id under each hash in one flat map, ids whose hash was already
+/// taken (collisions) aside.
+#[derive(Default)]
+struct HashedIds {
+    first: FxHashMap<u64, u32>,
+    collided: FxHashMap<u64, Vec<u32>>,
+}
+
+impl HashedIds {
+    fn insert(&mut self, k: u64, id: u32) {
+        match self.first.entry(k) {
+            std::collections::hash_map::Entry::Occupied(_) => self.collided.entry(k).or_default().push(id),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(id);
+            }
+        }
+    }
+
+    /// The id under `k` that `is` confirms.
+    fn find(&self, k: u64, is: impl Fn(u32) -> bool) -> Option<u32> {
+        let first = self.first.get(&k).copied().filter(|&i| is(i));
+        first.or_else(|| self.collided.get(&k)?.iter().copied().find(|&i| is(i)))
+    }
 }
 
 fn key(n: u32, text: &str) -> u64 {
@@ -58,26 +80,14 @@ impl StreetIndex {
         }
         let i = self.streets.len() as u32;
         self.streets.push(make());
-        let k = key(scope, name);
-        match self.by_key.entry(k) {
-            std::collections::hash_map::Entry::Occupied(_) => self.key_collided.entry(k).or_default().push(i),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(i);
-            }
-        }
+        self.by_key.insert(key(scope, name), i);
         i
     }
 
     /// Files plate `plate` of street `street` under the text after the
     /// street name.
     pub fn add_plate(&mut self, street: u32, suffix: &str, plate: u32) {
-        let k = key(street, suffix);
-        match self.plates.entry(k) {
-            std::collections::hash_map::Entry::Occupied(_) => self.collided.entry(k).or_default().push(plate),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(plate);
-            }
-        }
+        self.plates.insert(key(street, suffix), plate);
     }
 
     /// Files room `code` (`2单元501室`) under the plate of its building.
@@ -108,10 +118,9 @@ impl StreetIndex {
 
     /// The street of that name in that scope (see [`Street::scope`]).
     pub fn find(&self, name: &str, scope: u32) -> Option<u32> {
-        let k = key(scope, name);
-        let is = |i: u32| self.streets[i as usize].scope == scope && &*self.streets[i as usize].name == name;
-        let first = self.by_key.get(&k).copied().filter(|&i| is(i));
-        first.or_else(|| self.key_collided.get(&k)?.iter().copied().find(|&i| is(i)))
+        self.by_key.find(key(scope, name), |i| {
+            self.streets[i as usize].scope == scope && &*self.streets[i as usize].name == name
+        })
     }
 
     /// Links every road, lane or compound to the street of its name in its
@@ -141,8 +150,6 @@ impl StreetIndex {
     /// The plate filed under `street` and `suffix`, if any: `check` is
     /// given the candidate and must confirm it (hash collisions).
     pub fn plate(&self, street: u32, suffix: &str, check: impl Fn(u32) -> bool) -> Option<u32> {
-        let k = key(street, suffix);
-        let first = self.plates.get(&k).copied().filter(|&p| check(p));
-        first.or_else(|| self.collided.get(&k)?.iter().copied().find(|&p| check(p)))
+        self.plates.find(key(street, suffix), check)
     }
 }
