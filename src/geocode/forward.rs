@@ -284,36 +284,36 @@ fn segment<'t, 'g>(g: &'g Gazetteer, text: &'t str) -> (Vec<Span<'t>>, usize, Pr
     (spans, i, found)
 }
 
-/// Whether `text` starts with a name (of `len` bytes) standing for an
-/// entry that `wanted` accepts.
-fn starts_with_name(g: &Gazetteer, text: &str, wanted: impl Fn(usize, NameRef) -> bool) -> bool {
+/// Whether `text` starts with a name standing for an entry that `wanted`
+/// accepts (given the entry and whether the name is its own).
+fn starts_with_name(g: &Gazetteer, text: &str, wanted: impl Fn(NameRef, bool) -> bool) -> bool {
     g.names
         .prefixes_of(text)
         .iter()
-        .any(|(len, posts)| posts.iter().any(|&p| wanted(*len, NameIndex::target(p))))
+        .any(|(_, posts)| posts.iter().any(|&p| wanted(NameIndex::target(p), NameIndex::is_own_name(p))))
 }
 
 /// Whether `text` starts with the full name of a current county or a
 /// larger division.
 fn starts_with_full_division(g: &Gazetteer, text: &str) -> bool {
-    starts_with_name(g, text, |len, t| {
+    starts_with_name(g, text, |t, own| {
         matches!(t, NameRef::Division(d)
-            if g.divisions.get(d).name.len() == len
-                && g.divisions.get(d).level <= Level::County
+            if own
+                && g.divisions.level(d) <= Level::County
                 && g.divisions.get(d).valid_to.is_none())
     })
 }
 
 /// Whether `text` starts with the name of a road or compound.
 fn starts_with_street(g: &Gazetteer, text: &str) -> bool {
-    starts_with_name(g, text, |_, t| matches!(t, NameRef::Place(p) if g.places.carries_plates(p)))
+    starts_with_name(g, text, |t, _| matches!(t, NameRef::Place(p) if g.places.carries_plates(p)))
 }
 
 /// Whether `text` starts with the name (full or short) of a current division
 /// that lies under one of `divisions`.
 fn starts_with_division_under(g: &Gazetteer, text: &str, divisions: &[(u32, bool)]) -> bool {
     let above: Vec<u32> = divisions.iter().filter_map(|&(d, _)| g.divisions.current_of(d)).collect();
-    starts_with_name(g, text, |_, t| {
+    starts_with_name(g, text, |t, _| {
         matches!(t, NameRef::Division(d)
             if above.iter().any(|&a| a != d && g.divisions.is_within(d, a))
                 && g.divisions.get(d).valid_to.is_none())
