@@ -2,16 +2,16 @@
 # A/B of `/geocode` or `/reverse` against `/health` for two builds on the
 # same store, both servers up side by side so that host noise falls on both
 # alike.
-#   scripts/ab-http.sh geocode|reverse BASE_BIN NEW_BIN [ROUNDS] [pinned|unpinned]
-# pinned (default): each server on core 1 with one worker, `wrk -t1` on core 0;
-# unpinned: default workers, `wrk -t2`, everything sharing both cores.
+#   [LOAD_MODE=machine|pinned] scripts/ab-http.sh geocode|reverse BASE_BIN NEW_BIN [ROUNDS]
+# The load setups are those of scripts/load-common.sh.
 # Store: $FANGYU_BENCH_STORE (default target/national.gpkg for geocode, the
 # demo store for reverse). Geocode queries come from
 # target/bench-geocode/queries.txt (written by scripts/bench-geocode.sh);
 # reverse points from benches/load/reverse.lua.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-route=$1 base_bin=$2 new_bin=$3 rounds=${4:-3} mode=${5:-pinned}
+source scripts/load-common.sh
+route=$1 base_bin=$2 new_bin=$3 rounds=${4:-3}
 case "$route" in
   geocode)
     store="${FANGYU_BENCH_STORE:-target/national.gpkg}"
@@ -23,30 +23,22 @@ case "$route" in
     route_load=(-s benches/load/reverse.lua) route_args=() ;;
   *) echo "route: geocode or reverse" >&2; exit 2 ;;
 esac
-# (`env` and `taskset` exec the server, so `$!` is the server itself.)
-if [ "$mode" = pinned ]; then
-  serve=(env FANGYU_WORKERS=1 taskset -c 1)
-  load() { taskset -c 0 wrk -t1 -c64 -d5s "$@"; }
-else
-  serve=(env)
-  load() { wrk -t2 -c64 -d5s "$@"; }
-fi
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 port=18091
+# (`env` and `taskset` exec the server, so `$!` is the server itself.)
 for bin in "$base_bin" "$new_bin"; do
-  "${serve[@]}" "$bin" serve --store "$store" --listen "127.0.0.1:$port" >"target/ab-$port.log" 2>&1 &
+  $(serve_prefix) "$bin" serve --store "$store" --listen "127.0.0.1:$port" >"target/ab-$port.log" 2>&1 &
   pids+=($!)
   port=$((port + 1))
 done
 for p in 18091 18092; do
-  until curl -sf "127.0.0.1:$p/ready" 2>/dev/null | grep -q '"tiles":"ready"'; do sleep 1; done
+  wait_quiet "http://127.0.0.1:$p"
 done
-rate() { load "$@" | awk '/Requests\/sec/ {print $2}'; }
 for i in $(seq 1 "$rounds"); do
   for p in 18091 18092; do
-    h=$(rate "http://127.0.0.1:$p/health")
-    r=$(rate "${route_load[@]}" "http://127.0.0.1:$p" "${route_args[@]}")
+    h=$(load_rate 5 -s benches/load/health.lua "http://127.0.0.1:$p")
+    r=$(load_rate 5 "${route_load[@]}" "http://127.0.0.1:$p" "${route_args[@]}")
     name=$([ $p = 18091 ] && echo base || echo new)
     echo "round $i $name: /health $h /$route $r ratio $(echo "scale=3; $r / $h" | bc)"
   done

@@ -4,8 +4,8 @@
 # `fangyu demo --national --store target/national.gpkg`):
 #  1. `fangyu geocode` over ROWS addresses (default 1,000,000) sampled from
 #     the store's door plates, half standard, half without the province;
-#  2. /geocode throughput against /health on the same server (wrk, server
-#     pinned to core 1 with one worker, wrk to core 0, alternated 3 times);
+#  2. /geocode throughput against /health on the same server, alternating
+#     pairs in both load setups (scripts/load-common.sh);
 #  3. /geocode/batch streaming all ROWS rows, the server's RSS sampled each
 #     second.
 source "$(dirname "$0")/bench-common.sh"
@@ -30,18 +30,16 @@ echo "== fangyu geocode (CLI, all cores)"
 /usr/bin/time -f "wall %e s, peak RSS %M KiB" target/release/fangyu geocode "$work/in.csv" --store "$store" -o "$work/out.csv"
 echo "match levels:"; cut -d, -f5 "$work/out.csv" | tail -n +2 | sort | uniq -c | sort -rn
 
-echo "== HTTP: /geocode against /health (server on core 1, one worker; wrk on core 0, 64 connections)"
-port=18081
-FANGYU_WORKERS=1 taskset -c 1 target/release/fangyu serve --store "$store" --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
-until curl -sf "127.0.0.1:$port/health" >/dev/null; do sleep 0.5; done
-against_health /geocode "http://127.0.0.1:$port" -s benches/load/geocode.lua "http://127.0.0.1:$port" -- "$work/queries.txt"
-kill $pid; wait $pid 2>/dev/null || true
+for mode in machine pinned; do
+  echo "== HTTP: /geocode against /health ($mode; scripts/load-common.sh)"
+  LOAD_MODE=$mode FANGYU_BENCH_STORE="$store" scripts/http-ratio.sh geocode
+done
 
 echo "== HTTP: /geocode/batch streaming $rows rows (server unpinned, all workers), RSS each second"
+port=18081
 target/release/fangyu serve --store "$store" --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
 until curl -sf "127.0.0.1:$port/health" >/dev/null; do sleep 0.5; done
 wait_quiet "http://127.0.0.1:$port"
 echo "RSS before: $(ps -o rss= -p $pid) KiB"
