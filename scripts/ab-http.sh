@@ -4,25 +4,12 @@
 # alike.
 #   [LOAD_MODE=machine|pinned] scripts/ab-http.sh geocode|reverse BASE_BIN NEW_BIN [ROUNDS]
 # The load setups are those of scripts/load-common.sh.
-# Store: $FANGYU_BENCH_STORE (default target/national.gpkg for geocode, the
-# demo store for reverse). Geocode queries come from
-# target/bench-geocode/queries.txt (written by scripts/bench-geocode.sh);
-# reverse points from benches/load/reverse.lua.
+# Store and load: see `route_setup` in scripts/load-common.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/load-common.sh
 route=$1 base_bin=$2 new_bin=$3 rounds=${4:-3}
-case "$route" in
-  geocode)
-    store="${FANGYU_BENCH_STORE:-target/national.gpkg}"
-    queries=target/bench-geocode/queries.txt
-    [ -f "$queries" ] || { echo "run scripts/bench-geocode.sh once for $queries" >&2; exit 1; }
-    route_load=(-s benches/load/geocode.lua) route_args=(-- "$queries") ;;
-  reverse)
-    store="${FANGYU_BENCH_STORE:-target/test-demo.gpkg}"
-    route_load=(-s benches/load/reverse.lua) route_args=() ;;
-  *) echo "route: geocode or reverse" >&2; exit 2 ;;
-esac
+route_setup "$route"
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 port=18091

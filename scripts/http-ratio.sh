@@ -2,24 +2,12 @@
 # `/geocode` or `/reverse` throughput as a ratio of `/health` throughput on
 # one server, in alternating pairs (see scripts/load-common.sh):
 #   [LOAD_MODE=machine|pinned] scripts/http-ratio.sh geocode|reverse [PAIRS] [SECS] [BIN]
-# Store: $FANGYU_BENCH_STORE (default target/national.gpkg for geocode, the
-# demo store for reverse). Geocode queries come from
-# target/bench-geocode/queries.txt (written by scripts/bench-geocode.sh).
+# Store and load: see `route_setup` in scripts/load-common.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/load-common.sh
 route=$1 pairs=${2:-15} secs=${3:-3} bin=${4:-target/release/fangyu}
-case "$route" in
-  geocode)
-    store="${FANGYU_BENCH_STORE:-target/national.gpkg}"
-    queries=target/bench-geocode/queries.txt
-    [ -f "$queries" ] || { echo "run scripts/bench-geocode.sh once for $queries" >&2; exit 1; }
-    load=(-s benches/load/geocode.lua) after=(-- "$queries") ;;
-  reverse)
-    store="${FANGYU_BENCH_STORE:-target/test-demo.gpkg}"
-    load=(-s benches/load/reverse.lua) after=() ;;
-  *) echo "route: geocode or reverse" >&2; exit 2 ;;
-esac
+route_setup "$route"
 port=18083
 # (`env` and `taskset` exec the server, so `$!` is the server itself.)
 $(serve_prefix) "$bin" serve --store "$store" --listen "127.0.0.1:$port" >"target/ratio-$route.log" 2>&1 &
@@ -34,5 +22,5 @@ bare_pid=$!
 trap 'kill $pid $bare_pid 2>/dev/null || true' EXIT
 until curl -sf 127.0.0.1:18084/health >/dev/null; do sleep 0.2; done
 echo "bare axum /health before: $(load_rate "$secs" -s benches/load/health.lua http://127.0.0.1:18084) req/s"
-pair_ratios "/$route" "http://127.0.0.1:$port" "$pairs" "$secs" "${load[@]}" "http://127.0.0.1:$port" "${after[@]}"
+pair_ratios "/$route" "http://127.0.0.1:$port" "$pairs" "$secs" "${route_load[@]}" "http://127.0.0.1:$port" "${route_args[@]}"
 echo "bare axum /health after: $(load_rate "$secs" -s benches/load/health.lua http://127.0.0.1:18084) req/s"

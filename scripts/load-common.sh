@@ -15,6 +15,25 @@
 # request from a list formatted in init (benches/load/*.lua), so that the
 # load generator does the same work per request whatever the route.
 
+# route_setup geocode|reverse: sets `store` ($FANGYU_BENCH_STORE, default
+# the national store for geocode, the demo store for reverse) and the wrk
+# arguments before (`route_load`) and after (`route_args`) the base URL.
+# Geocode queries come from target/bench-geocode/queries.txt (written by
+# scripts/bench-geocode.sh); reverse points from benches/load/reverse.lua.
+route_setup() {
+  case "$1" in
+    geocode)
+      store="${FANGYU_BENCH_STORE:-target/national.gpkg}"
+      local queries=target/bench-geocode/queries.txt
+      [ -f "$queries" ] || { echo "run scripts/bench-geocode.sh once for $queries" >&2; exit 1; }
+      route_load=(-s benches/load/geocode.lua) route_args=(-- "$queries") ;;
+    reverse)
+      store="${FANGYU_BENCH_STORE:-target/test-demo.gpkg}"
+      route_load=(-s benches/load/reverse.lua) route_args=() ;;
+    *) echo "route: geocode or reverse" >&2; exit 2 ;;
+  esac
+}
+
 # The command prefix that starts a server for the setup.
 serve_prefix() {
   case "${LOAD_MODE:-machine}" in
