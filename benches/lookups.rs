@@ -10,6 +10,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fangyu::index::DivisionIndex;
+use fangyu::index::metric::LocalFrame;
 use fangyu::model::Level;
 use fangyu::store::{ChangeRow, DivisionRow, Store};
 use geo::indexed::IntervalTreeMultiPolygon;
@@ -147,11 +148,14 @@ fn reverse(c: &mut Criterion) {
             serde_json::to_vec(&fangyu::geocode::reverse(&g, p, None, 2000.0)).map(|v| v.len()).unwrap_or(0),
         );
     });
+    each("divisions", &|p| {
+        black_box(g.divisions.locate(p));
+    });
     each("nearest_plate", &|p| {
-        black_box(g.plates.nearest(p, 2000.0));
+        black_box(g.plates.nearest(&LocalFrame::new(p), 2000.0));
     });
     each("nearest_road", &|p| {
-        black_box(g.roads.nearest(p, 2000.0));
+        black_box(g.roads.nearest(&LocalFrame::new(p), 2000.0));
     });
     grp.finish();
     // The nearest searches by how far the answer lies (each class is timed
@@ -166,8 +170,8 @@ fn reverse(c: &mut Criterion) {
     for what in ["plate", "road"] {
         for cls in ["none", "lt100", "lt400", "far"] {
             let find = |p: Coord<f64>| match what {
-                "plate" => g.plates.nearest(p, 2000.0).map(|n| n.distance_m),
-                _ => g.roads.nearest(p, 2000.0).map(|n| n.distance_m),
+                "plate" => g.plates.nearest(&LocalFrame::new(p), 2000.0).map(|n| n.distance_m),
+                _ => g.roads.nearest(&LocalFrame::new(p), 2000.0).map(|n| n.distance_m),
             };
             let sel: Vec<Coord<f64>> = pts.iter().copied().filter(|&p| class(find(p)) == cls).collect();
             grp.throughput(Throughput::Elements(sel.len() as u64));

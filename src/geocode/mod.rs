@@ -7,6 +7,7 @@ pub mod forward;
 pub mod normalize;
 pub mod number;
 pub mod reverse;
+mod reverse_json;
 
 pub use forward::{Candidate, MatchLevel, Options, geocode};
 pub use reverse::{ReverseResult, reverse};

@@ -10,8 +10,9 @@ use crate::index::divisions::ChainFragments;
 use crate::index::{Gazetteer, metric::LocalFrame};
 use crate::model::Level;
 use geo::Coord;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use std::borrow::Cow;
+use std::fmt;
 use utoipa::ToSchema;
 
 /// One division of the chain.
@@ -26,13 +27,49 @@ pub struct DivisionRef<'a> {
     pub level: Level,
 }
 
+/// Two pieces of text written as one JSON string, without joining them
+/// first (a division chain's names and what follows them).
+#[derive(Debug, Clone)]
+pub struct Joined<'a>(pub Cow<'a, str>, pub &'a str);
+
+impl fmt::Display for Joined<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)?;
+        f.write_str(self.1)
+    }
+}
+
+impl Serialize for Joined<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// An address code: 18 digits, zero-padded, written as a JSON string.
+#[derive(Debug, Clone, Copy)]
+pub struct AddressCode(pub u64);
+
+impl fmt::Display for AddressCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:018}", self.0)
+    }
+}
+
+impl Serialize for AddressCode {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// The nearest door plate.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PlateRef {
+pub struct PlateRef<'a> {
     /// 18-digit address code.
-    pub address_code: String,
+    #[schema(value_type = String)]
+    pub address_code: AddressCode,
     /// The full standard address.
-    pub standard_address: String,
+    #[schema(value_type = String)]
+    pub standard_address: Joined<'a>,
     /// Distance from the query point, metres.
     pub distance_m: f64,
     /// Direction of the plate seen from the query point (东, 东北 …).
@@ -75,9 +112,11 @@ pub struct ReverseResult<'a> {
     #[schema(value_type = Vec<DivisionRef>)]
     pub divisions: Chain<'a>,
     /// Division names joined (浙江省宁波市鄞州区…).
-    pub formatted_address: Cow<'a, str>,
+    #[schema(value_type = String)]
+    pub formatted_address: Joined<'a>,
     /// Nearest door plate within the search radius.
-    pub door_plate: Option<PlateRef>,
+    #[schema(value_type = Option<PlateRef>)]
+    pub door_plate: Option<PlateRef<'a>>,
     /// Nearest road within the search radius.
     pub road: Option<RoadRef<'a>>,
 }
@@ -89,16 +128,13 @@ pub fn reverse<'a>(g: &'a Gazetteer, c: Coord<f64>, at: Option<&'a str>, radius_
             location: [c.x, c.y],
             at,
             divisions: Chain::Dated(vec![]),
-            formatted_address: Cow::Borrowed(""),
+            formatted_address: Joined(Cow::Borrowed(""), ""),
             door_plate: None,
             road: None,
         };
     };
     let (divisions, formatted_address) = match at {
-        None => (
-            Chain::Rendered(g.divisions.chain_fragments(deepest)),
-            Cow::Owned(g.divisions.chain_names(deepest)),
-        ),
+        None => (Chain::Rendered(g.divisions.chain_fragments(deepest)), names_down_to(g, deepest)),
         Some(date) => {
             let chain: Vec<DivisionRef> = g
                 .divisions
@@ -113,29 +149,34 @@ pub fn reverse<'a>(g: &'a Gazetteer, c: Coord<f64>, at: Option<&'a str>, radius_
                 })
                 .collect();
             let formatted: String = chain.iter().map(|d| d.name).collect();
-            (Chain::Dated(chain), Cow::Owned(formatted))
+            (Chain::Dated(chain), Joined(Cow::Owned(formatted), ""))
         }
     };
     let frame = LocalFrame::new(c);
-    let door_plate = g.plates.nearest(c, radius_m).map(|n| {
+    let door_plate = g.plates.nearest(&frame, radius_m).map(|n| {
         let p = g.plates.get(n.index);
         let prefix = if p.division == u32::MAX { "" } else { g.divisions.address_prefix(p.division) };
-        let mut standard_address = String::with_capacity(prefix.len() + p.label.len());
-        standard_address.push_str(prefix);
-        standard_address.push_str(&p.label);
         PlateRef {
-            address_code: format!("{:018}", p.code),
-            standard_address,
+            address_code: AddressCode(p.code),
+            standard_address: Joined(Cow::Borrowed(prefix), &p.label),
             distance_m: round1(n.distance_m),
             direction: frame.direction_to(n.at),
             location: [round7(n.at.x), round7(n.at.y)],
         }
     });
-    let road = g.roads.nearest(c, radius_m).map(|n| {
+    let road = g.roads.nearest(&frame, radius_m).map(|n| {
         let r = g.roads.get(n.index);
         RoadRef { id: r.place_fid, name: &r.name, distance_m: round1(n.distance_m) }
     });
     ReverseResult { location: [c.x, c.y], at, divisions, formatted_address, door_plate, road }
+}
+
+/// The names of division `i`'s chain joined (浙江省宁波市鄞州区…), without
+/// joining them per request: the address prefix every division keeps (the
+/// names down to the township) and, below the township, its own name.
+fn names_down_to(g: &Gazetteer, i: u32) -> Joined<'_> {
+    let own = if g.divisions.level(i) > Level::Township { g.divisions.get(i).name.as_str() } else { "" };
+    Joined(Cow::Borrowed(g.divisions.address_prefix(i)), own)
 }
 
 fn round1(x: f64) -> f64 {

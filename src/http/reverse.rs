@@ -4,8 +4,8 @@ use super::error::{ApiError, ApiResult};
 use super::params;
 use super::state::AppState;
 use crate::geocode::{self, ReverseResult};
-use axum::extract::{RawQuery, State};
-use axum::http::header;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -27,13 +27,14 @@ pub struct ReverseQuery {
 /// plate and the nearest road with distances in metres. A point outside
 /// China answers 200 with an empty `divisions`.
 ///
-/// The query string is read without allocating (this is the hottest route);
-/// its parameters are those of [`ReverseQuery`].
+/// The query string is read in place, without copying it or allocating
+/// (this is the hottest route); its parameters are those of
+/// [`ReverseQuery`].
 #[utoipa::path(get, path = "/reverse", tag = "geocoding", params(ReverseQuery),
     responses((status = 200, body = ReverseResult<'static>), (status = 400, body = super::error::Problem)))]
-pub async fn reverse(State(s): State<AppState>, RawQuery(q): RawQuery) -> ApiResult<Response> {
+pub async fn reverse(State(s): State<AppState>, request: Request) -> ApiResult<Response> {
     let (mut lon, mut lat, mut at) = (None, None, None);
-    for (k, v) in form_urlencoded::parse(q.as_deref().unwrap_or_default().as_bytes()) {
+    for (k, v) in form_urlencoded::parse(request.uri().query().unwrap_or_default().as_bytes()) {
         match &*k {
             "lon" => lon = Some(v),
             "lat" => lat = Some(v),
@@ -46,6 +47,6 @@ pub async fn reverse(State(s): State<AppState>, RawQuery(q): RawQuery) -> ApiRes
     let g = s.gazetteer();
     let answer = geocode::reverse(&g, c, at.as_deref(), s.settings.server.nearest_radius_m);
     let mut body = Vec::with_capacity(960);
-    serde_json::to_writer(&mut body, &answer).map_err(ApiError::internal)?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    answer.write_json(&mut body).map_err(ApiError::internal)?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
 }

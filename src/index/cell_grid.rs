@@ -19,7 +19,7 @@
 //! near queries in a few cells, and coarser ones answer queries with
 //! nothing close by without walking dozens of fine rings.
 
-use super::metric::M_PER_DEG;
+use super::metric::{LocalFrame, M_PER_DEG};
 use geo::Coord;
 
 /// Grids up to this many cells keep a dense table of where each cell's
@@ -167,11 +167,12 @@ impl<T: Copy> CellGrid<T> {
     }
 
     /// The item with the least `dist2` (squared metres) within `max_m`
-    /// metres of `c`, with its distance in metres. `dist2` must be the
-    /// squared distance from `c` to the item's geometry (for instance in a
-    /// [`LocalFrame`](super::metric::LocalFrame) centred on `c`), which must
-    /// lie inside the box the item was filed with.
-    pub fn nearest(&self, c: Coord<f64>, max_m: f64, dist2: impl Fn(&T) -> f64) -> Option<(f64, T)> {
+    /// metres of the origin of `frame`, with its distance in metres.
+    /// `dist2` must be the squared distance from that origin to the item's
+    /// geometry (for instance as `frame` measures it), which must lie
+    /// inside the box the item was filed with.
+    pub fn nearest(&self, frame: &LocalFrame, max_m: f64, dist2: impl Fn(&T) -> f64) -> Option<(f64, T)> {
+        let c = frame.origin();
         if self.items.is_empty() {
             return None;
         }
@@ -187,7 +188,7 @@ impl<T: Copy> CellGrid<T> {
         };
         // Metres per degree of longitude anywhere the search can reach
         // (the search never goes beyond a few kilometres).
-        let kx_min = M_PER_DEG * ((c.y.abs() + 1.0).min(89.0)).to_radians().cos();
+        let kx_min = frame.kx_min();
         let max2 = max_m * max_m;
         for k in 0i64.. {
             if k == 0 {
@@ -236,13 +237,18 @@ impl<T: Copy + Send + Sync> NearGrid<T> {
         }
     }
 
+    /// The finest level.
+    pub fn finest(&self) -> &CellGrid<T> {
+        &self.levels[0].0
+    }
+
     /// As [`CellGrid::nearest`]. Whatever lies within a level's reach is
     /// found in that level (and nothing beyond the reach can be nearer).
-    pub fn nearest(&self, c: Coord<f64>, max_m: f64, dist2: impl Fn(&T) -> f64) -> Option<(f64, T)> {
+    pub fn nearest(&self, frame: &LocalFrame, max_m: f64, dist2: impl Fn(&T) -> f64) -> Option<(f64, T)> {
         let last = self.levels.len().saturating_sub(1);
         for (i, (grid, reach)) in self.levels.iter().enumerate() {
             let r = if i == last { max_m } else { reach.min(max_m) };
-            if let Some(found) = grid.nearest(c, r, &dist2) {
+            if let Some(found) = grid.nearest(frame, r, &dist2) {
                 return Some(found);
             }
             if r >= max_m {
@@ -280,9 +286,9 @@ mod tests {
             let a: Vec<u32> = sparse.within(c, hi).copied().collect();
             let b: Vec<u32> = dense.within(c, hi).copied().collect();
             assert_eq!(a, b, "{c:?}..{hi:?}");
-            let frame = super::super::metric::LocalFrame::new(c);
+            let frame = LocalFrame::new(c);
             let near = |g: &CellGrid<u32>| {
-                g.nearest(c, 3000.0, |&i| {
+                g.nearest(&frame, 3000.0, |&i| {
                     frame.distance2_to_segment(entries[i as usize].0, entries[i as usize].1)
                 })
             };

@@ -148,6 +148,20 @@ impl serde::Serialize for ChainFragments<'_> {
     }
 }
 
+impl ChainFragments<'_> {
+    /// Appends the chain as its JSON array, the fragments as they are.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        out.push(b'[');
+        for (k, &a) in self.up[..self.n].iter().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(self.fragments[a as usize].get().as_bytes());
+        }
+        out.push(b']');
+    }
+}
+
 /// The rows in the order of a walk down the tree of parent links: each
 /// division followed by everything under it (former versions included,
 /// under the current division of their parent code), siblings in the

@@ -12,7 +12,6 @@ pub mod pip_grid;
 pub mod places;
 pub mod plates;
 pub mod roads;
-pub mod sphere_tree;
 pub mod streets;
 
 pub use divisions::{Division, DivisionIndex};

@@ -1,11 +1,10 @@
-//! Door plates in memory: a k-d tree of plate points on the sphere for
-//! "nearest door plate", a cell grid of them for "plates in this box", and
-//! just enough per plate to answer without the store.
+//! Door plates in memory: cell grids of plate points at three sizes for
+//! "nearest door plate" (the finest also answers "plates in this box"),
+//! and just enough per plate to answer without the store.
 
-use super::cell_grid::CellGrid;
+use super::cell_grid::NearGrid;
 use super::metric::LocalFrame;
 use super::occupancy::Occupancy;
-use super::sphere_tree::SphereTree;
 use geo::Coord;
 
 /// One plate: its code, the text after the division chain
@@ -37,15 +36,19 @@ pub struct NearestPlate {
 /// degrees: about 100 m, a few dozen plates a cell in a dense city.
 const FINE_DEG: f64 = 0.001;
 
+/// Grid levels for "nearest": cell size in degrees and how far each is
+/// searched, metres. The finest is the box grid; a plate farther than its
+/// reach is looked for in cells four times as wide, and so on.
+const LEVELS: [(f64, f64); 3] = [(FINE_DEG, 150.0), (0.004, 600.0), (0.016, f64::INFINITY)];
+
 /// The plate index.
 pub struct PlateIndex {
     plates: Vec<Plate>,
     /// Plate locations, in the order of `plates`.
     points: Vec<[f64; 2]>,
-    /// Plates by cell, for box queries.
-    grid: CellGrid<u32>,
-    /// Plates on the sphere, for "nearest".
-    tree: SphereTree,
+    /// Plates by cell: the finest level answers box queries, all levels
+    /// "nearest".
+    grid: NearGrid<u32>,
     occupied: Occupancy,
 }
 
@@ -66,16 +69,11 @@ impl PlateIndex {
             let c = Coord { x: p[0], y: p[1] };
             entries.push((c, c, i as u32));
         }
-        let ((grid, occupied), tree) = rayon::join(
-            || {
-                (
-                    CellGrid::build(&entries, FINE_DEG),
-                    Occupancy::build(entries.iter().map(|&(a, b, _)| (a, b))),
-                )
-            },
-            || SphereTree::build(entries.iter().map(|&(c, _, _)| c)),
+        let (grid, occupied) = rayon::join(
+            || NearGrid::build(&entries, &LEVELS),
+            || Occupancy::build(entries.iter().map(|&(a, b, _)| (a, b))),
         );
-        PlateIndex { plates, points, grid, tree, occupied }
+        PlateIndex { plates, points, grid, occupied }
     }
 
     /// Reads every door plate of the store, with no division or street
@@ -95,7 +93,7 @@ impl PlateIndex {
     /// The plates filed under the fine cells meeting the lon/lat box
     /// `lo..=hi` (some may lie just outside it), in the index's order.
     pub fn within(&self, lo: Coord<f64>, hi: Coord<f64>) -> impl Iterator<Item = u32> + '_ {
-        self.grid.within(lo, hi).copied()
+        self.grid.finest().within(lo, hi).copied()
     }
 
     /// Where plates were added, removed, moved or relabelled between `old`
@@ -151,13 +149,14 @@ impl PlateIndex {
     }
 
     /// The metrically nearest plate within `max_m` metres; of plates at the
-    /// same point, the one with the lowest code.
-    pub fn nearest(&self, c: Coord<f64>, max_m: f64) -> Option<NearestPlate> {
-        let frame = LocalFrame::new(c);
-        if !self.occupied.any_within(c, frame.degrees_covering(max_m)) {
+    /// same point, the one with the lowest code (a cell lists its plates in
+    /// code order).
+    pub fn nearest(&self, frame: &LocalFrame, max_m: f64) -> Option<NearestPlate> {
+        if !self.occupied.any_within(frame.origin(), frame.degrees_covering(max_m)) {
             return None;
         }
-        let (distance_m, index) = self.tree.nearest(c, max_m, |i| frame.distance2_to_point(self.point(i)))?;
+        let (distance_m, index) =
+            self.grid.nearest(frame, max_m, |&i| frame.distance2_to_point(self.point(i)))?;
         Some(NearestPlate { index, distance_m, at: self.point(index) })
     }
 }
@@ -196,7 +195,7 @@ mod tests {
                 .iter()
                 .map(|p| frame.distance_to_point(Coord { x: p[0], y: p[1] }))
                 .fold(f64::INFINITY, f64::min);
-            match index.nearest(q, 2000.0) {
+            match index.nearest(&frame, 2000.0) {
                 Some(n) => assert!((n.distance_m - truth).abs() < 1e-6, "{q:?}: {} vs {truth}", n.distance_m),
                 None => assert!(truth > 2000.0, "{q:?}: missed a plate at {truth} m"),
             }

@@ -73,13 +73,12 @@ impl RoadIndex {
     }
 
     /// The metrically nearest road within `max_m` metres.
-    pub fn nearest(&self, c: Coord<f64>, max_m: f64) -> Option<NearestRoad> {
-        let frame = LocalFrame::new(c);
-        if !self.occupied.any_within(c, frame.degrees_covering(max_m)) {
+    pub fn nearest(&self, frame: &LocalFrame, max_m: f64) -> Option<NearestRoad> {
+        if !self.occupied.any_within(frame.origin(), frame.degrees_covering(max_m)) {
             return None;
         }
         let (distance_m, (_, _, index)) =
-            self.grid.nearest(c, max_m, |&(a, b, _)| frame.distance2_to_segment(a, b))?;
+            self.grid.nearest(frame, max_m, |&(a, b, _)| frame.distance2_to_segment(a, b))?;
         Some(NearestRoad { index, distance_m })
     }
 }
@@ -116,7 +115,7 @@ mod tests {
                 .flat_map(|l| l.lines())
                 .map(|s| frame.distance_to_segment(s.start, s.end))
                 .fold(f64::INFINITY, f64::min);
-            match index.nearest(q, 2000.0) {
+            match index.nearest(&frame, 2000.0) {
                 Some(n) => assert!((n.distance_m - truth).abs() < 1e-6, "{q:?}: {} vs {truth}", n.distance_m),
                 None => assert!(truth > 2000.0, "{q:?}: missed a road at {truth} m"),
             }

@@ -93,13 +93,14 @@ pub fn describe_location(g: &Gazetteer, geometry: &Geometry<f64>, own: &[&str]) 
 /// The nearest road (or door plate) to a point that is not the place
 /// itself, else the coordinates.
 fn landmark(g: &Gazetteer, c: Coord<f64>, own: &[&str]) -> String {
-    if let Some(r) = g.roads.nearest(c, 500.0)
+    let frame = crate::index::metric::LocalFrame::new(c);
+    if let Some(r) = g.roads.nearest(&frame, 500.0)
         && let name = &g.roads.get(r.index).name
         && !own.contains(&&**name)
     {
         return name.to_string();
     }
-    if let Some(p) = g.plates.nearest(c, 500.0)
+    if let Some(p) = g.plates.nearest(&frame, 500.0)
         && let label = &g.plates.get(p.index).label
         && !own.iter().any(|o| label.contains(o))
     {

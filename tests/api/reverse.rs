@@ -142,6 +142,9 @@ async fn the_chain_runs_from_province_to_village_with_plate_and_road_in_ningbo()
         assert_eq!(body["divisions"][0]["name"], "浙江省");
         let last = body["divisions"].as_array().and_then(|a| a.last()).expect("chain");
         assert_eq!(last["code"], division.as_str());
+        let names: String =
+            body["divisions"].as_array().expect("array").iter().filter_map(|d| d["name"].as_str()).collect();
+        assert_eq!(body["formatted_address"], names.as_str(), "the chain's names joined");
         assert_eq!(body["door_plate"]["address_code"], code.as_str());
         assert_eq!(body["door_plate"]["standard_address"], standard.as_str());
         assert_eq!(body["door_plate"]["distance_m"], 0.0);
@@ -171,6 +174,8 @@ async fn a_renamed_county_answers_with_its_old_name_for_an_old_date() {
     };
     assert_eq!(county(&now)["county"], "郫都区");
     assert_eq!(county(&then)["county"], "郫县");
+    let formatted = then["formatted_address"].as_str().expect("formatted address");
+    assert!(formatted.contains("郫县") && !formatted.contains("郫都区"), "{formatted}");
     assert_eq!(then["at"], "2010-06-01");
 }
 
