@@ -131,10 +131,7 @@ impl<T: Copy> CellGrid<T> {
     }
 
     fn cell_of(&self, c: Coord<f64>) -> (i64, i64) {
-        (
-            ((c.x - self.origin.x) / self.cell).floor() as i64,
-            ((c.y - self.origin.y) / self.cell).floor() as i64,
-        )
+        (floor_i64((c.x - self.origin.x) / self.cell), floor_i64((c.y - self.origin.y) / self.cell))
     }
 
     /// The items filed under the cells that meet the box `lo..=hi` (an
@@ -178,27 +175,43 @@ impl<T: Copy> CellGrid<T> {
         }
         let (cx, cy) = self.cell_of(c);
         let mut best: Option<(f64, T)> = None;
-        let take = |run: &[T], best: &mut Option<(f64, T)>| {
-            for t in run {
+        // Metres per degree of longitude anywhere the search can reach
+        // (the search never goes beyond a few kilometres).
+        let kx_min = frame.kx_min();
+        let max2 = max_m * max_m;
+        // Reads the cells x0..=x1 of row y, less those wholly farther than
+        // the best so far (or than `max_m`): what lies in them cannot be
+        // nearer, and what lies partly in a nearer cell is read there.
+        let visit = |y: i64, x0: i64, x1: i64, best: &mut Option<(f64, T)>| {
+            let bound2 = best.map_or(max2, |(b, _)| b);
+            let south = self.origin.y + y as f64 * self.cell;
+            let gap_deg = (south - c.y).max(c.y - (south + self.cell)).max(0.0);
+            let gap2 = (gap_deg * M_PER_DEG).powi(2);
+            if gap2 > bound2 {
+                return;
+            }
+            let reach = (bound2 - gap2).sqrt() / kx_min;
+            let x0 = x0.max(floor_i64((c.x - reach - self.origin.x) / self.cell));
+            let x1 = x1.min(floor_i64((c.x + reach - self.origin.x) / self.cell));
+            if x0 > x1 {
+                return;
+            }
+            for t in self.run(y, x0, x1) {
                 let d2 = dist2(t);
                 if best.is_none_or(|(b, _)| d2 < b) {
                     *best = Some((d2, *t));
                 }
             }
         };
-        // Metres per degree of longitude anywhere the search can reach
-        // (the search never goes beyond a few kilometres).
-        let kx_min = frame.kx_min();
-        let max2 = max_m * max_m;
         for k in 0i64.. {
             if k == 0 {
-                take(self.run(cy, cx, cx), &mut best);
+                visit(cy, cx, cx, &mut best);
             } else {
-                take(self.run(cy - k, cx - k, cx + k), &mut best);
-                take(self.run(cy + k, cx - k, cx + k), &mut best);
+                visit(cy - k, cx - k, cx + k, &mut best);
+                visit(cy + k, cx - k, cx + k, &mut best);
                 for y in cy - k + 1..cy + k {
-                    take(self.run(y, cx - k, cx - k), &mut best);
-                    take(self.run(y, cx + k, cx + k), &mut best);
+                    visit(y, cx - k, cx - k, &mut best);
+                    visit(y, cx + k, cx + k, &mut best);
                 }
             }
             // Everything not yet read lies outside the window of cells
@@ -217,6 +230,15 @@ impl<T: Copy> CellGrid<T> {
         }
         best.filter(|(d2, _)| *d2 <= max2).map(|(d2, t)| (d2.sqrt(), t))
     }
+}
+
+/// `v.floor() as i64` without a call: on the baseline x86-64 target
+/// `f64::floor` is a library function, and the nearest searches take it
+/// for every run of cells they read.
+#[inline]
+fn floor_i64(v: f64) -> i64 {
+    let i = v as i64;
+    i - i64::from((i as f64) > v)
 }
 
 /// [`CellGrid`]s over the same items, from fine to coarse.
@@ -263,6 +285,13 @@ impl<T: Copy + Send + Sync> NearGrid<T> {
 mod tests {
     use super::*;
     use rand::{RngExt, SeedableRng};
+
+    #[test]
+    fn floor_without_a_call_is_floor() {
+        for v in [-2.5, -2.0, -1e-12, -0.0, 0.0, 1e-12, 0.999_999, 1.0, 3.7, 1e15, -1e15, f64::NAN] {
+            assert_eq!(floor_i64(v), v.floor() as i64, "{v}");
+        }
+    }
 
     #[test]
     fn the_dense_table_reads_the_same_runs_as_the_rows() {

@@ -39,7 +39,7 @@ const FINE_DEG: f64 = 0.001;
 /// Grid levels for "nearest": cell size in degrees and how far each is
 /// searched, metres. The finest is the box grid; a plate farther than its
 /// reach is looked for in cells four times as wide, and so on.
-const LEVELS: [(f64, f64); 3] = [(FINE_DEG, 150.0), (0.004, 600.0), (0.016, f64::INFINITY)];
+const LEVELS: [(f64, f64); 3] = [(FINE_DEG, 300.0), (0.004, 1200.0), (0.016, f64::INFINITY)];
 
 /// The plate index.
 pub struct PlateIndex {
