@@ -103,6 +103,7 @@ impl LocalFrame {
 
     /// Compass bearing from the origin to `c`, as one of eight Chinese
     /// directions (东, 东北 …).
+    ///
     /// The sector is read from the ratio of the east and north offsets
     /// (sectors meet at 22.5° + k·45°), with no angle computed.
     pub fn direction_to(&self, c: Coord<f64>) -> &'static str {
