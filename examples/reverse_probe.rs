@@ -1,11 +1,12 @@
-//! Deterministic cost of reverse answers, for `valgrind --tool=cachegrind`:
-//! answers N random points over 宁波市 (as the load script does) to JSON,
-//! and between answers walks a scratch buffer the size of what handling a
-//! request touches elsewhere, so that the index is read as cold as it is in
-//! the server. Only `answer_one` is measured (`--toggle-collect`).
-//!   cargo build --release --example reverse_probe
-//!   valgrind --tool=callgrind --cache-sim=yes --toggle-collect='*answer_one*' \
-//!     target/release/examples/reverse_probe [STORE] [N] [SCRATCH_KB]
+//! Deterministic cost of reverse answers, counted by callgrind's cache
+//! simulation (run it through `scripts/reverse-probe.sh`): answers N random
+//! points over 宁波市 (as the load script does) to JSON, and between answers
+//! walks a scratch buffer the size of what handling a request touches
+//! elsewhere, so that the index is read as cold as it is in the server. Only
+//! `answer_one` is counted (`--toggle-collect`); with `PROBE_PAUSE` set it
+//! says `loaded` and waits that many seconds, so that the store can load
+//! uninstrumented.
+//!   target/release/examples/reverse_probe [STORE] [N] [SCRATCH_KB]
 
 use rand::{RngExt, SeedableRng};
 use std::hint::black_box;
