@@ -5,6 +5,7 @@
 //! found nothing in it to escape.
 
 use super::reverse::{AddressCode, Chain, Joined, PlateRef, ReverseResult, RoadRef};
+use std::borrow::Cow;
 
 impl ReverseResult<'_> {
     /// Appends the answer as JSON.
@@ -96,17 +97,12 @@ fn plain(s: &str) -> bool {
     s.bytes().fold(true, |ok, b| ok & (b >= 0x20) & (b != b'"') & (b != b'\\'))
 }
 
+/// One text, as a JSON string.
 fn text(out: &mut Vec<u8>, s: &str) -> serde_json::Result<()> {
-    if plain(s) {
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-        Ok(())
-    } else {
-        serde_json::to_writer(&mut *out, s)
-    }
+    joined(out, &Joined(Cow::Borrowed(s), ""))
 }
 
+/// Two texts written as one JSON string.
 fn joined(out: &mut Vec<u8>, j: &Joined) -> serde_json::Result<()> {
     if plain(&j.0) && plain(j.1) {
         out.push(b'"');
@@ -126,7 +122,6 @@ mod tests {
     use crate::index::divisions::DivisionIndex;
     use crate::model::Level;
     use crate::store::DivisionRow;
-    use std::borrow::Cow;
 
     fn same_as_serde(answer: &ReverseResult) {
         let mut ours = Vec::new();
