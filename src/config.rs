@@ -19,6 +19,51 @@ pub struct Settings {
     pub review: crate::review::ReviewSettings,
     /// Vector tiles and the map page.
     pub tiles: TileSettings,
+    /// The change feed and its webhook deliveries.
+    pub feed: FeedSettings,
+}
+
+/// The change feed (`/changes`) and webhook subscriptions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedSettings {
+    /// How often a server looks for changes that another process committed
+    /// to its store, milliseconds. Default 100.
+    pub follow_ms: u64,
+    /// How long the feed keeps changes, days: a `since` older than that is
+    /// answered 410 (the client resynchronises from a full export). The
+    /// change log itself is never pruned. Default 3650.
+    pub retain_days: u32,
+    /// Most changes one `/changes` answer holds. Default 1000.
+    pub max_limit: usize,
+    /// Longest `wait` of a long poll, seconds. Default 30.
+    pub max_wait_secs: u64,
+    /// Interval of the comment heartbeat on `/changes/stream`, seconds.
+    /// Default 15.
+    pub heartbeat_secs: u64,
+    /// Time allowed for one webhook delivery, seconds. Default 10.
+    pub delivery_timeout_secs: u64,
+    /// First retry delay after a failed delivery, seconds; it doubles with
+    /// each failure up to `retry_max_secs`. Default 2.
+    pub retry_first_secs: u64,
+    /// Longest retry delay, seconds. Default 3600 (deliveries are retried
+    /// hourly for as long as the subscription lives).
+    pub retry_max_secs: u64,
+}
+
+impl Default for FeedSettings {
+    fn default() -> Self {
+        FeedSettings {
+            follow_ms: 100,
+            retain_days: 3650,
+            max_limit: 1000,
+            max_wait_secs: 30,
+            heartbeat_secs: 15,
+            delivery_timeout_secs: 10,
+            retry_first_secs: 2,
+            retry_max_secs: 3600,
+        }
+    }
 }
 
 /// Vector tiles and the map page.

@@ -30,6 +30,7 @@ pub mod io;
 pub mod model;
 pub mod progress;
 pub mod review;
+pub mod service;
 pub mod startup;
 pub mod store;
 pub mod tiles;

@@ -9,6 +9,7 @@ use fangyu::io::{ImportOptions, Target};
 use fangyu::store::Store;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// mimalloc: fewer cycles per request than the system allocator for the
 /// many small, short-lived allocations of request handling.
@@ -279,7 +280,7 @@ fn main() -> Result<()> {
             store,
         } => {
             let path = store.unwrap_or(settings.store.path.clone());
-            let store = Store::open(&path)?;
+            let service = fangyu::service::Service::offline(Arc::new(Store::open(&path)?));
             let opts = ImportOptions {
                 actor: format!("import:{}", source.display()),
                 source,
@@ -293,7 +294,7 @@ fn main() -> Result<()> {
                 wkt_field,
                 report: report.clone(),
             };
-            let r = fangyu::io::import(&store, &opts)?;
+            let r = service.import(&opts)?;
             println!("{}", serde_json::to_string_pretty(&r)?);
             if r.rejected > 0 {
                 eprintln!("{} rows rejected; see {}", r.rejected, report.display());
@@ -306,9 +307,10 @@ fn main() -> Result<()> {
 /// `fangyu token …`: tokens in the store the server serves (built first
 /// if missing, as `serve` would).
 fn token(settings: &Settings, command: TokenCommand) -> Result<()> {
-    use fangyu::review::{Role, token};
+    use fangyu::review::Role;
     fangyu::startup::ensure_demo_store(settings, &settings.store.path, Scale::Demo)?;
-    let store = Store::open(&settings.store.path)?;
+    let store = Arc::new(Store::open(&settings.store.path)?);
+    let service = fangyu::service::Service::offline(store.clone());
     match command {
         TokenCommand::Create { role, name } => {
             let r = Role::parse(&role).ok_or_else(|| {
@@ -316,7 +318,7 @@ fn token(settings: &Settings, command: TokenCommand) -> Result<()> {
                 anyhow::anyhow!("unknown role {role}; one of {}", all.join(", "))
             })?;
             anyhow::ensure!(!name.trim().is_empty(), "--name must not be empty");
-            let (id, secret) = token::create(&store, name.trim(), r, "cli")?;
+            let (id, secret) = service.create_token(name.trim(), r, "cli")?;
             eprintln!("token {id} for {name} ({role}); shown once:");
             println!("{secret}");
         }
@@ -327,7 +329,7 @@ fn token(settings: &Settings, command: TokenCommand) -> Result<()> {
             }
         }
         TokenCommand::Revoke { id } => {
-            anyhow::ensure!(token::revoke(&store, id, "cli")?, "no live token {id}");
+            anyhow::ensure!(service.revoke_token(id, "cli")?, "no live token {id}");
             println!("token {id} revoked");
         }
     }

@@ -150,6 +150,7 @@ pub fn build(store: &Store, settings: &Settings, scale: Scale) -> Result<BuildRe
                     "places": report.places,
                     "addresses": report.addresses,
                 }),
+                ..Default::default()
             },
         )?;
         Ok(())

@@ -144,6 +144,23 @@ impl ApiError {
         ApiError::plain(StatusCode::PRECONDITION_REQUIRED, "precondition-required", "缺少 If-Match", detail)
     }
 
+    /// 410: the change feed no longer holds changes that old.
+    pub fn feed_gone(detail: &str) -> ApiError {
+        ApiError::plain(StatusCode::GONE, "changes-gone", "变更已不再保留", detail)
+    }
+
+    /// 422: a well-formed body whose content cannot be used.
+    pub fn unprocessable(field: &str, reason: impl Into<String>) -> ApiError {
+        let reason = reason.into();
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            slug: "unprocessable",
+            title: "内容无法处理",
+            detail: format!("{field}: {reason}"),
+            errors: vec![FieldError { field: field.into(), reason }],
+        }
+    }
+
     fn plain(status: StatusCode, slug: &'static str, title: &'static str, detail: &str) -> ApiError {
         ApiError { status, slug, title, detail: detail.into(), errors: vec![] }
     }
@@ -254,5 +271,15 @@ pub const PROBLEM_TYPES: &[(&str, &str, &str)] = &[
         "`If-Match` names an older version: someone changed the record since it was read. Read it again and retry.",
     ),
     ("precondition-required", "缺少 If-Match", "Revising a proposal needs `If-Match` with its current ETag."),
+    (
+        "changes-gone",
+        "变更已不再保留",
+        "`since` is older than the changes the feed keeps (`[feed] retain_days`): resynchronise from a full export, then follow the feed from its head.",
+    ),
+    (
+        "unprocessable",
+        "内容无法处理",
+        "The body is well-formed but a field cannot be used (a webhook URL that is not http or https, …); `errors` names the field.",
+    ),
     ("internal", "服务内部错误", "An unexpected error; it has been logged."),
 ];

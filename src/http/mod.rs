@@ -10,6 +10,7 @@
 pub mod addresses;
 pub mod auth;
 pub mod batch;
+pub mod changes;
 pub mod divisions;
 pub mod error;
 pub mod features;
@@ -24,6 +25,7 @@ pub mod proposals;
 pub mod reverse;
 pub mod router;
 pub mod state;
+pub mod subscriptions;
 pub mod tiles;
 pub mod tokens;
 
@@ -36,7 +38,6 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use error::ApiError;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use state::AppState;
@@ -66,30 +67,33 @@ fn metrics_handle() -> PrometheusHandle {
 }
 
 /// Builds the shared state from an opened store and its indices (and
-/// loads the naming-review rules the settings name).
+/// loads the naming-review rules the settings name), and starts what runs
+/// beside the requests: the follower of the store's change log and the
+/// webhook deliverer. Call it inside the Tokio runtime that serves.
 pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> anyhow::Result<AppState> {
     let rules = crate::review::Rules::load(&settings.review)?;
-    let (store_for_tiles, settings_for_tiles) = (store.clone(), settings.tiles.clone());
     let plates = gazetteer.plates.clone();
+    let tiles = crate::tiles::service::TileService::start(store.clone(), plates, &settings.tiles);
+    let gazetteer = Arc::new(ArcSwap::from_pointee(gazetteer));
+    let projections = crate::service::Projections::new(store.clone(), gazetteer.clone(), tiles.clone());
+    projections.follow(Duration::from_millis(settings.feed.follow_ms.max(1)));
+    let deliverer = crate::service::webhooks::Deliverer::new(store.clone(), settings.feed.clone());
+    tokio::spawn(deliverer.run(projections.watch(), projections.deliveries()));
     Ok(AppState::new(state::Shared {
         settings: Arc::new(settings),
+        service: crate::service::Service::live(store.clone(), projections.clone()),
+        projections,
         store,
-        gazetteer: Arc::new(ArcSwap::from_pointee(gazetteer)),
+        gazetteer,
         metrics: metrics_handle(),
         rules: Arc::new(rules),
-        reindexing: Arc::new(tokio::sync::Mutex::new(())),
-        tiles: crate::tiles::service::TileService::start(store_for_tiles, plates, &settings_for_tiles),
+        tiles,
     }))
 }
 
 /// The whole application: routes plus middleware.
 pub fn app(state: AppState) -> Router {
     let server = &state.settings.server;
-    // Batch geocoding streams large bodies for as long as they take: its
-    // own body limit, no request timeout.
-    let batch = Router::new()
-        .route("/geocode/batch", post(batch::geocode_batch))
-        .layer(RequestBodyLimitLayer::new(server.batch_body_limit_bytes));
     // Per-route layers (axum wraps each route in them): what must see the
     // matched route or differs between routes.
     let routes = router::routes()
@@ -99,7 +103,7 @@ pub fn app(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(server.request_timeout_secs),
         ))
-        .merge(batch)
+        .merge(router::long_routes(server.batch_body_limit_bytes))
         .layer(middleware::from_fn(track))
         .with_state(state);
     // The rest wraps the router once, so a request does not clone each of

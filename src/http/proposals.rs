@@ -66,8 +66,8 @@ pub async fn create(
     body: Bytes,
 ) -> ApiResult<Response> {
     let input: ProposalInput = params::json_body(&headers, &body)?;
-    let g = s.gazetteer();
-    let (p, geom) = lifecycle::create(&s.store, &g, &s.rules, &actor, &input)?;
+    let who = actor.clone();
+    let (p, geom) = s.write(move |svc, rules| svc.create_proposal(rules, &who, &input)).await?;
     Ok(answer(&s, StatusCode::CREATED, &p, geom.as_ref(), &actor))
 }
 
@@ -101,8 +101,9 @@ pub async fn revise(
 ) -> ApiResult<Response> {
     let id = id_of(&id)?;
     let input: ProposalInput = params::json_body(&headers, &body)?;
-    let g = s.gazetteer();
-    let (p, geom) = lifecycle::revise(&s.store, &g, &s.rules, &actor, id, if_match(&headers), &input)?;
+    let (who, tag) = (actor.clone(), if_match(&headers).map(str::to_string));
+    let (p, geom) =
+        s.write(move |svc, rules| svc.revise_proposal(rules, &who, id, tag.as_deref(), &input)).await?;
     Ok(answer(&s, StatusCode::OK, &p, geom.as_ref(), &actor))
 }
 
@@ -129,32 +130,11 @@ pub async fn act(
     })?;
     let input: ActionInput = params::json_body(&headers, &body)?;
     let today = crate::review::today();
-    let (p, geom) = {
-        let g = s.gazetteer();
-        lifecycle::act(&s.store, &g, &s.rules, &actor, id, action, if_match(&headers), &input, today)?
-    };
-    let mut indexing = None;
-    if p.state == State::Published && action == Action::Publish {
-        // The new name goes into the indices before the answer, so the next
-        // search finds it; on a store so large that the rebuild outlasts
-        // the wait, it finishes in the background and the answer says so.
-        let state = s.clone();
-        let rebuild = tokio::spawn(async move {
-            if let Err(e) = state.reindex().await {
-                tracing::error!("reindex after publishing proposal {id}: {e}");
-            }
-        });
-        let wait = std::time::Duration::from_secs(s.settings.server.request_timeout_secs / 2);
-        indexing =
-            Some(if tokio::time::timeout(wait, rebuild).await.is_ok() { "done" } else { "in_progress" });
-    }
-    let mut resp = answer(&s, StatusCode::OK, &p, geom.as_ref(), &actor);
-    if let Some(state) = indexing
-        && let Ok(v) = HeaderValue::from_str(state)
-    {
-        resp.headers_mut().insert("x-index-update", v);
-    }
-    Ok(resp)
+    let (who, tag) = (actor.clone(), if_match(&headers).map(str::to_string));
+    let (p, geom) = s
+        .write(move |svc, rules| svc.act_on_proposal(rules, &who, id, action, tag.as_deref(), &input, today))
+        .await?;
+    Ok(answer(&s, StatusCode::OK, &p, geom.as_ref(), &actor))
 }
 
 /// Query of `/proposals`.

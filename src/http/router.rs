@@ -1,11 +1,16 @@
-//! Every route of the service, in one place.
+//! Every route of the service, in one place: [`routes`] are answered
+//! within the request timeout and body limit; [`long_routes`] stream or
+//! wait for as long as they need (batch geocoding, the change feed's long
+//! poll and event stream) under limits of their own.
 
 use super::state::AppState;
 use super::{
-    addresses, divisions, geocode, health, map, markers, openapi, places, proposals, reverse, tiles, tokens,
+    addresses, batch, changes, divisions, geocode, health, map, markers, openapi, places, proposals, reverse,
+    subscriptions, tiles, tokens,
 };
 use axum::Router;
 use axum::routing::{delete, get, post};
+use tower_http::limit::RequestBodyLimitLayer;
 
 /// The routes, without middleware.
 pub fn routes() -> Router<AppState> {
@@ -35,6 +40,8 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", delete(tokens::revoke))
         .route("/audit/verify", get(tokens::verify))
+        .route("/subscriptions", post(subscriptions::create))
+        .route("/subscriptions/{id}", get(subscriptions::one).delete(subscriptions::delete))
         .route("/tiles", get(tiles::list))
         .route("/tiles/{tileset}", get(tiles::tilejson))
         .route("/tiles/{tileset}/{z}/{x}/{y}", get(tiles::tile))
@@ -42,4 +49,16 @@ pub fn routes() -> Router<AppState> {
         .route("/fonts/{stack}/{range}", get(map::glyphs))
         .route("/map", get(map::page))
         .route("/map/{name}", get(map::asset))
+}
+
+/// The routes that stream or wait: no request timeout; batch geocoding
+/// has its own body limit.
+pub fn long_routes(batch_body_limit: usize) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/geocode/batch",
+            post(batch::geocode_batch).layer(RequestBodyLimitLayer::new(batch_body_limit)),
+        )
+        .route("/changes", get(changes::list))
+        .route("/changes/stream", get(changes::stream))
 }

@@ -41,9 +41,12 @@ pub struct Shared {
     pub metrics: PrometheusHandle,
     /// The naming-review rules in force.
     pub rules: Arc<Rules>,
-    /// Held while the indices are rebuilt after a change, so rebuilds run
-    /// one at a time and each reads the newest store.
-    pub reindexing: Arc<tokio::sync::Mutex<()>>,
+    /// Every write goes through here; it keeps the projections below in
+    /// step with the store.
+    pub service: crate::service::Service,
+    /// The indices and tiles as projections of the change log, and the
+    /// feed's announced head.
+    pub projections: Arc<crate::service::Projections>,
     /// Vector tiles: the tile set, its cache or an archive.
     pub tiles: Arc<crate::tiles::service::TileService>,
 }
@@ -54,21 +57,27 @@ impl Shared {
         self.gazetteer.load()
     }
 
-    /// Rebuilds the indices from the store and swaps them in; requests
-    /// already running finish on the old snapshot.
-    pub async fn reindex(&self) -> Result<(), crate::store::StoreError> {
-        let _one_at_a_time = self.reindexing.lock().await;
-        let store = self.store.clone();
-        let g = tokio::task::spawn_blocking(move || Gazetteer::load(&store))
+    /// Runs a write of the service on the blocking pool, so the async
+    /// workers keep answering reads while it waits for the store's write
+    /// lock and while the projections apply it.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&crate::service::Service, &Rules) -> T + Send + 'static,
+    ) -> T {
+        let (service, rules) = (self.service.clone(), self.rules.clone());
+        tokio::task::spawn_blocking(move || f(&service, &rules))
             .await
-            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
-        let plates = g.plates.clone();
-        self.gazetteer.store(Arc::new(g));
-        // The tiles follow: the changed features' tiles leave the cache.
-        let (store, tiles) = (self.store.clone(), self.tiles.clone());
-        tokio::task::spawn_blocking(move || tiles.reload(&store, plates))
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    }
+
+    /// Runs a read of the store on the blocking pool.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&crate::service::Service) -> T + Send + 'static,
+    ) -> T {
+        let service = self.service.clone();
+        tokio::task::spawn_blocking(move || f(&service))
             .await
-            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?;
-        Ok(())
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
     }
 }

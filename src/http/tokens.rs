@@ -5,7 +5,7 @@ use super::auth::require;
 use super::error::{ApiError, ApiResult};
 use super::params;
 use super::state::AppState;
-use crate::review::{Actor, Role, token};
+use crate::review::{Actor, Role};
 use crate::store::{TokenRow, verify_audit};
 use axum::Json;
 use axum::body::Bytes;
@@ -42,7 +42,8 @@ pub async fn create(
         let all: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
         ApiError::invalid("role", format!("未知角色“{role}”，可用：{}", all.join("、")))
     })?;
-    let (id, secret) = token::create(&s.store, name, role, &actor.name)?;
+    let (holder, by) = (name.to_string(), actor.name.clone());
+    let (id, secret) = s.write(move |svc, _| svc.create_token(&holder, role, &by)).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id, "name": name, "role": role, "token": secret}))))
 }
 
@@ -68,7 +69,8 @@ pub async fn revoke(
 ) -> ApiResult<StatusCode> {
     require(&actor, "revoke_token", &[Role::Admin])?;
     let n: i64 = id.parse().map_err(|_| ApiError::invalid("id", format!("“{id}” 不是令牌编号")))?;
-    if token::revoke(&s.store, n, &actor.name)? {
+    let by = actor.name.clone();
+    if s.write(move |svc, _| svc.revoke_token(n, &by)).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found("令牌", &id))

@@ -47,6 +47,9 @@ pub struct Gazetteer {
     pub markers: MarkerIndex,
     /// How long each step of the build took.
     pub timings: Vec<(&'static str, Duration)>,
+    /// The change log's head when the store was read: the indices reflect
+    /// every change up to and including it.
+    pub seq: i64,
 }
 
 impl Gazetteer {
@@ -69,6 +72,7 @@ impl Gazetteer {
             PlaceRow::load_all(c, true)?,
             MarkerRow::load_all(c)?,
         );
+        let seq = crate::store::feed::head(c)?;
         lap("read divisions and places", &mut t);
         let divisions = DivisionIndex::build(div_rows, &changes);
         lap("division index", &mut t);
@@ -142,7 +146,7 @@ impl Gazetteer {
             let names = names.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
             let (divisions, places, roads, plates, streets) = rest?;
             let markers = MarkerIndex::build(marker_rows);
-            Ok(Gazetteer { divisions, places, plates, roads, streets, names, markers, timings })
+            Ok(Gazetteer { divisions, places, plates, roads, streets, names, markers, timings, seq })
         })
     }
 

@@ -124,21 +124,33 @@ impl StreetIndex {
     }
 
     /// Links every road, lane or compound to the street of its name in its
-    /// county, so that the geocoder reads it with no lookup.
+    /// county, so that the geocoder reads it with no lookup. A current one
+    /// with no door plates yet is a street of its own (an address on it is
+    /// answered at road level).
     pub fn link_places(&mut self, places: &PlaceIndex, divisions: &DivisionIndex) {
-        self.by_place = places
-            .ids()
-            .map(|i| {
-                let p = places.get(i);
-                places
-                    .carries_plates(i)
-                    .then(|| divisions.by_code(&p.division_code, None))
-                    .flatten()
-                    .and_then(|d| divisions.county_of(d))
-                    .and_then(|county| self.find(&p.name, county))
-                    .unwrap_or(u32::MAX)
-            })
-            .collect();
+        self.by_place = vec![u32::MAX; places.len()];
+        for i in places.ids() {
+            let p = places.get(i);
+            if !places.carries_plates(i) {
+                continue;
+            }
+            let Some(division) = divisions.by_code(&p.division_code, None) else { continue };
+            let Some(county) = divisions.county_of(division) else { continue };
+            let street = match self.find(&p.name, county) {
+                Some(s) => s,
+                None if p.status == "current" && p.point.is_some() => {
+                    self.intern(&p.name, county, || Street {
+                        name: p.name.as_str().into(),
+                        scope: county,
+                        place: Some(i),
+                        division,
+                        at: p.point.unwrap_or_default(),
+                    })
+                }
+                None => continue,
+            };
+            self.by_place[i as usize] = street;
+        }
     }
 
     /// The street place `place` stands for (a road, lane or compound in a

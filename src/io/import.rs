@@ -151,30 +151,53 @@ pub fn import(store: &Store, opts: &ImportOptions) -> Result<ImportReport> {
     let actor = opts.actor.as_str();
     store.write(|tx| -> Result<(), StoreError> {
         for (_, parsed) in &rows {
-            let (entity, key, updated) = match parsed {
+            // (entity, key, public code, division, name, whether it existed)
+            let (entity, key, code, division, name, updated) = match parsed {
                 Parsed::Division(d) => {
                     let (_, updated) = d.upsert_current(tx)?;
-                    ("division", d.code.clone(), updated)
+                    (
+                        "division",
+                        d.code.clone(),
+                        Some(d.code.as_str()),
+                        d.code.as_str(),
+                        d.name.as_str(),
+                        updated,
+                    )
                 }
                 Parsed::Place(p) => {
                     let (fid, updated) = p.upsert(tx)?;
-                    ("place", fid.to_string(), updated)
+                    ("place", fid.to_string(), None, p.division_code.as_str(), p.name.as_str(), updated)
                 }
-                Parsed::Address(a) => ("address", a.code.clone(), a.upsert(tx)?),
+                Parsed::Address(a) => {
+                    let updated = a.upsert(tx)?;
+                    let name = a.standard_address.as_str();
+                    (
+                        "address",
+                        a.code.clone(),
+                        Some(a.code.as_str()),
+                        a.division_code.as_str(),
+                        name,
+                        updated,
+                    )
+                }
             };
             if updated {
                 report.updated += 1;
             } else {
                 report.inserted += 1;
             }
+            let summary = format!("{}“{name}”（导入）", if updated { "更新" } else { "新增" });
             append_change(
                 tx,
                 &ChangeEntry {
                     actor,
                     entity,
                     entity_key: &key,
-                    action: if updated { "update" } else { "insert" },
+                    action: if updated { "update" } else { "create" },
                     detail: serde_json::json!({"source": opts.source.display().to_string()}),
+                    code,
+                    division: Some(division),
+                    summary: Some(&summary),
                 },
             )?;
         }

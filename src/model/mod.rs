@@ -3,6 +3,7 @@
 //! edge ("parse, don't validate") so the rest of the code holds checked data.
 
 mod address;
+mod change;
 mod code;
 mod division_name;
 mod level;
@@ -10,6 +11,7 @@ mod place;
 pub mod romanize;
 
 pub use address::{AddressCode, AddressKind, DoorPlate};
+pub use change::{ChangeAction, ChangeKind};
 pub use code::{CodeError, DivisionCode};
 pub use division_name::{COLLOQUIAL_NAMES, everyday_names, short_name, village_name};
 pub use level::Level;

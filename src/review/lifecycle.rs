@@ -356,6 +356,7 @@ fn log(
     action: &str,
     detail: serde_json::Value,
 ) -> Result<(), ReviewError> {
+    let summary = format!("{}申请“{}”：{}", p.kind.label(), p.name, p.state.label());
     append_change(
         tx,
         &ChangeEntry {
@@ -364,6 +365,9 @@ fn log(
             entity_key: &p.id.to_string(),
             action,
             detail,
+            division: Some(&p.division),
+            summary: Some(&summary),
+            ..Default::default()
         },
     )?;
     Ok(())
@@ -693,7 +697,7 @@ fn publish(
     let approval = p.approval.as_ref().ok_or_else(|| Refusal::Condition("尚无政府批准记录".into()))?;
     let day = super::announcement::chinese_date(&approval.date);
     let source = format!("proposal:{}", p.id);
-    let entry = |tx: &Transaction, key: i64, action: &str, detail: serde_json::Value| {
+    let entry = |tx: &Transaction, key: i64, action: &str, division: &str, summary: &str, detail| {
         append_change(
             tx,
             &ChangeEntry {
@@ -702,6 +706,9 @@ fn publish(
                 entity_key: &key.to_string(),
                 action,
                 detail,
+                division: Some(division),
+                summary: Some(summary),
+                ..Default::default()
             },
         )
     };
@@ -719,7 +726,9 @@ fn publish(
     if p.kind == Kind::Retire {
         let t = target.ok_or_else(|| Refusal::Condition("未指明销名的地名".into()))?;
         PlaceRow::end(tx, t.fid, "retired", &approval.date, None)?;
-        entry(tx, t.fid, "retire", json!({"name": t.name, "valid_to": approval.date, "proposal": p.id}))?;
+        let summary = format!("“{}”销名", t.name);
+        let detail = json!({"name": t.name, "valid_to": approval.date, "proposal": p.id});
+        entry(tx, t.fid, "retire", &t.division_code, &summary, detail)?;
         return Ok(t.fid);
     }
     let verb = if p.kind == Kind::Rename { "更名" } else { "命名" };
@@ -755,16 +764,31 @@ fn publish(
         ..Default::default()
     };
     let fid = row.insert(tx)?;
-    entry(tx, fid, "insert", json!({"name": p.name, "class": p.class, "proposal": p.id}))?;
+    let summary = format!("命名“{}”", p.name);
+    let detail = json!({"name": p.name, "class": p.class, "proposal": p.id});
+    entry(tx, fid, "create", &p.division, &summary, detail)?;
     if let Some(t) = target {
         PlaceRow::end(tx, t.fid, "historical", &approval.date, Some(fid))?;
         let moved = AddressRow::rename_street(tx, t.fid, fid, &t.name, &p.name)?;
-        entry(
-            tx,
-            t.fid,
-            "rename",
-            json!({"name": t.name, "new_name": p.name, "replaced_by": fid, "valid_to": approval.date, "addresses_moved": moved}),
-        )?;
+        let summary = format!("{}更名为{}", t.name, p.name);
+        let detail = json!({"name": t.name, "new_name": p.name, "replaced_by": fid, "valid_to": approval.date, "addresses_moved": moved.len()});
+        entry(tx, t.fid, "rename", &t.division_code, &summary, detail)?;
+        for a in &moved {
+            let summary = format!("{}更名为{}，地址改为“{}”", t.name, p.name, a.standard_address);
+            append_change(
+                tx,
+                &ChangeEntry {
+                    actor: &actor.name,
+                    entity: "address",
+                    entity_key: &a.code,
+                    action: "rename",
+                    detail: json!({"street": p.name, "place": fid, "proposal": p.id}),
+                    code: Some(&a.code),
+                    division: Some(&a.division_code),
+                    summary: Some(&summary),
+                },
+            )?;
+        }
     }
     Ok(fid)
 }

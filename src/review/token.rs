@@ -26,7 +26,14 @@ fn log(
 ) -> Result<i64, StoreError> {
     append_change(
         tx,
-        &ChangeEntry { actor, entity: "api_token", entity_key: &id.to_string(), action, detail },
+        &ChangeEntry {
+            actor,
+            entity: "api_token",
+            entity_key: &id.to_string(),
+            action,
+            detail,
+            ..Default::default()
+        },
     )
 }
 

@@ -233,12 +233,22 @@ pub enum Role {
     Approver,
     /// Manages tokens; reads everything.
     Admin,
+    /// Another agency's system: reads the change feed and manages its own
+    /// webhook subscriptions.
+    Subscriber,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 6] =
-        [Role::Applicant, Role::Reviewer, Role::Expert, Role::Committee, Role::Approver, Role::Admin];
+    pub const ALL: [Role; 7] = [
+        Role::Applicant,
+        Role::Reviewer,
+        Role::Expert,
+        Role::Committee,
+        Role::Approver,
+        Role::Admin,
+        Role::Subscriber,
+    ];
 
     /// The stable identifier.
     pub fn as_str(self) -> &'static str {
@@ -249,6 +259,7 @@ impl Role {
             Role::Committee => "committee",
             Role::Approver => "approver",
             Role::Admin => "admin",
+            Role::Subscriber => "subscriber",
         }
     }
 
@@ -266,6 +277,7 @@ impl Role {
             Role::Committee => "地名委员会",
             Role::Approver => "批准机关",
             Role::Admin => "管理员",
+            Role::Subscriber => "数据订阅方",
         }
     }
 }

@@ -2,6 +2,18 @@ use super::{StoreResult, geom_blob};
 use geo::{Geometry, Point};
 use rusqlite::{Connection, Row, Transaction, params};
 
+/// An address whose street was renamed: its code, division and new
+/// standard form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenamedAddress {
+    /// Address code.
+    pub code: String,
+    /// Division code.
+    pub division_code: String,
+    /// The standard address after the rename.
+    pub standard_address: String,
+}
+
 /// A standard address (door plate, building, room or rural plate).
 #[derive(Debug, Clone, Default)]
 pub struct AddressRow {
@@ -106,15 +118,24 @@ impl AddressRow {
 
     /// Moves the addresses of place `from` (named `old`) to place `to`
     /// under the name `new`, rewriting their standard addresses (a road or
-    /// compound renamed). Returns how many moved.
-    pub fn rename_street(tx: &Transaction, from: i64, to: i64, old: &str, new: &str) -> StoreResult<usize> {
-        Ok(tx.execute(
+    /// compound renamed). Returns the addresses moved.
+    pub fn rename_street(
+        tx: &Transaction,
+        from: i64,
+        to: i64,
+        old: &str,
+        new: &str,
+    ) -> StoreResult<Vec<RenamedAddress>> {
+        let mut stmt = tx.prepare_cached(
             "UPDATE addresses SET place_fid = ?2, street = ?4, standard_address = \
              substr(standard_address, 1, instr(standard_address, ?3) - 1) || ?4 || \
              substr(standard_address, instr(standard_address, ?3) + length(?3)) \
-             WHERE place_fid = ?1 AND street = ?3",
-            params![from, to, old, new],
-        )?)
+             WHERE place_fid = ?1 AND street = ?3 RETURNING code, division_code, standard_address",
+        )?;
+        let rows = stmt.query_map(params![from, to, old, new], |r| {
+            Ok(RenamedAddress { code: r.get(0)?, division_code: r.get(1)?, standard_address: r.get(2)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Inserts a new address (fails on a duplicate code).

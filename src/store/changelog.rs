@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// One entry of the append-only change log.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ChangeEntry<'a> {
     /// Who made the change (a user, `import:FILE`, `demo`).
     pub actor: &'a str,
@@ -26,6 +26,14 @@ pub struct ChangeEntry<'a> {
     pub action: &'a str,
     /// What changed, as JSON.
     pub detail: serde_json::Value,
+    /// The record's public code, where it has one (division code, address
+    /// code, marker number).
+    pub code: Option<&'a str>,
+    /// The code of the division the record lies in (the change feed
+    /// filters on its prefix).
+    pub division: Option<&'a str>,
+    /// One line in Chinese for people reading the feed (…路更名为…路).
+    pub summary: Option<&'a str>,
 }
 
 /// The fields an entry's hash covers.
@@ -37,10 +45,16 @@ struct Fields<'a> {
     entity_key: &'a str,
     action: &'a str,
     detail: &'a str,
+    code: Option<&'a str>,
+    division: Option<&'a str>,
+    summary: Option<&'a str>,
 }
 
 /// SHA-256 (hex) over the previous hash and each field, every part
-/// length-prefixed so no two different entries hash the same bytes.
+/// length-prefixed so no two different entries hash the same bytes. The
+/// feed's fields (code, division, summary) came later: an entry with none
+/// of them hashes as entries did before them; one with any hashes all
+/// three, each with a presence byte.
 fn entry_hash(prev: &str, f: &Fields) -> String {
     let mut h = Sha256::new();
     let seq = f.seq.to_string();
@@ -48,12 +62,24 @@ fn entry_hash(prev: &str, f: &Fields) -> String {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
-    hex(&h.finalize())
+    if f.code.is_some() || f.division.is_some() || f.summary.is_some() {
+        for part in [f.code, f.division, f.summary] {
+            match part {
+                Some(p) => {
+                    h.update([1]);
+                    h.update((p.len() as u64).to_le_bytes());
+                    h.update(p.as_bytes());
+                }
+                None => h.update([0]),
+            }
+        }
+    }
+    hex::encode(h.finalize())
 }
 
 /// Lowercase hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(bytes)
 }
 
 /// Appends an entry in the caller's transaction; returns its sequence
@@ -78,13 +104,29 @@ pub fn append_change(tx: &Transaction, e: &ChangeEntry) -> StoreResult<i64> {
         entity_key: e.entity_key,
         action: e.action,
         detail: &detail,
+        code: e.code,
+        division: e.division,
+        summary: e.summary,
     };
     let hash = entry_hash(&prev, &fields);
     tx.prepare_cached(
-        "INSERT INTO change_log (seq, at, actor, entity, entity_key, action, detail, prev_hash, hash) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO change_log (seq, at, actor, entity, entity_key, action, detail, prev_hash, hash, \
+         code, division, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
-    .execute(params![seq, at, e.actor, e.entity, e.entity_key, e.action, detail, prev, hash])?;
+    .execute(params![
+        seq,
+        at,
+        e.actor,
+        e.entity,
+        e.entity_key,
+        e.action,
+        detail,
+        prev,
+        hash,
+        e.code,
+        e.division,
+        e.summary
+    ])?;
     Ok(seq)
 }
 
@@ -100,7 +142,11 @@ pub struct AuditReport {
 }
 
 /// The columns of an entry that its hash covers, in [`StoredEntry`] order.
-const ENTRY_COLUMNS: &str = "seq, at, actor, entity, entity_key, action, detail";
+const ENTRY_COLUMNS: &str = "seq, at, actor, entity, entity_key, action, detail, code, division, summary";
+
+/// The same before the feed's columns existed (the migration that chains
+/// the log runs before they are added).
+const ENTRY_COLUMNS_V2: &str = "seq, at, actor, entity, entity_key, action, detail, NULL, NULL, NULL";
 
 /// An entry as read back from the log.
 struct StoredEntry {
@@ -111,6 +157,9 @@ struct StoredEntry {
     entity_key: String,
     action: String,
     detail: String,
+    code: Option<String>,
+    division: Option<String>,
+    summary: Option<String>,
 }
 
 impl StoredEntry {
@@ -124,6 +173,9 @@ impl StoredEntry {
             entity_key: r.get(4)?,
             action: r.get(5)?,
             detail: r.get(6)?,
+            code: r.get(7)?,
+            division: r.get(8)?,
+            summary: r.get(9)?,
         })
     }
 
@@ -137,6 +189,9 @@ impl StoredEntry {
             entity_key: &self.entity_key,
             action: &self.action,
             detail: &self.detail,
+            code: self.code.as_deref(),
+            division: self.division.as_deref(),
+            summary: self.summary.as_deref(),
         };
         entry_hash(prev, &fields)
     }
@@ -154,8 +209,8 @@ pub fn verify(conn: &Connection) -> StoreResult<AuditReport> {
         entries += 1;
         let entry = StoredEntry::read(r)?;
         let seq = entry.seq;
-        let stored_prev: Option<String> = r.get(7)?;
-        let stored: Option<String> = r.get(8)?;
+        let stored_prev: Option<String> = r.get(10)?;
+        let stored: Option<String> = r.get(11)?;
         let broken = |why: String| Ok(AuditReport { entries, head: prev.clone(), broken: Some((seq, why)) });
         if seq != expected_seq {
             return broken(format!("expected entry {expected_seq}, found {seq}: entries are missing"));
@@ -178,7 +233,7 @@ pub fn verify(conn: &Connection) -> StoreResult<AuditReport> {
 pub fn chain_existing(tx: &Transaction) -> rusqlite::Result<()> {
     tx.execute_batch("DROP TRIGGER change_log_no_update;")?;
     let rows: Vec<StoredEntry> = {
-        let mut stmt = tx.prepare(&format!("SELECT {ENTRY_COLUMNS} FROM change_log ORDER BY seq"))?;
+        let mut stmt = tx.prepare(&format!("SELECT {ENTRY_COLUMNS_V2} FROM change_log ORDER BY seq"))?;
         stmt.query_map([], StoredEntry::read)?.collect::<Result<_, _>>()?
     };
     let mut prev = GENESIS.to_string();

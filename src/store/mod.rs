@@ -8,13 +8,15 @@ mod addresses;
 mod boundaries;
 mod changelog;
 mod divisions;
+pub mod feed;
 pub mod gpkg;
 mod places;
 mod proposals;
 mod schema;
+pub mod subscriptions;
 mod tokens;
 
-pub use addresses::{AddressRow, PlateRow};
+pub use addresses::{AddressRow, PlateRow, RenamedAddress};
 pub use boundaries::{BoundaryLineRow, MarkerRow};
 pub use changelog::{AuditReport, ChangeEntry, append_change, hex as changelog_hex, verify as verify_audit};
 pub use divisions::{AliasRow, ChangeRow, DivisionRow};

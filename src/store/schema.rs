@@ -31,6 +31,12 @@ const MIGRATIONS: &[Migration] = &[
         sql: v2,
         then: Some(super::changelog::chain_existing),
     },
+    Migration {
+        version: 3,
+        description: "change feed: code, division and summary on the change log; webhook subscriptions; roles checked in code",
+        sql: v3,
+        then: None,
+    },
 ];
 
 /// Brings a store up to the newest schema.
@@ -210,4 +216,47 @@ CREATE INDEX proposals_name ON proposals(name);
     sql.push_str(&gpkg::register_sql("proposals", "地名命名更名申请", Some("GEOMETRY")));
     sql.push_str(&gpkg::register_sql("api_tokens", "接口令牌", None));
     sql
+}
+
+fn v3() -> String {
+    r#"
+ALTER TABLE change_log ADD COLUMN code TEXT;
+ALTER TABLE change_log ADD COLUMN division TEXT;
+ALTER TABLE change_log ADD COLUMN summary TEXT;
+CREATE INDEX change_log_entity ON change_log(entity, seq);
+
+-- The role list grows with the capabilities (subscriber, boundary, …):
+-- the role is checked by the model, not by a CHECK that SQLite cannot alter.
+CREATE TABLE api_tokens_v3 (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+  revoked_at TEXT);
+INSERT INTO api_tokens_v3 SELECT fid, name, role, token_hash, created_at, revoked_at FROM api_tokens;
+DROP TABLE api_tokens;
+ALTER TABLE api_tokens_v3 RENAME TO api_tokens;
+
+-- Webhook subscriptions. The change log is the outbox: each change is
+-- written in the transaction of the write it records, and a subscription
+-- keeps the last sequence number its receiver acknowledged, so deliveries
+-- survive a restart and go out in order, at least once.
+CREATE TABLE subscriptions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  url TEXT NOT NULL,
+  kinds TEXT NOT NULL DEFAULT '',
+  division TEXT NOT NULL DEFAULT '',
+  secret TEXT NOT NULL,
+  owner INTEGER NOT NULL,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+  delivered_seq INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT,
+  last_attempt_at TEXT,
+  last_error TEXT,
+  deleted_at TEXT);
+"#
+    .to_string()
+        + &gpkg::register_sql("subscriptions", "变更订阅", None)
 }

@@ -118,9 +118,8 @@ pub fn fangyu(args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
-/// Copies the demo store to `name` in the test folder, makes an admin token
-/// with the CLI and serves the copy with `tweak`ed settings.
-pub fn writable_app(name: &str, tweak: impl FnOnce(&mut Settings)) -> WritableApp {
+/// Copies the demo store to `name` in the test folder.
+pub fn store_copy(name: &str) -> PathBuf {
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.gpkg"));
     for ext in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
@@ -128,21 +127,68 @@ pub fn writable_app(name: &str, tweak: impl FnOnce(&mut Settings)) -> WritableAp
     // Bring the demo store's WAL into its main file before copying it.
     fangyu::store::Store::open(&demo_store()).and_then(|s| s.checkpoint()).expect("checkpoint");
     std::fs::copy(demo_store(), &path).expect("copy store");
-    let admin = fangyu(&[
-        "token",
-        "create",
-        "--role",
-        "admin",
-        "--name",
-        "管理员",
-        "--store",
-        path.to_str().expect("path"),
-    ])
-    .trim()
-    .to_string();
+    path
+}
+
+/// A token with `role` made with `fangyu token create` in `store`.
+pub fn cli_token(store: &std::path::Path, role: &str, name: &str) -> String {
+    let store = store.to_str().expect("path");
+    fangyu(&["token", "create", "--role", role, "--name", name, "--store", store]).trim().to_string()
+}
+
+/// Copies the demo store to `name` in the test folder, makes an admin token
+/// with the CLI and serves the copy with `tweak`ed settings.
+pub fn writable_app(name: &str, tweak: impl FnOnce(&mut Settings)) -> WritableApp {
+    let path = store_copy(name);
+    let admin = cli_token(&path, "admin", "管理员");
     let mut settings = settings_for(&path);
     tweak(&mut settings);
     WritableApp { app: serve(settings), store: path, admin }
+}
+
+/// `fangyu serve` as a process of its own (so a test can kill it), on a
+/// free port, answering once `/health` does.
+pub struct ServerProcess {
+    /// The process.
+    pub child: std::process::Child,
+    /// The server.
+    pub app: TestApp,
+}
+
+impl ServerProcess {
+    /// Starts `fangyu serve` over `store` with `env` set.
+    pub fn start(store: &std::path::Path, env: &[(&str, &str)]) -> ServerProcess {
+        let port =
+            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
+        let listen = format!("127.0.0.1:{port}");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_fangyu"))
+            .args(["serve", "--listen", &listen, "--store", store.to_str().expect("path")])
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start fangyu serve");
+        let app = TestApp { base: format!("http://{listen}") };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while std::net::TcpStream::connect(&listen).is_err() {
+            assert!(std::time::Instant::now() < deadline, "fangyu serve did not start");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        ServerProcess { child, app }
+    }
+
+    /// Kills the process at once (SIGKILL: no shutdown work runs).
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// The XYZ tile (y from the north) holding a point.

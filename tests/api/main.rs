@@ -4,8 +4,10 @@
 mod helpers;
 
 mod boundaries;
+mod changes;
 mod errors;
 mod evaluation;
+mod feed;
 mod geocode;
 mod import;
 mod lookups;

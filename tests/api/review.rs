@@ -9,17 +9,17 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// The county the tests name places in (海曙区) and the protected road.
-const COUNTY: &str = "330203";
+pub(crate) const COUNTY: &str = "330203";
 
-struct Review {
-    w: WritableApp,
+pub(crate) struct Review {
+    pub(crate) w: WritableApp,
     /// role → token (two experts, two committee members, two applicants).
     tokens: HashMap<&'static str, String>,
     /// A road of the county under heritage protection (its name).
     protected: String,
 }
 
-fn review() -> &'static Review {
+pub(crate) fn review() -> &'static Review {
     static R: OnceLock<Review> = OnceLock::new();
     R.get_or_init(|| {
         let conn = crate::helpers::sqlite();
@@ -58,6 +58,7 @@ fn review() -> &'static Review {
                     ("committee", "committee"),
                     ("committee2", "committee"),
                     ("approver", "approver"),
+                    ("subscriber", "subscriber"),
                 ] {
                     let resp = client
                         .post(format!("{base}/tokens"))
@@ -80,13 +81,13 @@ fn review() -> &'static Review {
 }
 
 impl Review {
-    fn token(&self, key: &str) -> &str {
+    pub(crate) fn token(&self, key: &str) -> &str {
         &self.tokens[key]
     }
 }
 
 /// Sends a request; returns status, JSON body and ETag.
-async fn send(
+pub(crate) async fn send(
     w: &WritableApp,
     method: &str,
     path: &str,
@@ -135,7 +136,7 @@ fn line_in_county(offset: f64) -> Value {
 
 /// A proposal to name a road `name` in the county, `offset` degrees east of
 /// its first door plate.
-fn road(name: &str, offset: f64) -> Value {
+pub(crate) fn road(name: &str, offset: f64) -> Value {
     json!({"kind": "name", "class": "road", "name": name, "division": COUNTY, "geometry": line_in_county(offset)})
 }
 
@@ -160,7 +161,7 @@ async fn refused_in_this_state(r: &Review, id: &Value, attempts: &[(&str, &str)]
 
 /// A road name that no place of the store carries yet, with no homophone
 /// in the county.
-fn fresh_name(stem: &str) -> String {
+pub(crate) fn fresh_name(stem: &str) -> String {
     let conn = crate::helpers::sqlite();
     let taken: i64 =
         conn.query_row("SELECT count(*) FROM places WHERE name = ?1", [stem], |r| r.get(0)).expect("count");
@@ -187,7 +188,7 @@ fn failed(p: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn create(r: &Review, body: Value) -> Value {
+pub(crate) async fn create(r: &Review, body: Value) -> Value {
     let (status, p, etag) =
         send(&r.w, "POST", "/proposals", Some(r.token("applicant")), None, Some(body)).await;
     assert_eq!(status, 201, "{p}");
@@ -196,7 +197,7 @@ async fn create(r: &Review, body: Value) -> Value {
 }
 
 /// Takes `action` as `who`; asserts the status; returns the proposal.
-async fn act(r: &Review, id: &Value, action: &str, who: &str, body: Value, want: u16) -> Value {
+pub(crate) async fn act(r: &Review, id: &Value, action: &str, who: &str, body: Value, want: u16) -> Value {
     let path = format!("/proposals/{id}/{action}");
     let (status, p, _) = send(&r.w, "POST", &path, Some(r.token(who)), None, Some(body)).await;
     assert_eq!(status, want, "{action} by {who}: {p}");
@@ -208,7 +209,7 @@ fn today() -> String {
 }
 
 /// From draft to committee review (the checks must pass).
-async fn to_committee(r: &Review, id: &Value) {
+pub(crate) async fn to_committee(r: &Review, id: &Value) {
     assert_eq!(act(r, id, "submit", "applicant", json!({}), 200).await["state"], "submitted");
     let p = act(r, id, "check", "reviewer", json!({}), 200).await;
     assert_eq!(p["state"], "checked");
@@ -223,7 +224,7 @@ async fn to_committee(r: &Review, id: &Value) {
 }
 
 /// From committee review to published.
-async fn approve_and_publish(r: &Review, id: &Value) -> Value {
+pub(crate) async fn approve_and_publish(r: &Review, id: &Value) -> Value {
     act(r, id, "approve", "committee", json!({"note": "同意"}), 200).await;
     let p = act(
         r,

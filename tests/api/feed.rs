@@ -1,0 +1,210 @@
+//! The store as a live system of record seen from outside the server: a
+//! CLI import into a running server's store, and webhook deliveries that
+//! survive the server being killed.
+
+use crate::helpers::{ServerProcess, cli_token, fangyu, store_copy};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A GeoJSON file of `names.len()` new roads in 海曙区, 0.01° apart.
+fn roads_source(dir: &Path, names: &[String]) -> std::path::PathBuf {
+    let features: Vec<Value> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let x = 121.50 + (i % 50) as f64 * 0.0004;
+            let y = 29.86 + (i / 50) as f64 * 0.0004;
+            json!({"type": "Feature", "properties": {"name": name, "class": "road", "division": "330203"},
+                   "geometry": {"type": "LineString", "coordinates": [[x, y], [x + 0.0003, y + 0.0001]]}})
+        })
+        .collect();
+    let path = dir.join("roads.geojson");
+    std::fs::write(&path, json!({"type": "FeatureCollection", "features": features}).to_string())
+        .expect("write");
+    path
+}
+
+fn import(store: &Path, source: &Path) -> Value {
+    let out = fangyu(&[
+        "import",
+        source.to_str().expect("path"),
+        "--kind",
+        "places",
+        "--store",
+        store.to_str().expect("path"),
+    ]);
+    serde_json::from_str(&out).expect("report")
+}
+
+/// What the test receiver got: (signature valid, seq header, body).
+type Received = Arc<Mutex<Vec<(bool, i64, Value)>>>;
+
+struct Receiver {
+    url: String,
+    accept: Arc<AtomicBool>,
+    got: Received,
+    secret: Arc<Mutex<String>>,
+}
+
+/// A webhook receiver on port 0 that checks each body's HMAC against the
+/// subscription's secret and answers 503 until told to accept.
+async fn receiver() -> Receiver {
+    let accept = Arc::new(AtomicBool::new(false));
+    let got: Received = Arc::default();
+    let secret: Arc<Mutex<String>> = Arc::default();
+    let state = (accept.clone(), got.clone(), secret.clone());
+    async fn hook(
+        State((accept, got, secret)): State<(Arc<AtomicBool>, Received, Arc<Mutex<String>>)>,
+        headers: HeaderMap,
+        body: axum::body::Bytes,
+    ) -> StatusCode {
+        if !accept.load(Ordering::SeqCst) {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
+        let key = secret.lock().expect("lock").clone();
+        let want = fangyu::service::webhooks::signature(&key, &body);
+        let sig = headers.get("x-fangyu-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let seq = headers
+            .get("x-fangyu-seq")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(-1);
+        let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        got.lock().expect("lock").push((sig == want, seq, value));
+        StatusCode::NO_CONTENT
+    }
+    let app = axum::Router::new().route("/hook", axum::routing::post(hook)).with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Receiver { url, accept, got, secret }
+}
+
+/// Polls `check` every 20 ms until it holds or `within` passes; returns
+/// how long it took.
+async fn eventually<F: std::future::Future<Output = bool>>(
+    within: Duration,
+    mut check: impl FnMut() -> F,
+) -> Option<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if check().await {
+            return Some(start.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cli_import_is_seen_by_the_running_server_and_its_webhook_survives_a_kill() {
+    let store = store_copy("feed-webhook");
+    let subscriber = cli_token(&store, "subscriber", "市公安局户籍系统");
+    let dir = tempfile::tempdir().expect("tmp");
+    let hook = receiver().await;
+    let server = ServerProcess::start(&store, &[]);
+    let client = server.app.client();
+    let base = server.app.base.clone();
+
+    // Only http(s) receivers.
+    let refused = client
+        .post(format!("{base}/subscriptions"))
+        .bearer_auth(&subscriber)
+        .json(&json!({"url": "ftp://example.org/x", "kinds": ["place"]}))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(refused.status().as_u16(), 422);
+    let problem: Value = refused.json().await.expect("json");
+    assert_eq!(problem["errors"][0]["field"], "url", "{problem}");
+
+    let made = client
+        .post(format!("{base}/subscriptions"))
+        .bearer_auth(&subscriber)
+        .json(&json!({"url": hook.url, "kinds": ["place"], "division": "3302"}))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(made.status().as_u16(), 201);
+    let made: Value = made.json().await.expect("json");
+    let id = made["id"].as_i64().expect("id");
+    *hook.secret.lock().expect("lock") = made["secret"].as_str().expect("secret shown once").to_string();
+
+    // A CLI import into the running server's store: the server sees it
+    // without a restart.
+    let name = "望江新路".to_string();
+    let report = import(&store, &roads_source(dir.path(), std::slice::from_ref(&name)));
+    assert_eq!(report["inserted"], 1, "{report}");
+    let app = &server.app;
+    let seen = eventually(Duration::from_secs(20), || async {
+        let (_, found) = app.get_json(&format!("/places?q={name}")).await;
+        found["features"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|p| p["properties"]["name"] == name.as_str()))
+    })
+    .await;
+    assert!(seen.is_some(), "the imported road never showed in /places");
+    let (_, geocoded) = app.get_json(&format!("/geocode?q=宁波市海曙区{name}")).await;
+    let best = &geocoded["features"][0]["properties"];
+    assert_eq!(best["match_level"], "road", "{geocoded}");
+    assert!(best["standard_address"].as_str().unwrap_or("").ends_with(&name), "{geocoded}");
+
+    // The receiver is down: the delivery fails and stays pending.
+    let status_path = format!("{base}/subscriptions/{id}");
+    let failed = eventually(Duration::from_secs(20), || async {
+        let s: Value = client
+            .get(&status_path)
+            .bearer_auth(&subscriber)
+            .send()
+            .await
+            .expect("GET")
+            .json()
+            .await
+            .expect("json");
+        s["last_error"].is_string() && s["pending"] == 1
+    })
+    .await;
+    assert!(failed.is_some(), "the failed delivery was not recorded");
+    assert!(hook.got.lock().expect("lock").is_empty());
+
+    // Killed after the commit and before any delivery went through; the
+    // receiver comes back; a new server delivers the change once.
+    server.kill();
+    hook.accept.store(true, Ordering::SeqCst);
+    let server = ServerProcess::start(&store, &[]);
+    let delivered =
+        eventually(Duration::from_secs(30), || async { !hook.got.lock().expect("lock").is_empty() }).await;
+    assert!(delivered.is_some(), "the pending change was never delivered after the restart");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let got = hook.got.lock().expect("lock").clone();
+    assert_eq!(got.len(), 1, "delivered exactly once: {got:?}");
+    let (signed, seq, change) = &got[0];
+    assert!(signed, "the X-Fangyu-Signature HMAC matches the body under the secret");
+    assert_eq!(change["seq"], *seq, "X-Fangyu-Seq is the change's seq");
+    assert_eq!(
+        (change["kind"].as_str(), change["action"].as_str()),
+        (Some("place"), Some("create")),
+        "{change}"
+    );
+    assert_eq!(change["division"], "330203");
+    assert!(change["summary"].as_str().unwrap_or("").contains(&name), "{change}");
+    let s: Value = server
+        .app
+        .client()
+        .get(format!("{}/subscriptions/{id}", server.app.base))
+        .bearer_auth(&subscriber)
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!((s["delivered_seq"].as_i64(), s["pending"].as_i64()), (Some(*seq), Some(0)), "{s}");
+    assert!(s["last_error"].is_null(), "{s}");
+    assert!(s.get("secret").is_none(), "the secret is never shown again");
+}
