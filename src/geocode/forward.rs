@@ -724,7 +724,7 @@ fn plate_candidate(
     let find = |suffix: &str| {
         g.streets.plate(sid, suffix, |p| {
             let plate = g.plates.get(p);
-            plate.street == sid && &plate.label[name_len..] == suffix
+            plate.street == sid && &plate.label[name_len..] == suffix && g.plates.is_live(p)
         })
     };
     let mut notes = notes.to_vec();

@@ -198,7 +198,9 @@ impl<T: Copy> CellGrid<T> {
             }
             for t in self.run(y, x0, x1) {
                 let d2 = dist2(t);
-                if best.is_none_or(|(b, _)| d2 < b) {
+                // An item at no finite distance (one no longer live) is
+                // passed over.
+                if d2.is_finite() && best.is_none_or(|(b, _)| d2 < b) {
                     *best = Some((d2, *t));
                 }
             }

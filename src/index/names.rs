@@ -19,6 +19,7 @@ use crate::model::romanize::syllables;
 use fst::automaton::Str;
 use fst::{Automaton, IntoStreamer, Map, MapBuilder, Streamer};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// What a name points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -161,6 +162,19 @@ impl NameIndexBuilder {
     }
 }
 
+/// Whether a query that matched nothing directly is tried one edit away
+/// (Chinese text; Latin letters are pinyin).
+fn wants_fuzzy(q: &str) -> bool {
+    let pinyin = q.is_ascii() && q.chars().all(|c| c.is_ascii_alphabetic());
+    !q.is_empty() && !pinyin
+}
+
+/// Keeps each target's first (best) match.
+fn dedup_targets(out: &mut Vec<NameMatch>) {
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|m| seen.insert(m.target));
+}
+
 /// Pinyin keys live under a `\u{1}` prefix so they never collide with
 /// names written in Latin letters.
 fn pinyin_key(s: &str) -> Vec<u8> {
@@ -267,6 +281,16 @@ impl NameIndex {
     /// Latin-letter queries match pinyin; Chinese ones match names by
     /// exact, prefix, then one-edit fuzzy.
     pub fn search(&self, q: &str, limit: usize) -> Vec<NameMatch> {
+        let mut out = self.direct(q, limit);
+        if out.is_empty() && wants_fuzzy(q) {
+            self.fuzzy(q, &mut out);
+        }
+        dedup_targets(&mut out);
+        out
+    }
+
+    /// Exact, then prefix (or pinyin) matches, without the fuzzy step.
+    fn direct(&self, q: &str, limit: usize) -> Vec<NameMatch> {
         let mut out = self.exact(q);
         let q_lower = q.to_lowercase();
         if !q.is_empty() && q.is_ascii() && q.chars().all(|c| c.is_ascii_alphabetic()) {
@@ -275,12 +299,7 @@ impl NameIndex {
             self.stream(Str::new(&key).starts_with(), MatchKind::Pinyin, limit, &mut out);
         } else if !q.is_empty() {
             self.stream(Str::new(q).starts_with(), MatchKind::Prefix, limit, &mut out);
-            if out.is_empty() {
-                self.fuzzy(q, &mut out);
-            }
         }
-        let mut seen = std::collections::HashSet::new();
-        out.retain(|m| seen.insert(m.target));
         out
     }
 
@@ -309,6 +328,62 @@ impl NameIndex {
                 break;
             }
         }
+    }
+}
+
+/// The names of divisions and of places, in two indices: division names
+/// change with the division tree, place names with every published or
+/// imported place, and the second is small enough to rebuild on each.
+#[derive(Clone)]
+pub struct Names {
+    /// Names, short forms, aliases of divisions.
+    pub divisions: Arc<NameIndex>,
+    /// Names of places.
+    pub places: Arc<NameIndex>,
+}
+
+impl Names {
+    /// Number of distinct keys of both.
+    pub fn len(&self) -> usize {
+        self.divisions.len() + self.places.len()
+    }
+
+    /// Whether both are empty.
+    pub fn is_empty(&self) -> bool {
+        self.divisions.is_empty() && self.places.is_empty()
+    }
+
+    /// Exact matches of a name or alias.
+    pub fn exact(&self, q: &str) -> Vec<NameMatch> {
+        let mut out = self.divisions.exact(q);
+        out.extend(self.places.exact(q));
+        out
+    }
+
+    /// Every name `text` starts with, shortest first (see
+    /// [`NameIndex::prefixes_of`]); a length both indices hold comes twice.
+    pub fn prefixes_of<'a>(&'a self, text: &str) -> Vec<(usize, &'a [u32])> {
+        let mut out = self.divisions.prefixes_of(text);
+        let places = self.places.prefixes_of(text);
+        if !places.is_empty() {
+            out.extend(places);
+            out.sort_by_key(|(len, _)| *len);
+        }
+        out
+    }
+
+    /// Every match of `q`, best kind first (see [`NameIndex::search`]):
+    /// fuzzy matches only when neither index matches directly.
+    pub fn search(&self, q: &str, limit: usize) -> Vec<NameMatch> {
+        let mut out = self.divisions.direct(q, limit);
+        out.extend(self.places.direct(q, limit));
+        if out.is_empty() && wants_fuzzy(q) {
+            self.divisions.fuzzy(q, &mut out);
+            self.places.fuzzy(q, &mut out);
+        }
+        out.sort_by_key(|m| m.kind);
+        dedup_targets(&mut out);
+        out
     }
 }
 

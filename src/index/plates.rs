@@ -6,6 +6,7 @@ use super::cell_grid::NearGrid;
 use super::metric::LocalFrame;
 use super::occupancy::Occupancy;
 use geo::Coord;
+use std::sync::Arc;
 
 /// One plate: its code, the text after the division chain
 /// (`中山东路88号`, `阳光花园3幢`), and the division it lies in.
@@ -41,8 +42,24 @@ const FINE_DEG: f64 = 0.001;
 /// reach is looked for in cells four times as wide, and so on.
 const LEVELS: [(f64, f64); 3] = [(FINE_DEG, 300.0), (0.004, 1200.0), (0.016, f64::INFINITY)];
 
-/// The plate index.
+/// The plate index: a base built once from the store, and an overlay of
+/// what changed since (plates no longer live, and plates added or changed,
+/// numbered after the base's), so that a change costs a copy of the
+/// overlay, not a rebuild of the grids.
+#[derive(Clone)]
 pub struct PlateIndex {
+    base: Arc<PlateBase>,
+    /// Plates that are no longer live (retired, moved, relabelled), one
+    /// bit per id; `None` when there are none.
+    dead: Option<Arc<Vec<u64>>>,
+    /// Plates added since the base, ids `base.len()…`.
+    extra: Arc<Vec<([f64; 2], Plate)>>,
+    /// Live plates.
+    live: usize,
+}
+
+/// What the index is built from.
+struct PlateBase {
     plates: Vec<Plate>,
     /// Plate locations, in the order of `plates`.
     points: Vec<[f64; 2]>,
@@ -50,6 +67,18 @@ pub struct PlateIndex {
     /// "nearest".
     grid: NearGrid<u32>,
     occupied: Occupancy,
+    /// Plate ids in code order, to find a plate by its code.
+    by_code: Vec<u32>,
+}
+
+/// A change to the plates: codes that are no longer live (or are replaced),
+/// then plates added under their code.
+#[derive(Debug, Default, Clone)]
+pub struct PlateChanges {
+    /// Codes whose current plate leaves the index.
+    pub removed: Vec<u64>,
+    /// Plates that enter it (a changed plate is removed and added).
+    pub added: Vec<([f64; 2], Plate)>,
 }
 
 impl PlateIndex {
@@ -69,11 +98,22 @@ impl PlateIndex {
             let c = Coord { x: p[0], y: p[1] };
             entries.push((c, c, i as u32));
         }
-        let (grid, occupied) = rayon::join(
-            || NearGrid::build(&entries, &LEVELS),
-            || Occupancy::build(entries.iter().map(|&(a, b, _)| (a, b))),
+        let ((grid, occupied), by_code) = rayon::join(
+            || {
+                rayon::join(
+                    || NearGrid::build(&entries, &LEVELS),
+                    || Occupancy::build(entries.iter().map(|&(a, b, _)| (a, b))),
+                )
+            },
+            || {
+                let mut by_code: Vec<u32> = (0..plates.len() as u32).collect();
+                by_code.par_sort_unstable_by_key(|&i| plates[i as usize].code);
+                by_code
+            },
         );
-        PlateIndex { plates, points, grid, occupied }
+        let live = plates.len();
+        let base = PlateBase { plates, points, grid, occupied, by_code };
+        PlateIndex { base: Arc::new(base), dead: None, extra: Arc::default(), live }
     }
 
     /// Reads every door plate of the store, with no division or street
@@ -90,22 +130,121 @@ impl PlateIndex {
         Ok(PlateIndex::build(items))
     }
 
+    /// The index after `changes`: the base is shared, the overlay copied.
+    /// Ids never change: a plate that leaves is marked, one that enters
+    /// gets the next id. Returns the ids the added plates got, in order.
+    pub fn with_changes(&self, changes: &PlateChanges) -> (PlateIndex, Vec<u32>) {
+        let total = self.base.plates.len() + self.extra.len() + changes.added.len();
+        let mut dead = self.dead.as_deref().cloned().unwrap_or_default();
+        dead.resize(total.div_ceil(64), 0);
+        let mut live = self.live;
+        for &code in &changes.removed {
+            if let Some(i) = self.find_code(code) {
+                live -= 1;
+                dead[i as usize / 64] |= 1 << (i % 64);
+            }
+        }
+        let first = self.base.plates.len() + self.extra.len();
+        let mut extra = self.extra.as_ref().clone();
+        extra.extend(changes.added.iter().cloned());
+        live += changes.added.len();
+        let ids = (first..total).map(|i| i as u32).collect();
+        let dead = dead.iter().any(|&w| w != 0).then(|| Arc::new(dead));
+        (PlateIndex { base: self.base.clone(), dead, extra: Arc::new(extra), live }, ids)
+    }
+
+    /// The live plate with `code`, if any.
+    pub fn find_code(&self, code: u64) -> Option<u32> {
+        let b = &self.base;
+        let at = b.by_code.partition_point(|&i| b.plates[i as usize].code < code);
+        let base = b.by_code[at..]
+            .iter()
+            .take_while(|&&i| b.plates[i as usize].code == code)
+            .copied()
+            .find(|&i| self.is_live(i));
+        base.or_else(|| {
+            let n = b.plates.len();
+            let ids = self.extra.iter().enumerate().filter(|(_, (_, p))| p.code == code);
+            ids.map(|(k, _)| (n + k) as u32).rfind(|&i| self.is_live(i))
+        })
+    }
+
+    /// Whether plate `i` is live (not retired, moved or relabelled since).
+    pub fn is_live(&self, i: u32) -> bool {
+        self.dead
+            .as_ref()
+            .is_none_or(|bits| bits.get(i as usize / 64).is_none_or(|w| w & (1 << (i % 64)) == 0))
+    }
+
+    /// The plates added since the base (after a change, their ids are
+    /// `base.len()` on, in this order).
+    pub fn extra(&self) -> &[([f64; 2], Plate)] {
+        &self.extra
+    }
+
+    /// How many plates the overlay holds (added, and plates no longer
+    /// live): when it grows large, the index is rebuilt.
+    pub fn overlay_len(&self) -> usize {
+        self.extra.len() + (self.base.plates.len() + self.extra.len() - self.live)
+    }
+
+    /// The id of the first plate after the base (the first of
+    /// [`PlateIndex::extra`]).
+    pub fn base_len(&self) -> usize {
+        self.base.plates.len()
+    }
+
+    /// Every live plate id.
+    pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..(self.base.plates.len() + self.extra.len()) as u32).filter(|&i| self.is_live(i))
+    }
+
     /// The plates filed under the fine cells meeting the lon/lat box
-    /// `lo..=hi` (some may lie just outside it), in the index's order.
+    /// `lo..=hi` (some may lie just outside it), in the index's order,
+    /// then the plates added since the base that lie inside it.
     pub fn within(&self, lo: Coord<f64>, hi: Coord<f64>) -> impl Iterator<Item = u32> + '_ {
-        self.grid.finest().within(lo, hi).copied()
+        let n = self.base.plates.len();
+        let base = self.base.grid.finest().within(lo, hi).copied().filter(|&i| self.is_live(i));
+        let extra = self.extra.iter().enumerate().filter_map(move |(k, (p, _))| {
+            let i = (n + k) as u32;
+            (p[0] >= lo.x && p[0] <= hi.x && p[1] >= lo.y && p[1] <= hi.y && self.is_live(i)).then_some(i)
+        });
+        base.chain(extra)
     }
 
     /// Where plates were added, removed, moved or relabelled between `old`
-    /// and this index (old and new places of a moved plate): one merge over
-    /// both, which are kept in the same order.
+    /// and this index (old and new places of a moved plate). Over the same
+    /// base, from the overlays; otherwise one merge over both bases, which
+    /// are kept in the same order.
     pub fn changed_since(&self, old: &PlateIndex) -> Vec<Coord<f64>> {
-        let key = |ix: &PlateIndex, i: usize| (fine_cell(ix.points[i]), ix.plates[i].code);
+        if Arc::ptr_eq(&self.base, &old.base) {
+            let mut out: Vec<Coord<f64>> = Vec::new();
+            for ix in [self, old] {
+                out.extend(ix.extra.iter().map(|(p, _)| Coord { x: p[0], y: p[1] }));
+            }
+            let words = (self.base.plates.len() + self.extra.len()).div_ceil(64);
+            let word =
+                |ix: &PlateIndex, w: usize| ix.dead.as_ref().and_then(|d| d.get(w).copied()).unwrap_or(0);
+            for w in 0..words {
+                let mut diff = word(self, w) ^ word(old, w);
+                while diff != 0 {
+                    let bit = diff.trailing_zeros() as usize;
+                    let i = w * 64 + bit;
+                    if i < self.base.plates.len() + self.extra.len() {
+                        out.push(self.point(i as u32));
+                    }
+                    diff &= diff - 1;
+                }
+            }
+            return out;
+        }
+        let key = |ix: &PlateIndex, i: usize| (fine_cell(ix.base.points[i]), ix.base.plates[i].code);
+        let (a, b) = (&old.base, &self.base);
         let (mut i, mut j, mut out) = (0, 0, Vec::new());
         loop {
-            let older = match (i < old.len(), j < self.len()) {
+            let older = match (i < a.plates.len(), j < b.plates.len()) {
                 (true, true) if key(old, i) == key(self, j) => {
-                    if old.points[i] != self.points[j] || old.plates[i].label != self.plates[j].label {
+                    if a.points[i] != b.points[j] || a.plates[i].label != b.plates[j].label {
                         out.extend([old.point(i as u32), self.point(j as u32)]);
                     }
                     (i, j) = (i + 1, j + 1);
@@ -124,39 +263,74 @@ impl PlateIndex {
                 j += 1;
             }
         }
+        for ix in [self, old] {
+            out.extend(ix.extra.iter().map(|(p, _)| Coord { x: p[0], y: p[1] }));
+        }
         out
     }
 
-    /// Number of plates.
+    /// Number of live plates.
     pub fn len(&self) -> usize {
-        self.plates.len()
+        self.live
     }
 
-    /// Whether there are no plates.
+    /// Whether there are no live plates.
     pub fn is_empty(&self) -> bool {
-        self.plates.is_empty()
+        self.live == 0
     }
 
-    /// One plate.
+    /// One plate (live or not).
     pub fn get(&self, i: u32) -> &Plate {
-        &self.plates[i as usize]
+        let n = self.base.plates.len();
+        match (i as usize).checked_sub(n) {
+            None => &self.base.plates[i as usize],
+            Some(k) => &self.extra[k].1,
+        }
     }
 
     /// Where plate `i` is.
     pub fn point(&self, i: u32) -> Coord<f64> {
-        let p = self.points[i as usize];
+        let n = self.base.plates.len();
+        let p = match (i as usize).checked_sub(n) {
+            None => self.base.points[i as usize],
+            Some(k) => self.extra[k].0,
+        };
         Coord { x: p[0], y: p[1] }
     }
 
-    /// The metrically nearest plate within `max_m` metres; of plates at the
-    /// same point, the one with the lowest code (a cell lists its plates in
-    /// code order).
+    /// The metrically nearest live plate within `max_m` metres; of plates
+    /// at the same point, the one with the lowest code (a cell lists its
+    /// plates in code order).
     pub fn nearest(&self, frame: &LocalFrame, max_m: f64) -> Option<NearestPlate> {
-        if !self.occupied.any_within(frame.origin(), frame.degrees_covering(max_m)) {
-            return None;
-        }
-        let (distance_m, index) =
-            self.grid.nearest(frame, max_m, |&i| frame.distance2_to_point(self.point(i)))?;
+        let b = &self.base;
+        let base = if !b.occupied.any_within(frame.origin(), frame.degrees_covering(max_m)) {
+            None
+        } else if self.dead.is_none() {
+            b.grid.nearest(frame, max_m, |&i| frame.distance2_to_point(self.point(i)))
+        } else {
+            // A plate no longer live is at no distance at all.
+            b.grid.nearest(frame, max_m, |&i| {
+                if self.is_live(i) { frame.distance2_to_point(self.point(i)) } else { f64::INFINITY }
+            })
+        };
+        let n = b.plates.len();
+        let extra = self
+            .extra
+            .iter()
+            .enumerate()
+            .map(|(k, (p, _))| (frame.distance_to_point(Coord { x: p[0], y: p[1] }), (n + k) as u32))
+            .filter(|&(d, i)| d <= max_m && self.is_live(i))
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        let (distance_m, index) = match (base, extra) {
+            (Some(a), Some(e)) => {
+                if e.0 < a.0 {
+                    e
+                } else {
+                    a
+                }
+            }
+            (a, e) => a.or(e)?,
+        };
         Some(NearestPlate { index, distance_m, at: self.point(index) })
     }
 }
@@ -263,5 +437,79 @@ mod tests {
         want.sort_unstable();
         assert_eq!(got, want);
         assert!(new.changed_since(&new).is_empty(), "a snapshot has no changes against itself");
+    }
+
+    #[test]
+    fn an_overlay_answers_as_a_rebuilt_index_would() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let mut items: Vec<([f64; 2], Plate)> = (0..8_000u64)
+            .map(|i| {
+                (
+                    [121.5 + rng.random_range(-0.03..0.03), 29.9 + rng.random_range(-0.03..0.03)],
+                    plate(i, "1号"),
+                )
+            })
+            .collect();
+        let mut index = PlateIndex::build(items.clone());
+        // Three rounds of changes: retire some, move some, add new ones.
+        for round in 0..3u64 {
+            let mut changes = PlateChanges::default();
+            for k in 0..300u64 {
+                let code = (round * 997 + k * 13) % 8_000;
+                changes.removed.push(code);
+                items.retain(|(_, p)| p.code != code);
+                if k % 3 == 0 {
+                    let moved = (
+                        [121.5 + rng.random_range(-0.03..0.03), 29.9 + rng.random_range(-0.03..0.03)],
+                        plate(code, "2号"),
+                    );
+                    changes.added.push(moved.clone());
+                    items.push(moved);
+                }
+            }
+            for k in 0..100u64 {
+                let new = (
+                    [121.5 + rng.random_range(-0.03..0.03), 29.9 + rng.random_range(-0.03..0.03)],
+                    plate(10_000 + round * 100 + k, "3号"),
+                );
+                changes.added.push(new.clone());
+                items.push(new);
+            }
+            let (next, ids) = index.with_changes(&changes);
+            assert_eq!(ids.len(), changes.added.len());
+            for (id, (_, p)) in ids.iter().zip(&changes.added) {
+                assert_eq!(next.find_code(p.code), Some(*id), "a changed plate is found by its code");
+            }
+            assert!(!next.changed_since(&index).is_empty());
+            index = next;
+        }
+        assert_eq!(index.len(), items.len());
+        let rebuilt = PlateIndex::build(items.clone());
+        for _ in 0..1_000 {
+            let q = Coord {
+                x: 121.5 + rng.random_range(-0.035..0.035),
+                y: 29.9 + rng.random_range(-0.035..0.035),
+            };
+            let frame = LocalFrame::new(q);
+            let (a, b) = (index.nearest(&frame, 2000.0), rebuilt.nearest(&frame, 2000.0));
+            let (a, b) = (a.expect("near"), b.expect("near"));
+            assert!((a.distance_m - b.distance_m).abs() < 1e-9, "{q:?}");
+            assert_eq!(index.get(a.index).label, rebuilt.get(b.index).label);
+        }
+        let (lo, hi) = (Coord { x: 121.49, y: 29.89 }, Coord { x: 121.51, y: 29.91 });
+        let count = |ix: &PlateIndex| {
+            let mut codes: Vec<u64> = ix
+                .within(lo, hi)
+                .filter(|&i| {
+                    let c = ix.point(i);
+                    c.x >= lo.x && c.x <= hi.x && c.y >= lo.y && c.y <= hi.y
+                })
+                .map(|i| ix.get(i).code)
+                .collect();
+            codes.sort_unstable();
+            codes
+        };
+        assert_eq!(count(&index), count(&rebuilt));
+        assert_eq!(index.ids().count(), items.len());
     }
 }

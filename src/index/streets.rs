@@ -6,6 +6,7 @@ use super::{DivisionIndex, PlaceIndex};
 use geo::Coord;
 use rustc_hash::{FxHashMap, FxHasher};
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 /// A street: a name plates are numbered along within one county.
 #[derive(Debug, Clone)]
@@ -24,9 +25,23 @@ pub struct Street {
     pub at: Coord<f64>,
 }
 
-/// Streets and the plates on them.
-#[derive(Default)]
+/// Streets and the plates on them: tables built once from the store, and
+/// tables of what changed since (written once the first are shared by a
+/// snapshot, and read first), so a change copies only the second.
+#[derive(Default, Clone)]
 pub struct StreetIndex {
+    base: Arc<Tables>,
+    over: Tables,
+    /// Rooms no longer current (their codes), which the base still files.
+    gone_rooms: rustc_hash::FxHashSet<u64>,
+    /// The street each place stands for (`u32::MAX` for none), by place
+    /// index: set once the streets are known ([`StreetIndex::link_places`]).
+    by_place: Vec<u32>,
+}
+
+/// Streets, their plates and rooms; ids in the overlay follow the base's.
+#[derive(Default, Clone)]
+struct Tables {
     streets: Vec<Street>,
     /// hash(name, scope) → street; verified on lookup.
     by_key: HashedIds,
@@ -34,15 +49,12 @@ pub struct StreetIndex {
     plates: HashedIds,
     /// hash(building plate, unit and room text) → rooms (code, text).
     rooms: FxHashMap<u64, Vec<(u64, Box<str>)>>,
-    /// The street each place stands for (`u32::MAX` for none), by place
-    /// index: set once the streets are known ([`StreetIndex::link_places`]).
-    by_place: Vec<u32>,
 }
 
 /// Ids filed by a 64-bit hash, for the caller to verify on lookup: the
 /// first id under each hash in one flat map, ids whose hash was already
 /// taken (collisions) aside.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct HashedIds {
     first: FxHashMap<u64, u32>,
     collided: FxHashMap<u64, Vec<u32>>,
@@ -63,6 +75,13 @@ impl HashedIds {
         let first = self.first.get(&k).copied().filter(|&i| is(i));
         first.or_else(|| self.collided.get(&k)?.iter().copied().find(|&i| is(i)))
     }
+
+    /// The id filed last under `k` that `is` confirms (of a plate filed
+    /// again after a change, the newest).
+    fn find_last(&self, k: u64, is: impl Fn(u32) -> bool) -> Option<u32> {
+        let later = self.collided.get(&k).and_then(|c| c.iter().rev().copied().find(|&i| is(i)));
+        later.or_else(|| self.first.get(&k).copied().filter(|&i| is(i)))
+    }
 }
 
 fn key(n: u32, text: &str) -> u64 {
@@ -73,54 +92,88 @@ fn key(n: u32, text: &str) -> u64 {
 }
 
 impl StreetIndex {
+    /// The tables to write: the base while no snapshot shares it (the
+    /// first build), the overlay after.
+    fn tables(&mut self) -> &mut Tables {
+        if self.over.streets.is_empty()
+            && self.over.plates.first.is_empty()
+            && self.over.rooms.is_empty()
+            && let Some(base) = Arc::get_mut(&mut self.base)
+        {
+            return base;
+        }
+        &mut self.over
+    }
+
     /// The street `name` in `scope`, created on first sight with `make`.
     pub fn intern(&mut self, name: &str, scope: u32, make: impl FnOnce() -> Street) -> u32 {
         if let Some(i) = self.find(name, scope) {
             return i;
         }
-        let i = self.streets.len() as u32;
-        self.streets.push(make());
-        self.by_key.insert(key(scope, name), i);
+        let i = self.len() as u32;
+        let t = self.tables();
+        t.streets.push(make());
+        t.by_key.insert(key(scope, name), i);
         i
     }
 
     /// Files plate `plate` of street `street` under the text after the
-    /// street name.
+    /// street name (after a change, ahead of what the base files there).
     pub fn add_plate(&mut self, street: u32, suffix: &str, plate: u32) {
-        self.plates.insert(key(street, suffix), plate);
+        self.tables().plates.insert(key(street, suffix), plate);
     }
 
     /// Files room `code` (`2单元501室`) under the plate of its building.
     pub fn add_room(&mut self, building_plate: u32, unit_room: &str, code: u64) {
-        self.rooms.entry(key(building_plate, unit_room)).or_default().push((code, unit_room.into()));
+        self.gone_rooms.remove(&code);
+        let t = self.tables();
+        t.rooms.entry(key(building_plate, unit_room)).or_default().push((code, unit_room.into()));
+    }
+
+    /// Marks room `code` as no longer current.
+    pub fn remove_room(&mut self, code: u64) {
+        self.gone_rooms.insert(code);
     }
 
     /// The code of the room `unit_room` of the building with plate
     /// `building_plate`.
     pub fn room(&self, building_plate: u32, unit_room: &str) -> Option<u64> {
-        self.rooms.get(&key(building_plate, unit_room))?.iter().find(|r| &*r.1 == unit_room).map(|r| r.0)
+        let k = key(building_plate, unit_room);
+        let of = |t: &Tables| {
+            t.rooms
+                .get(&k)?
+                .iter()
+                .rev()
+                .find(|r| &*r.1 == unit_room && !self.gone_rooms.contains(&r.0))
+                .map(|r| r.0)
+        };
+        of(&self.over).or_else(|| of(&self.base))
     }
 
     /// One street.
     pub fn get(&self, i: u32) -> &Street {
-        &self.streets[i as usize]
+        let n = self.base.streets.len();
+        match (i as usize).checked_sub(n) {
+            None => &self.base.streets[i as usize],
+            Some(k) => &self.over.streets[k],
+        }
     }
 
     /// Number of streets.
     pub fn len(&self) -> usize {
-        self.streets.len()
+        self.base.streets.len() + self.over.streets.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.streets.is_empty()
+        self.len() == 0
     }
 
     /// The street of that name in that scope (see [`Street::scope`]).
     pub fn find(&self, name: &str, scope: u32) -> Option<u32> {
-        self.by_key.find(key(scope, name), |i| {
-            self.streets[i as usize].scope == scope && &*self.streets[i as usize].name == name
-        })
+        let is = |i: u32| self.get(i).scope == scope && &*self.get(i).name == name;
+        let k = key(scope, name);
+        self.base.by_key.find(k, is).or_else(|| self.over.by_key.find(k, is))
     }
 
     /// Links every road, lane or compound to the street of its name in its
@@ -162,6 +215,7 @@ impl StreetIndex {
     /// The plate filed under `street` and `suffix`, if any: `check` is
     /// given the candidate and must confirm it (hash collisions).
     pub fn plate(&self, street: u32, suffix: &str, check: impl Fn(u32) -> bool) -> Option<u32> {
-        self.plates.find(key(street, suffix), check)
+        let k = key(street, suffix);
+        self.over.plates.find_last(k, &check).or_else(|| self.base.plates.find(k, &check))
     }
 }

@@ -8,12 +8,16 @@
 
 use crate::index::Gazetteer;
 use crate::store::feed::{LogKey, entries_between, head};
-use crate::store::{Store, StoreResult};
+use crate::store::{AddressRow, PlaceRow, Store, StoreResult};
 use crate::tiles::service::TileService;
 use arc_swap::ArcSwap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 use tokio::sync::watch;
+
+/// Plates an overlay may carry (added, or no longer live) before the next
+/// change rebuilds the indices from the store instead.
+const OVERLAY_LIMIT: usize = 200_000;
 
 /// The projections of one running server.
 pub struct Projections {
@@ -103,19 +107,66 @@ impl Projections {
         if now > *applied {
             let entries = self.store.read(|c| entries_between(c, *applied, now))?;
             let touched = Touched::of(&entries);
-            if !touched.is_empty() {
-                let g = Gazetteer::load(&self.store)?;
-                let plates = g.plates.clone();
-                let seq = g.seq;
-                self.gazetteer.store(Arc::new(g));
-                self.tiles.reload(&self.store, plates)?;
-                *applied = seq;
+            *applied = if touched.is_empty() {
+                now
+            } else if touched.divisions_or_boundaries || self.overlay_full() {
+                self.reload()?
             } else {
-                *applied = now;
-            }
+                self.apply(&touched, now)?;
+                now
+            };
             self.announced.send_replace(*applied);
         }
         Ok(*applied)
+    }
+
+    /// Whether the overlays have grown past what an incremental change
+    /// should carry: the next change rebuilds instead.
+    fn overlay_full(&self) -> bool {
+        self.gazetteer.load().plates.overlay_len() > OVERLAY_LIMIT
+    }
+
+    /// Rebuilds every index from the store and reloads the tile set;
+    /// returns the sequence number the rebuild reflects.
+    fn reload(&self) -> StoreResult<i64> {
+        let g = Gazetteer::load(&self.store)?;
+        let (plates, seq) = (g.plates.clone(), g.seq);
+        self.gazetteer.store(Arc::new(g));
+        self.tiles.reload(&self.store, plates)?;
+        Ok(seq)
+    }
+
+    /// Applies the places and addresses `touched` names: every place row
+    /// is read again when a place changed (there are a few thousand), the
+    /// named addresses one by one; the division tree, its names and the
+    /// plate grids are shared with the previous snapshot.
+    fn apply(&self, touched: &Touched, seq: i64) -> StoreResult<()> {
+        let (places, addresses) = self.store.read_snapshot(|c| {
+            let places = if touched.places.is_empty() { None } else { Some(PlaceRow::load_all(c, true)?) };
+            let mut addresses = Vec::with_capacity(touched.addresses.len());
+            for code in &touched.addresses {
+                addresses.push((code.clone(), AddressRow::by_code(c, code)?));
+            }
+            Ok((places, addresses))
+        })?;
+        let tile_places: Option<Vec<PlaceRow>> =
+            places.as_ref().map(|p| p.iter().filter(|r| r.status == "current").cloned().collect());
+        let old = self.gazetteer.load_full();
+        let (mut g, _) = old.with_changes(places, &addresses);
+        g.seq = seq;
+        let plates = g.plates.clone();
+        self.gazetteer.store(Arc::new(g));
+        // The tiles follow: with new places, or the old ones and new plates.
+        let tile_places = match tile_places {
+            Some(p) => p,
+            None => self.store.read(|c| {
+                Ok(PlaceRow::load_all(c, true)?.into_iter().filter(|r| r.status == "current").collect())
+            })?,
+        };
+        if self.tiles.update(tile_places, plates.clone()).is_none() {
+            self.tiles.reload(&self.store, plates)?;
+        }
+        Ok(())
     }
 
     /// Follows the store's log from a thread of its own, polling its head

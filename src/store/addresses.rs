@@ -203,6 +203,40 @@ impl AddressRow {
     }
 }
 
+impl AddressRow {
+    /// The columns the plate index keeps (for every kind but rooms).
+    pub fn plate_row(&self) -> PlateRow<'_> {
+        PlateRow {
+            code: &self.code,
+            lon: self.lon,
+            lat: self.lat,
+            division_code: &self.division_code,
+            street: &self.street,
+            number: self.number.as_deref(),
+            group_no: self.group_no,
+            building: self.building.as_deref(),
+            place_fid: self.place_fid,
+        }
+    }
+
+    /// Unit and room text (`2单元501室`).
+    pub fn unit_room(&self) -> String {
+        format!("{}{}", self.unit.as_deref().unwrap_or(""), self.room.as_deref().unwrap_or(""))
+    }
+
+    /// The columns the room index keeps, for a room that names its
+    /// building; `unit_room` is [`AddressRow::unit_room`].
+    pub fn room_row<'a>(&'a self, unit_room: &'a str) -> Option<RoomRow<'a>> {
+        Some(RoomRow {
+            code: &self.code,
+            division_code: &self.division_code,
+            street: &self.street,
+            building: self.building.as_deref()?,
+            unit_room,
+        })
+    }
+}
+
 /// A room (室) of a compound building, as the geocoder files it under its
 /// building's plate.
 #[derive(Debug, Clone, Copy)]

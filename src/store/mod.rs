@@ -16,7 +16,7 @@ mod schema;
 pub mod subscriptions;
 mod tokens;
 
-pub use addresses::{AddressRow, PlateRow, RenamedAddress};
+pub use addresses::{AddressRow, PlateRow, RenamedAddress, RoomRow};
 pub use boundaries::{BoundaryLineRow, MarkerRow};
 pub use changelog::{AuditReport, ChangeEntry, append_change, hex as changelog_hex, verify as verify_audit};
 pub use divisions::{AliasRow, ChangeRow, DivisionRow};

@@ -165,6 +165,25 @@ impl TileService {
         Ok(boxes.map_or(0, |b| b.len()))
     }
 
+    /// After a change that touched no division or marker: the tile set
+    /// takes the new places (every current place row) and door plates, and
+    /// the cached tiles the change touched leave the cache. Returns how many
+    /// feature boxes changed; `None` while the first tile set is still
+    /// loading (it reads the store after the change anyway).
+    pub fn update(&self, places: Vec<crate::store::PlaceRow>, plates: Arc<PlateIndex>) -> Option<usize> {
+        if self.from_archive() {
+            return Some(0);
+        }
+        let old = self.current.borrow().clone()?;
+        let new = old.with_features(places, Some(plates));
+        let boxes = new.changed_boxes(&old);
+        let mut generation = self.swap.write().unwrap_or_else(|p| p.into_inner());
+        *generation += 1;
+        self.current.send_replace(Some(Arc::new(new)));
+        self.cache.invalidate(&boxes);
+        Some(boxes.len())
+    }
+
     /// The cache.
     pub fn cache(&self) -> &TileCache {
         &self.cache

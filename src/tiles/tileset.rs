@@ -87,7 +87,10 @@ pub struct TileSet {
     pub divisions: Arc<Divisions>,
     /// Points and lines.
     pub features: Features,
-    /// Each feature's fingerprint and box, to find what a change touched.
+    /// Each division's fingerprint and box (shared while divisions are
+    /// unchanged), to find what a change touched.
+    pub division_prints: Arc<Fingerprints>,
+    /// The same for every other feature.
     pub fingerprints: Fingerprints,
 }
 
@@ -184,7 +187,6 @@ impl TileSet {
             Ok((divs, places, markers))
         })?;
         tracing::debug!("tile data read in {:?}", started.elapsed());
-        let mut fingerprints = Fingerprints::default();
         let mut division_prints = Vec::with_capacity(divs.len());
         for d in &divs {
             let g = d.geom.as_ref().map(world_box);
@@ -193,19 +195,33 @@ impl TileSet {
             division_prints.push((key, (content, g.unwrap_or([0; 4]))));
         }
         let same_divisions = previous.is_some_and(|p| {
-            let old = p.fingerprints.iter().filter(|(k, _)| k.0 <= 5).count();
-            old == division_prints.len()
-                && division_prints.iter().all(|(k, v)| p.fingerprints.get(k) == Some(v))
+            p.division_prints.len() == division_prints.len()
+                && division_prints.iter().all(|(k, v)| p.division_prints.get(k) == Some(v))
         });
-        fingerprints.extend(division_prints);
-        let divisions = match previous {
-            Some(p) if same_divisions => p.divisions.clone(),
-            _ => Arc::new(Divisions::build(divs)),
+        let (divisions, division_prints) = match previous {
+            Some(p) if same_divisions => (p.divisions.clone(), p.division_prints.clone()),
+            _ => (Arc::new(Divisions::build(divs)), Arc::new(division_prints.into_iter().collect())),
         };
         let plates = plates.filter(|_| sel.has("door_plate"));
+        let mut fingerprints = Fingerprints::default();
         let features = Features::build(places, plates, markers, &mut fingerprints);
         tracing::debug!("tile set built in {:?}", started.elapsed());
-        Ok(TileSet { divisions, features, fingerprints })
+        Ok(TileSet { divisions, features, division_prints, fingerprints })
+    }
+
+    /// The same divisions and markers with new places (every current place
+    /// row) and door plates: what a change that touched neither divisions
+    /// nor markers needs, without reading the store's divisions again.
+    pub fn with_features(&self, places: Vec<PlaceRow>, plates: Option<Arc<PlateIndex>>) -> TileSet {
+        let plates = plates.filter(|_| self.features.plates.is_some());
+        let mut fingerprints = Fingerprints::default();
+        let features = Features::build(places, plates, self.features.markers.clone(), &mut fingerprints);
+        TileSet {
+            divisions: self.divisions.clone(),
+            features,
+            division_prints: self.division_prints.clone(),
+            fingerprints,
+        }
     }
 
     /// The world boxes of every feature that differs between two snapshots
@@ -214,34 +230,38 @@ impl TileSet {
         let mut out: Vec<[i64; 4]> = match (&self.features.plates, &old.features.plates) {
             (Some(new), Some(old)) if Arc::ptr_eq(new, old) => Vec::new(),
             (Some(new), Some(old)) => new.changed_since(old),
-            (Some(only), None) | (None, Some(only)) => {
-                (0..only.len() as u32).map(|i| only.point(i)).collect()
-            }
+            (Some(only), None) | (None, Some(only)) => only.ids().map(|i| only.point(i)).collect(),
             (None, None) => Vec::new(),
         }
         .into_iter()
         .map(|c| point_box(to_world(c)))
         .collect();
         let mut changed_divisions: Vec<(u8, u64)> = Vec::new();
-        for (k, v) in &self.fingerprints {
-            match old.fingerprints.get(k) {
-                Some(o) if o == v => {}
-                Some(o) => {
-                    out.push(v.1);
+        let mut compare = |new: &Fingerprints, old: &Fingerprints| {
+            for (k, v) in new {
+                match old.get(k) {
+                    Some(o) if o == v => {}
+                    Some(o) => {
+                        out.push(v.1);
+                        out.push(o.1);
+                        changed_divisions.push(*k);
+                    }
+                    None => {
+                        out.push(v.1);
+                        changed_divisions.push(*k);
+                    }
+                }
+            }
+            for (k, o) in old {
+                if !new.contains_key(k) {
                     out.push(o.1);
                     changed_divisions.push(*k);
                 }
-                None => {
-                    out.push(v.1);
-                    changed_divisions.push(*k);
-                }
             }
-        }
-        for (k, o) in &old.fingerprints {
-            if !self.fingerprints.contains_key(k) {
-                out.push(o.1);
-                changed_divisions.push(*k);
-            }
+        };
+        compare(&self.fingerprints, &old.fingerprints);
+        if !Arc::ptr_eq(&self.division_prints, &old.division_prints) {
+            compare(&self.division_prints, &old.division_prints);
         }
         // A division's neighbours share the changed border: their label
         // points and boundary lines may move too.
@@ -299,9 +319,8 @@ impl TileSet {
         if let Some(plates) =
             f.plates.as_ref().filter(|_| z >= layer_min("door_plate") && sel.has("door_plate"))
         {
-            boxes.par_extend(
-                (0..plates.len() as u32).into_par_iter().map(|i| point_box(to_world(plates.point(i)))),
-            );
+            let ids: Vec<u32> = plates.ids().collect();
+            boxes.par_extend(ids.into_par_iter().map(|i| point_box(to_world(plates.point(i)))));
         }
         let pad = i64::from(BUFFER) * unit(z);
         let mut tiles: rustc_hash::FxHashSet<TileId> = Default::default();

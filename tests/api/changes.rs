@@ -61,7 +61,7 @@ async fn a_published_name_arrives_on_the_event_stream_and_is_found_at_once() {
     assert_eq!(stream.status().as_u16(), 200);
     assert!(stream.headers()["content-type"].to_str().unwrap_or("").starts_with("text/event-stream"));
 
-    let name = fresh_name("知新路");
+    let name = fresh_name("笃行路");
     let p = create(r, road(&name, 0.011)).await;
     let id = &p["id"];
     to_committee(r, id).await;

@@ -208,3 +208,82 @@ async fn a_cli_import_is_seen_by_the_running_server_and_its_webhook_survives_a_k
     assert!(s["last_error"].is_null(), "{s}");
     assert!(s.get("secret").is_none(), "the secret is never shown again");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_door_plate_moved_by_an_import_is_answered_at_its_new_place_everywhere() {
+    let w = crate::helpers::writable_app("feed-moved-plate", |_| {});
+    let conn = rusqlite::Connection::open(&w.store).expect("open");
+    let (code, street, number, standard, lon, lat): (String, String, String, String, f64, f64) = conn
+        .query_row(
+            "SELECT code, street, number, standard_address, lon, lat FROM addresses \
+             WHERE kind = 'road_plate' AND division_code LIKE '330203%' AND number_sub IS NULL ORDER BY fid LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+        )
+        .expect("a plate");
+    drop(conn);
+    // 300 m east, through the CLI, into the running server's store.
+    let (new_lon, new_lat) = (lon + 0.003, lat);
+    let dir = tempfile::tempdir().expect("tmp");
+    let src = dir.path().join("moved.csv");
+    std::fs::write(&src, format!("code,street,number,X,Y\n{code},{street},{number},{new_lon},{new_lat}\n"))
+        .expect("write");
+    let out = fangyu(&[
+        "import",
+        src.to_str().expect("path"),
+        "--kind",
+        "addresses",
+        "--x-field",
+        "X",
+        "--y-field",
+        "Y",
+        "--store",
+        w.store.to_str().expect("path"),
+    ]);
+    let report: Value = serde_json::from_str(&out).expect("report");
+    assert_eq!(report["updated"], 1, "{report}");
+    let app = &w.app;
+    // The geocoder answers the plate at its new point once the server has
+    // applied the import; the record says the same.
+    let moved = eventually(Duration::from_secs(20), || async {
+        let (_, g) = app.get_json(&format!("/geocode?q={standard}")).await;
+        let at = &g["features"][0]["geometry"]["coordinates"];
+        g["features"][0]["properties"]["address_code"] == code.as_str()
+            && at[0].as_f64().is_some_and(|x| (x - new_lon).abs() < 1e-6)
+    })
+    .await;
+    assert!(moved.is_some(), "the geocoder never answered the new point");
+    let (_, a) = app.get_json(&format!("/addresses/{code}")).await;
+    assert!((a["geometry"]["coordinates"][0].as_f64().unwrap_or(0.0) - new_lon).abs() < 1e-7, "{a}");
+    // Reverse geocoding finds it there, and no longer at the old point.
+    let (_, r) = app.get_json(&format!("/reverse?lon={new_lon}&lat={new_lat}")).await;
+    assert_eq!(r["door_plate"]["address_code"], code.as_str(), "{r}");
+    assert!(r["door_plate"]["distance_m"].as_f64().unwrap_or(1e9) < 0.5, "{r}");
+    let (_, old) = app.get_json(&format!("/reverse?lon={lon}&lat={lat}")).await;
+    assert!(
+        old["door_plate"]["distance_m"].as_f64().unwrap_or(1e9) > 0.5
+            || old["door_plate"]["address_code"] != code.as_str(),
+        "{old}"
+    );
+    // The change is in the feed once the tiles have it too (the first
+    // tile set may still be loading in the background).
+    let listed = eventually(Duration::from_secs(30), || async {
+        let page: Value = app
+            .client()
+            .get(format!("{}/changes?kind=address&division=330203", app.base))
+            .bearer_auth(&w.admin)
+            .send()
+            .await
+            .expect("GET")
+            .json()
+            .await
+            .expect("json");
+        page["changes"].as_array().and_then(|c| c.last()).is_some_and(|last| {
+            last["id"].as_str() == Some(code.as_str())
+                && last["action"] == "update"
+                && last["kind"] == "address"
+        })
+    })
+    .await;
+    assert!(listed.is_some(), "the move never reached the feed");
+}

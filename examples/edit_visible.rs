@@ -1,0 +1,160 @@
+//! Commit → visible: how long after a write commits the change is in every
+//! index and the tile cache and announced on the feed (the projections'
+//! `catch_up`, which a write of the server runs before it answers).
+//!
+//! `cargo run --release --example edit_visible -- STORE [EDITS]` on a copy
+//! of a store (it writes): `scripts/bench-edits.sh` makes the copy. Four
+//! kinds of edit in turn, each checked in the indices after it applies: a
+//! door plate moved 50 m, a new road with five plates, a place renamed in
+//! place, a place retired. Prints the median and the 99th percentile per
+//! kind, in milliseconds.
+
+use fangyu::config::TileSettings;
+use fangyu::index::Gazetteer;
+use fangyu::service::Projections;
+use fangyu::store::{AddressRow, ChangeEntry, PlaceRow, Store, append_change};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn log(tx: &rusqlite::Transaction, entity: &str, key: &str, action: &str) -> fangyu::store::StoreResult<i64> {
+    append_change(tx, &ChangeEntry { actor: "bench", entity, entity_key: key, action, ..Default::default() })
+}
+
+fn percentile(v: &mut [Duration], p: f64) -> f64 {
+    v.sort_unstable();
+    v[((v.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().ok_or_else(|| anyhow::anyhow!("usage: edit_visible STORE [EDITS]"))?;
+    let edits: usize = args.next().map_or(Ok(200), |n| n.parse())?;
+    let store = Arc::new(Store::open(path.as_ref())?);
+    let started = Instant::now();
+    let g = Gazetteer::load(&store)?;
+    eprintln!("indices loaded in {:.1} s: {} plates", started.elapsed().as_secs_f64(), g.plates.len());
+    let tiles =
+        fangyu::tiles::service::TileService::start(store.clone(), g.plates.clone(), &TileSettings::default());
+    let swap = Arc::new(arc_swap::ArcSwap::from_pointee(g));
+    let projections = Projections::new(store.clone(), swap.clone(), tiles.clone());
+    // The first tile set loads in the background; edits wait for it, as a
+    // server's do once it is up.
+    while !tiles.prepared() {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (plates, places): (Vec<AddressRow>, Vec<PlaceRow>) = store.read(|c| {
+        let mut stmt =
+            c.prepare("SELECT code FROM addresses WHERE kind = 'road_plate' ORDER BY fid LIMIT ?1")?;
+        let codes: Vec<String> = stmt.query_map([edits], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let plates = codes.iter().filter_map(|code| AddressRow::by_code(c, code).ok().flatten()).collect();
+        let places = PlaceRow::load_all(c, true)?
+            .into_iter()
+            .filter(|p| p.status == "current" && p.class == "road")
+            .collect();
+        Ok((plates, places))
+    })?;
+    let kinds = ["move a door plate", "new road with 5 plates", "rename a place", "retire a place"];
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); kinds.len()];
+    for i in 0..edits {
+        let kind = i % kinds.len();
+        let n = i / kinds.len();
+        let check: Box<dyn Fn(&Gazetteer) -> bool> = match kind {
+            0 => {
+                let mut a = plates[n % plates.len()].clone();
+                a.lon += 0.0005;
+                let (code, lon) = (a.code.clone(), a.lon);
+                store.write(|tx| {
+                    a.upsert(tx)?;
+                    log(tx, "address", &a.code, "move")
+                })?;
+                Box::new(move |g| {
+                    let c = code.parse::<u64>().unwrap_or(0);
+                    g.plates.find_code(c).is_some_and(|p| (g.plates.point(p).x - lon).abs() < 1e-9)
+                })
+            }
+            1 => {
+                let base = &plates[n % plates.len()];
+                let name = format!("测评新路{n}");
+                let road = PlaceRow {
+                    class: "road".into(),
+                    name: name.clone(),
+                    division_code: base.division_code[..6].into(),
+                    status: "current".into(),
+                    source: "bench".into(),
+                    geom: Some(geo::Geometry::LineString(geo::LineString::from(vec![
+                        (base.lon, base.lat + 0.001),
+                        (base.lon + 0.002, base.lat + 0.001),
+                    ]))),
+                    ..Default::default()
+                };
+                let codes: Vec<String> =
+                    (0..5).map(|k| format!("{}9{:05}", &base.code[..12], n * 5 + k)).collect();
+                store.write(|tx| {
+                    let fid = road.insert(tx)?;
+                    log(tx, "place", &fid.to_string(), "create")?;
+                    for (k, code) in codes.iter().enumerate() {
+                        let a = AddressRow {
+                            code: code.clone(),
+                            kind: "road_plate".into(),
+                            division_code: base.division_code.clone(),
+                            place_fid: Some(fid),
+                            street: name.clone(),
+                            number: Some(format!("{}号", 2 * k + 1)),
+                            standard_address: format!("{name}{}号", 2 * k + 1),
+                            status: "current".into(),
+                            lon: base.lon + 0.0004 * k as f64,
+                            lat: base.lat + 0.001,
+                            source: "bench".into(),
+                            ..Default::default()
+                        };
+                        a.insert(tx)?;
+                        log(tx, "address", code, "create")?;
+                    }
+                    Ok::<_, fangyu::store::StoreError>(())
+                })?;
+                let first = codes[0].parse::<u64>().unwrap_or(0);
+                Box::new(move |g| g.plates.find_code(first).is_some() && !g.names.exact(&name).is_empty())
+            }
+            2 => {
+                let mut p = places[(2 * n) % places.len()].clone();
+                p.name = format!("{}{n}", p.name);
+                let name = p.name.clone();
+                store.write(|tx| {
+                    let (fid, _) = p.upsert(tx)?;
+                    log(tx, "place", &fid.to_string(), "rename")
+                })?;
+                Box::new(move |g| !g.names.exact(&name).is_empty())
+            }
+            _ => {
+                let fid = places[(2 * n + 1) % places.len()].fid;
+                store.write(|tx| {
+                    PlaceRow::end(tx, fid, "retired", "2026-12-03", None)?;
+                    log(tx, "place", &fid.to_string(), "retire")
+                })?;
+                Box::new(move |g| {
+                    g.places.ids().any(|i| g.places.get(i).fid == fid && g.places.get(i).status == "retired")
+                })
+            }
+        };
+        let committed = Instant::now();
+        projections.catch_up()?;
+        times[kind].push(committed.elapsed());
+        anyhow::ensure!(check(&swap.load()), "edit {i} ({}) is not visible after it applied", kinds[kind]);
+    }
+    println!("| edit | n | median ms | p99 ms |");
+    println!("|---|---|---|---|");
+    for (k, t) in times.iter_mut().enumerate() {
+        if !t.is_empty() {
+            let n = t.len();
+            println!("| {} | {n} | {:.2} | {:.2} |", kinds[k], percentile(t, 0.5), percentile(t, 0.99));
+        }
+    }
+    let mut all: Vec<Duration> = times.concat();
+    println!(
+        "| all | {} | {:.2} | {:.2} |",
+        all.len(),
+        percentile(&mut all, 0.5),
+        percentile(&mut all, 0.99)
+    );
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! Changes applied to a snapshot of the indices. The division tree and its
+//! names are shared; places, roads and place names are rebuilt from every
+//! place row (a few thousand); door plates and their street entries go
+//! into overlays over the shared grids ([`PlateIndex::with_changes`]), so
+//! a change costs in proportion to what it touches.
+
+use super::plates::PlateChanges;
+use super::{
+    DivisionCache, DivisionIndex, Gazetteer, Names, PlaceIndex, Plate, PlateIndex, Street, StreetIndex,
+};
+use crate::store::{AddressRow, PlaceRow, PlateRow, RoomRow};
+use geo::Coord;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The plate of a store row, its street interned (roads and compounds are
+/// unique within a county; village names are not, so rural plates are
+/// filed under their village).
+pub(super) fn plate_of(
+    a: &PlateRow,
+    code: u64,
+    divisions: &DivisionIndex,
+    places: &PlaceIndex,
+    place_by_fid: &HashMap<i64, u32>,
+    streets: &mut StreetIndex,
+    at: &mut DivisionCache,
+) -> Plate {
+    let (division, county) = at.get(divisions, a.division_code);
+    let street = match (division, county) {
+        (Some(division), Some(county)) if !a.street.is_empty() => {
+            let place = a.place_fid.and_then(|f| place_by_fid.get(&f).copied());
+            let scope = if a.group_no.is_some() { division } else { county };
+            streets.intern(a.street, scope, || Street {
+                name: a.street.into(),
+                scope,
+                place,
+                division,
+                at: place.and_then(|p| places.get(p).point).unwrap_or(Coord { x: a.lon, y: a.lat }),
+            })
+        }
+        _ => u32::MAX,
+    };
+    Plate { code, label: a.label().into(), division: division.unwrap_or(u32::MAX), street }
+}
+
+/// Files a room under the plate of its building, when both are known.
+pub(super) fn file_room(
+    r: &RoomRow,
+    divisions: &DivisionIndex,
+    plates: &PlateIndex,
+    streets: &mut StreetIndex,
+    at: &mut DivisionCache,
+) {
+    let (_, Some(county)) = at.get(divisions, r.division_code) else { return };
+    let (Some(sid), Ok(code)) = (streets.find(r.street, county), r.code.parse::<u64>()) else { return };
+    let name_len = streets.get(sid).name.len();
+    let building = streets.plate(sid, r.building, |p| {
+        plates.is_live(p) && plates.get(p).street == sid && &plates.get(p).label[name_len..] == r.building
+    });
+    if let Some(b) = building {
+        streets.add_room(b, r.unit_room, code);
+    }
+}
+
+/// What [`Gazetteer::with_changes`] changed, for the tile cache.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Places re-read.
+    pub places: usize,
+    /// Plates that left the index and plates that entered it.
+    pub plates_removed: usize,
+    /// Plates that entered it.
+    pub plates_added: usize,
+}
+
+impl Gazetteer {
+    /// A new snapshot with `places` (every place row, in id order, when
+    /// any changed) and the current rows of the addresses `addresses`
+    /// names (a code absent from the rows is no longer current).
+    pub fn with_changes(
+        &self,
+        places: Option<Vec<PlaceRow>>,
+        addresses: &[(String, Option<AddressRow>)],
+    ) -> (Gazetteer, Applied) {
+        let mut g = self.clone();
+        let mut applied = Applied::default();
+        if let Some(rows) = places {
+            applied.places = rows.len();
+            let (places, roads, names) = super::place_indices(rows);
+            g.places = Arc::new(places);
+            g.roads = Arc::new(roads);
+            g.names = Names { divisions: g.names.divisions.clone(), places: Arc::new(names) };
+        }
+        let place_by_fid: HashMap<i64, u32> = g.places.ids().map(|i| (g.places.get(i).fid, i)).collect();
+        let mut at = DivisionCache::default();
+        let mut changes = PlateChanges::default();
+        let mut rooms: Vec<&AddressRow> = Vec::new();
+        for (code, row) in addresses {
+            let Ok(n) = code.parse::<u64>() else { continue };
+            let is_room = row.as_ref().is_some_and(|r| r.kind == "room");
+            if is_room || row.is_none() {
+                g.streets.remove_room(n);
+            }
+            if !is_room {
+                changes.removed.push(n);
+            }
+            match row {
+                Some(r) if r.status == "current" && is_room => rooms.push(r),
+                Some(r) if r.status == "current" => {
+                    let pr = r.plate_row();
+                    let plate =
+                        plate_of(&pr, n, &g.divisions, &g.places, &place_by_fid, &mut g.streets, &mut at);
+                    changes.added.push(([r.lon, r.lat], plate));
+                }
+                _ => {}
+            }
+        }
+        if !changes.removed.is_empty() || !changes.added.is_empty() {
+            let (plates, ids) = g.plates.with_changes(&changes);
+            for (&i, (_, p)) in ids.iter().zip(&changes.added) {
+                if p.street != u32::MAX {
+                    let name_len = g.streets.get(p.street).name.len();
+                    g.streets.add_plate(p.street, &p.label[name_len..], i);
+                }
+            }
+            applied.plates_removed = changes.removed.len();
+            applied.plates_added = changes.added.len();
+            g.plates = Arc::new(plates);
+        }
+        for r in rooms {
+            let unit_room = r.unit_room();
+            if let Some(room) = r.room_row(&unit_room) {
+                file_room(&room, &g.divisions, &g.plates, &mut g.streets, &mut at);
+            }
+        }
+        if applied.places > 0 || applied.plates_added > 0 {
+            g.streets.link_places(&g.places, &g.divisions);
+        }
+        (g, applied)
+    }
+}
