@@ -39,7 +39,7 @@ fn main() -> anyhow::Result<()> {
     let projections = Projections::new(store.clone(), swap.clone(), tiles.clone());
     // The first tile set loads in the background; edits wait for it, as a
     // server's do once it is up.
-    while !tiles.prepared() {
+    while !tiles.loaded() {
         std::thread::sleep(Duration::from_millis(200));
     }
     let (plates, places): (Vec<AddressRow>, Vec<PlaceRow>) = store.read(|c| {

@@ -1,5 +1,6 @@
 //! `/addresses/{code}`: one standard address.
 
+use super::conditional::Version;
 use super::error::{ApiError, ApiResult};
 use super::features::{chain, feature};
 use super::state::AppState;
@@ -7,23 +8,30 @@ use crate::model::AddressCode;
 use crate::store::AddressRow;
 use axum::Json;
 use axum::extract::{Path, State};
-use serde_json::{Value, json};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
 
 /// A standard address by its 18-digit code, as a GeoJSON Feature with its
 /// parts (road or compound, number, building, unit, room), status and
 /// division chain.
 #[utoipa::path(get, path = "/addresses/{code}", tag = "addresses",
     params(("code" = String, Path, description = "18-digit address code")),
-    responses((status = 200, description = "GeoJSON Feature"), (status = 400, body = super::error::Problem), (status = 404, body = super::error::Problem)))]
-pub async fn one(State(s): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<Value>> {
+    responses((status = 200, description = "GeoJSON Feature, with ETag and Last-Modified"), (status = 304, description = "Not modified since the version If-None-Match names"), (status = 400, body = super::error::Problem), (status = 404, body = super::error::Problem)))]
+pub async fn one(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let code =
         AddressCode::parse(&code).ok_or_else(|| ApiError::invalid("code", "地址编码应为 18 位数字"))?;
     let text = code.to_string();
+    let version = Version::of(&s, "address", text.clone()).await?;
     let a =
         s.store.read(|c| AddressRow::by_code(c, &text))?.ok_or_else(|| ApiError::not_found("地址", &text))?;
     let g = s.gazetteer();
     let divisions = g.divisions.by_code(&a.division_code, None).map(|i| chain(&g, i)).unwrap_or_default();
-    Ok(Json(feature(
+    let body = feature(
         json!(a.code),
         json!({"type": "Point", "coordinates": [a.lon, a.lat]}),
         json!({
@@ -45,5 +53,6 @@ pub async fn one(State(s): State<AppState>, Path(code): Path<String>) -> ApiResu
             "divisions": divisions,
             "source": a.source,
         }),
-    )))
+    );
+    Ok(version.answer(&headers, &format!("address-{text}"), "", || Json(body).into_response()))
 }

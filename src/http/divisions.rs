@@ -1,5 +1,6 @@
 //! `/divisions`: lookups of administrative divisions by code and by name.
 
+use super::conditional::Version;
 use super::error::{ApiError, ApiResult};
 use super::features::{collection, division_properties, feature, geometry};
 use super::params;
@@ -9,6 +10,8 @@ use crate::model::Level;
 use crate::store::{ChangeRow, DivisionRow};
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use geo::Geometry;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -32,10 +35,12 @@ pub async fn one(
     State(s): State<AppState>,
     Path(code): Path<String>,
     Query(q): Query<OneQuery>,
-) -> ApiResult<Json<Value>> {
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let code = params::division_code("code", &code)?;
     let at = params::date("at", q.at.as_deref())?;
     let with_geom = params::flag("geometry", q.geometry.as_deref())?;
+    let version = Version::of(&s, "division", code.as_str().to_string()).await?;
     let g = s.gazetteer();
     let i = match &at {
         Some(d) => g.divisions.version_on(code.as_str(), d),
@@ -63,7 +68,16 @@ pub async fn one(
         })
         .collect();
     let geom = geom.map(Geometry::MultiPolygon);
-    Ok(Json(feature(json!(d.code), geometry(geom.as_ref()), props)))
+    let body = feature(json!(d.code), geometry(geom.as_ref()), props);
+    // Each form of the answer (with the boundary, as of a date) is a
+    // representation of its own.
+    let variant = format!(
+        "{}{}",
+        if with_geom { "-g" } else { "" },
+        at.as_deref().map(|a| format!("-{a}")).unwrap_or_default()
+    );
+    Ok(version
+        .answer(&headers, &format!("division-{}", code.as_str()), &variant, || Json(body).into_response()))
 }
 
 /// Current children of a division, as a FeatureCollection (no geometry

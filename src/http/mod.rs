@@ -11,6 +11,7 @@ pub mod addresses;
 pub mod auth;
 pub mod batch;
 pub mod changes;
+pub mod conditional;
 pub mod divisions;
 pub mod error;
 pub mod features;

@@ -1,6 +1,7 @@
 //! `/places`: standard place names by name, class, division, box or
 //! proximity.
 
+use super::conditional::Version;
 use super::error::{ApiError, ApiResult};
 use super::features::{chain, collection, feature, geometry};
 use super::params;
@@ -10,6 +11,8 @@ use crate::model::PlaceClass;
 use crate::store::PlaceRow;
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::IntoParams;
@@ -120,12 +123,18 @@ pub async fn search(State(s): State<AppState>, Query(q): Query<PlacesQuery>) -> 
 /// One place with every recorded field.
 #[utoipa::path(get, path = "/places/{id}", tag = "places",
     params(("id" = i64, Path, description = "Place id")),
-    responses((status = 200, description = "GeoJSON Feature"), (status = 400, body = super::error::Problem), (status = 404, body = super::error::Problem)))]
-pub async fn one(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    responses((status = 200, description = "GeoJSON Feature, with ETag and Last-Modified"), (status = 304, description = "Not modified since the version If-None-Match names"), (status = 400, body = super::error::Problem), (status = 404, body = super::error::Problem)))]
+pub async fn one(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let fid: i64 = id.parse().map_err(|_| ApiError::invalid("id", format!("“{id}” 不是地名编号")))?;
+    let version = Version::of(&s, "place", fid.to_string()).await?;
     let row = s.store.read(|c| PlaceRow::get(c, fid))?.ok_or_else(|| ApiError::not_found("地名", &id))?;
     let g = s.gazetteer();
-    Ok(Json(place_feature(&g, &row)))
+    let body = place_feature(&g, &row);
+    Ok(version.answer(&headers, &format!("place-{fid}"), "", || Json(body).into_response()))
 }
 
 fn place_feature(g: &Gazetteer, p: &PlaceRow) -> Value {

@@ -5,7 +5,7 @@
 
 use super::StoreResult;
 use crate::model::{ChangeAction, ChangeKind};
-use rusqlite::{Connection, Row, params_from_iter, types::Value};
+use rusqlite::{Connection, OptionalExtension, Row, params_from_iter, types::Value};
 use serde::Serialize;
 
 /// One change as the feed shows it.
@@ -118,6 +118,27 @@ pub fn first_since(c: &Connection, at: &str) -> StoreResult<i64> {
         Some(s) => Ok(s),
         None => Ok(head(c)? + 1),
     }
+}
+
+/// The last change to one record, as `(seq, at)`: its own newest entry,
+/// else the newest bulk load of the dataset it came with, else the log's
+/// first entry; `None` for an empty log.
+pub fn last_change(c: &Connection, entity: &str, key: &str) -> StoreResult<Option<(i64, String)>> {
+    let own = c
+        .prepare_cached(
+            "SELECT seq, at FROM change_log WHERE entity = ?1 AND entity_key = ?2 ORDER BY seq DESC LIMIT 1",
+        )?
+        .query_row([entity, key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if own.is_some() {
+        return Ok(own);
+    }
+    Ok(c.prepare_cached(
+        "SELECT seq, at FROM change_log WHERE entity = 'dataset' OR seq = (SELECT MIN(seq) FROM change_log) \
+             ORDER BY (entity = 'dataset') DESC, seq DESC LIMIT 1",
+    )?
+    .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()?)
 }
 
 /// Every log entry after `since` up to `through`, of any entity, as

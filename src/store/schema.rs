@@ -223,7 +223,7 @@ fn v3() -> String {
 ALTER TABLE change_log ADD COLUMN code TEXT;
 ALTER TABLE change_log ADD COLUMN division TEXT;
 ALTER TABLE change_log ADD COLUMN summary TEXT;
-CREATE INDEX change_log_entity ON change_log(entity, seq);
+CREATE INDEX change_log_entity ON change_log(entity, entity_key, seq);
 
 -- The role list grows with the capabilities (subscriber, boundary, …):
 -- the role is checked by the model, not by a CHECK that SQLite cannot alter.

@@ -70,6 +70,12 @@ impl TileService {
         service
     }
 
+    /// Whether the first tile set has been read (tiles can be cut; some
+    /// zooms may still be generalised on first use).
+    pub fn loaded(&self) -> bool {
+        self.current.borrow().is_some()
+    }
+
     /// Whether tiles are ready to be cut at every zoom without first
     /// generalising a level (start-up work on another thread is over).
     pub fn prepared(&self) -> bool {

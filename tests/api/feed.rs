@@ -222,6 +222,14 @@ async fn a_door_plate_moved_by_an_import_is_answered_at_its_new_place_everywhere
         )
         .expect("a plate");
     drop(conn);
+    // The record's version, as a client caches it.
+    let path = format!("{}/addresses/{code}", w.app.base);
+    let first = w.app.client().get(&path).send().await.expect("GET");
+    let etag = first.headers()["etag"].to_str().expect("etag").to_string();
+    assert!(first.headers().contains_key("last-modified"));
+    let again = w.app.client().get(&path).header("if-none-match", &etag).send().await.expect("GET");
+    assert_eq!(again.status().as_u16(), 304, "unchanged: not modified");
+    assert!(again.bytes().await.expect("body").is_empty());
     // 300 m east, through the CLI, into the running server's store.
     let (new_lon, new_lat) = (lon + 0.003, lat);
     let dir = tempfile::tempdir().expect("tmp");
@@ -253,7 +261,10 @@ async fn a_door_plate_moved_by_an_import_is_answered_at_its_new_place_everywhere
     })
     .await;
     assert!(moved.is_some(), "the geocoder never answered the new point");
-    let (_, a) = app.get_json(&format!("/addresses/{code}")).await;
+    let changed = app.client().get(&path).header("if-none-match", &etag).send().await.expect("GET");
+    assert_eq!(changed.status().as_u16(), 200, "the old version is stale");
+    assert_ne!(changed.headers()["etag"].to_str().ok(), Some(etag.as_str()), "a new version");
+    let a: Value = changed.json().await.expect("json");
     assert!((a["geometry"]["coordinates"][0].as_f64().unwrap_or(0.0) - new_lon).abs() < 1e-7, "{a}");
     // Reverse geocoding finds it there, and no longer at the old point.
     let (_, r) = app.get_json(&format!("/reverse?lon={new_lon}&lat={new_lat}")).await;

@@ -129,13 +129,33 @@ async fn places_are_found_by_name_class_division_box_and_proximity() {
         .collect();
     assert_eq!(d.len(), 10);
     assert!(d.windows(2).all(|w| w[0] <= w[1]), "{d:?}");
-    // bbox= returns only places meeting the box.
+    // bbox= returns only places meeting the box: each one's own extent
+    // overlaps it.
     let (_, fc) = app().get_json("/places?bbox=121.5,29.8,121.6,29.9&limit=100").await;
-    for f in fc["features"].as_array().expect("f") {
-        let coords = f["geometry"]["coordinates"].to_string();
-        assert!(!coords.is_empty());
+    let feats = fc["features"].as_array().expect("f");
+    assert!(!feats.is_empty());
+    for f in feats {
+        let mut xy = Vec::new();
+        flatten(&f["geometry"]["coordinates"], &mut xy);
+        assert!(!xy.is_empty(), "{f}");
+        let (x0, x1) = xy.iter().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+        let (y0, y1) = xy.iter().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+        assert!(x1 >= 121.5 && x0 <= 121.6 && y1 >= 29.8 && y0 <= 29.9, "outside the box: {f}");
     }
-    assert!(!fc["features"].as_array().expect("f").is_empty());
+    // A box far from every place holds none.
+    let (_, fc) = app().get_json("/places?bbox=80.0,40.0,80.1,40.1").await;
+    assert_eq!(fc["features"], serde_json::json!([]));
+}
+
+/// Every position of a GeoJSON coordinates array.
+fn flatten(v: &Value, out: &mut Vec<(f64, f64)>) {
+    match v.as_array() {
+        Some(a) if a.len() >= 2 && a[0].is_number() => {
+            out.push((a[0].as_f64().unwrap_or(0.0), a[1].as_f64().unwrap_or(0.0)))
+        }
+        Some(a) => a.iter().for_each(|x| flatten(x, out)),
+        None => {}
+    }
 }
 
 #[tokio::test]
@@ -155,8 +175,51 @@ async fn an_address_by_code_has_its_parts_point_and_chain() {
     assert!(p["room"].as_str().is_some_and(|b| b.ends_with('室')));
     assert_eq!(f["geometry"]["type"], "Point");
     assert_eq!(p["divisions"][0]["name"], "浙江省");
-    let standard_ok = standard.starts_with("浙江省宁波市");
-    assert!(standard_ok, "{standard}");
+    // The standard address is the chain's names down to the township (a
+    // compound's address does not name its community), the compound, and
+    // the building, unit and room the record gives.
+    let chain: String = p["divisions"]
+        .as_array()
+        .expect("chain")
+        .iter()
+        .filter(|d| d["level"] != "village")
+        .filter_map(|d| d["name"].as_str())
+        .collect();
+    let parts = format!(
+        "{}{}{}",
+        p["building"].as_str().unwrap_or(""),
+        p["unit"].as_str().unwrap_or(""),
+        p["room"].as_str().unwrap_or("")
+    );
+    assert!(standard.starts_with(&chain), "{standard} starts with {chain}");
+    assert!(standard.ends_with(&parts), "{standard} ends with {parts}");
+    assert!(standard.contains(p["street"].as_str().unwrap_or("?")), "{standard}");
+}
+
+#[tokio::test]
+async fn single_records_carry_validators_and_answer_304_when_unchanged() {
+    let client = app().client();
+    for path in
+        ["/places/1", "/divisions/330212", "/divisions/330212?geometry=true", "/addresses/330203001001000001"]
+    {
+        let url = format!("{}{path}", app().base);
+        let first = client.get(&url).send().await.expect("GET");
+        assert_eq!(first.status().as_u16(), 200, "{path}");
+        let etag = first.headers()["etag"].to_str().expect("etag").to_string();
+        assert!(etag.starts_with('"') && etag.ends_with('"'), "a strong tag: {etag}");
+        let modified = first.headers()["last-modified"].to_str().expect("last-modified").to_string();
+        let again = client.get(&url).header("if-none-match", &etag).send().await.expect("GET");
+        assert_eq!(again.status().as_u16(), 304, "{path}");
+        assert_eq!(again.headers()["etag"].to_str().ok(), Some(etag.as_str()));
+        let since = client.get(&url).header("if-modified-since", &modified).send().await.expect("GET");
+        assert_eq!(since.status().as_u16(), 304, "{path}: If-Modified-Since");
+        let other = client.get(&url).header("if-none-match", "\"something-else\"").send().await.expect("GET");
+        assert_eq!(other.status().as_u16(), 200, "{path}: another tag is not this version");
+    }
+    let plain = client.get(format!("{}/divisions/330212", app().base)).send().await.expect("GET");
+    let with_geom =
+        client.get(format!("{}/divisions/330212?geometry=true", app().base)).send().await.expect("GET");
+    assert_ne!(plain.headers()["etag"], with_geom.headers()["etag"], "two representations, two tags");
 }
 
 #[tokio::test]
