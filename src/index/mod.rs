@@ -85,39 +85,50 @@ fn division_names(divisions: &DivisionIndex, aliases: &[AliasRow]) -> NameIndex 
 
 /// The place index, the road index and the place names, from every place
 /// row (in id order, so a place keeps its index as places are added).
-fn place_indices(rows: Vec<PlaceRow>) -> (PlaceIndex, RoadIndex, NameIndex) {
+fn place_indices(rows: Vec<PlaceRow>) -> (PlaceIndex, RoadIndex, NameIndexBuilder) {
     let mut names = NameIndexBuilder::default();
     let mut road_items = Vec::new();
     let mut place_items = Vec::with_capacity(rows.len());
     for (i, p) in rows.into_iter().enumerate() {
         names.add_name(&p.name, NameRef::Place(i as u32));
-        let is_road =
-            p.status == "current" && PlaceClass::parse(&p.class).is_some_and(PlaceClass::is_thoroughfare);
-        if is_road {
-            let lines: Vec<LineString<f64>> = match &p.geom {
-                Some(Geometry::LineString(l)) => vec![l.clone()],
-                Some(Geometry::MultiLineString(m)) => m.0.clone(),
-                _ => vec![],
-            };
-            road_items.push((Road { place_fid: p.fid, name: p.name.clone().into() }, lines));
-        }
-        place_items.push((
-            Place {
-                fid: p.fid,
-                class: p.class,
-                name: p.name,
-                pinyin: p.pinyin,
-                division_code: p.division_code,
-                status: p.status,
-                point: None,
-                bbox: None,
-                replaced_by: p.replaced_by,
-                successor: None,
-            },
-            p.geom,
-        ));
+        road_items.extend(road_of(&p));
+        place_items.push(place_of(p));
     }
-    (PlaceIndex::build(place_items), RoadIndex::build(road_items), names.build())
+    (PlaceIndex::build(place_items), RoadIndex::build(road_items), names)
+}
+
+/// A place row as the place index keeps it, and its geometry.
+pub(crate) fn place_of(p: PlaceRow) -> (Place, Option<Geometry<f64>>) {
+    (
+        Place {
+            fid: p.fid,
+            class: p.class,
+            name: p.name,
+            pinyin: p.pinyin,
+            division_code: p.division_code,
+            status: p.status,
+            point: None,
+            bbox: None,
+            replaced_by: p.replaced_by,
+            successor: None,
+        },
+        p.geom,
+    )
+}
+
+/// The road a current thoroughfare place is, with its centrelines.
+pub(crate) fn road_of(p: &PlaceRow) -> Option<(Road, Vec<LineString<f64>>)> {
+    let is_road =
+        p.status == "current" && PlaceClass::parse(&p.class).is_some_and(PlaceClass::is_thoroughfare);
+    if !is_road {
+        return None;
+    }
+    let lines: Vec<LineString<f64>> = match &p.geom {
+        Some(Geometry::LineString(l)) => vec![l.clone()],
+        Some(Geometry::MultiLineString(m)) => m.0.clone(),
+        _ => vec![],
+    };
+    Some((Road { place_fid: p.fid, name: p.name.clone().into() }, lines))
 }
 
 impl Gazetteer {
@@ -163,7 +174,11 @@ impl Gazetteer {
             plates,
             roads: Arc::new(roads),
             streets,
-            names: Names { divisions: Arc::new(names), places: Arc::new(place_names) },
+            names: Names {
+                divisions: Arc::new(names),
+                places: Arc::new(place_names.clone().build()),
+                place_keys: Arc::new(place_names),
+            },
             markers: Arc::new(markers),
             timings,
             seq,

@@ -83,7 +83,7 @@ pub struct NameMatch {
 }
 
 /// Collects keys before the index is built.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct NameIndexBuilder {
     entries: Vec<(Vec<u8>, u32)>,
 }
@@ -98,6 +98,11 @@ impl NameIndexBuilder {
     /// colloquial name) and its pinyin keys.
     pub fn add_alias(&mut self, name: &str, target: NameRef) {
         self.add(name, target.pack(false));
+    }
+
+    /// Drops every key of the targets `drop` names.
+    pub fn remove_targets(&mut self, drop: impl Fn(NameRef) -> bool) {
+        self.entries.retain(|(_, p)| !drop(NameRef::unpack(*p)));
     }
 
     fn add(&mut self, name: &str, posting: u32) {
@@ -340,6 +345,9 @@ pub struct Names {
     pub divisions: Arc<NameIndex>,
     /// Names of places.
     pub places: Arc<NameIndex>,
+    /// The keys `places` was built from (pinyin and deletions included),
+    /// so that a change computes only the keys of the places it touches.
+    pub place_keys: Arc<NameIndexBuilder>,
 }
 
 impl Names {

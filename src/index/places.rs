@@ -30,7 +30,17 @@ pub struct Place {
     pub successor: Option<u32>,
 }
 
+/// A place with its point and box taken from its geometry.
+fn located(mut p: Place, g: Option<Geometry<f64>>) -> Place {
+    if let Some(g) = g {
+        p.bbox = g.bounding_rect();
+        p.point = g.centroid().map(|c| c.0);
+    }
+    p
+}
+
 /// The place index.
+#[derive(Clone)]
 pub struct PlaceIndex {
     places: Vec<Place>,
     /// Whether each place's class carries door plates, apart from the
@@ -42,21 +52,45 @@ pub struct PlaceIndex {
 impl PlaceIndex {
     /// Builds from places and their geometries.
     pub fn build(items: Vec<(Place, Option<Geometry<f64>>)>) -> PlaceIndex {
-        let mut places = Vec::with_capacity(items.len());
-        let mut rects = Vec::new();
-        for (i, (mut p, g)) in items.into_iter().enumerate() {
-            if let Some(g) = g {
-                p.bbox = g.bounding_rect();
-                p.point = g.centroid().map(|c| c.0);
+        let places = items.into_iter().map(|(p, g)| located(p, g)).collect();
+        PlaceIndex::from_places(places)
+    }
+
+    /// The index with `changed` places: each replaces the place of its id,
+    /// or is added after the others. Returns the indices they hold.
+    pub fn with_places(&self, changed: Vec<(Place, Option<Geometry<f64>>)>) -> (PlaceIndex, Vec<u32>) {
+        let mut places = self.places.clone();
+        let by_fid: std::collections::HashMap<i64, u32> =
+            places.iter().enumerate().map(|(i, p)| (p.fid, i as u32)).collect();
+        let mut at = Vec::with_capacity(changed.len());
+        for (p, g) in changed {
+            let p = located(p, g);
+            match by_fid.get(&p.fid) {
+                Some(&i) => {
+                    places[i as usize] = p;
+                    at.push(i);
+                }
+                None => {
+                    at.push(places.len() as u32);
+                    places.push(p);
+                }
             }
-            if let Some(b) = p.bbox {
-                rects.push(GeomWithData::new(
+        }
+        (PlaceIndex::from_places(places), at)
+    }
+
+    fn from_places(mut places: Vec<Place>) -> PlaceIndex {
+        let rects = places
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let b = p.bbox?;
+                Some(GeomWithData::new(
                     Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]),
                     i as u32,
-                ));
-            }
-            places.push(p);
-        }
+                ))
+            })
+            .collect();
         let by_fid: std::collections::HashMap<i64, u32> =
             places.iter().enumerate().map(|(i, p)| (p.fid, i as u32)).collect();
         for p in &mut places {

@@ -4,6 +4,8 @@ use super::cell_grid::NearGrid;
 use super::metric::LocalFrame;
 use super::occupancy::Occupancy;
 use geo::{Coord, LineString};
+use rustc_hash::FxHashSet;
+use std::sync::Arc;
 
 /// One road (a current place of a thoroughfare class).
 #[derive(Debug, Clone)]
@@ -27,14 +29,32 @@ pub struct NearestRoad {
 /// each is searched, metres.
 const LEVELS: [(f64, f64); 3] = [(0.002, 300.0), (0.008, 1200.0), (0.032, f64::INFINITY)];
 
+/// The two ends of a segment.
+type Ends = (Coord<f64>, Coord<f64>);
+
 /// A segment of a road's centreline and the road's index.
 type Segment = (Coord<f64>, Coord<f64>, u32);
 
-/// The road index.
+/// The road index: a grid built once, and the roads changed since (roads
+/// no longer current marked, new or changed ones listed after the base's
+/// and searched one by one: they are few between rebuilds).
+#[derive(Clone)]
 pub struct RoadIndex {
+    base: Arc<RoadBase>,
+    /// Road ids no longer current.
+    dead: Arc<FxHashSet<u32>>,
+    /// Roads added since the base, with their segments; ids follow the base's.
+    extra: Arc<Vec<(Road, Vec<Ends>)>>,
+}
+
+struct RoadBase {
     roads: Vec<Road>,
     grid: NearGrid<Segment>,
     occupied: Occupancy,
+}
+
+fn segments(lines: &[LineString<f64>]) -> impl Iterator<Item = Ends> + '_ {
+    lines.iter().flat_map(|ls| ls.lines().map(|l| (l.start, l.end)))
 }
 
 impl RoadIndex {
@@ -43,42 +63,88 @@ impl RoadIndex {
         let mut roads = Vec::with_capacity(items.len());
         let mut segs = Vec::new();
         for (i, (road, lines)) in items.into_iter().enumerate() {
-            for ls in &lines {
-                for l in ls.lines() {
-                    let (a, b) = (l.start, l.end);
-                    let lo = Coord { x: a.x.min(b.x), y: a.y.min(b.y) };
-                    let hi = Coord { x: a.x.max(b.x), y: a.y.max(b.y) };
-                    segs.push((lo, hi, (a, b, i as u32)));
-                }
+            for (a, b) in segments(&lines) {
+                let lo = Coord { x: a.x.min(b.x), y: a.y.min(b.y) };
+                let hi = Coord { x: a.x.max(b.x), y: a.y.max(b.y) };
+                segs.push((lo, hi, (a, b, i as u32)));
             }
             roads.push(road);
         }
         let occupied = Occupancy::build(segs.iter().map(|&(lo, hi, _)| (lo, hi)));
-        RoadIndex { roads, grid: NearGrid::build(&segs, &LEVELS), occupied }
+        let base = RoadBase { roads, grid: NearGrid::build(&segs, &LEVELS), occupied };
+        RoadIndex { base: Arc::new(base), dead: Arc::default(), extra: Arc::default() }
     }
 
-    /// Number of roads.
+    /// The index after the places `fids` changed: their roads leave it,
+    /// and `current` (the current roads among them) enter it.
+    pub fn with_changes(&self, fids: &[i64], current: Vec<(Road, Vec<LineString<f64>>)>) -> RoadIndex {
+        let mut dead = self.dead.as_ref().clone();
+        for i in 0..self.id_count() as u32 {
+            if fids.contains(&self.get(i).place_fid) {
+                dead.insert(i);
+            }
+        }
+        let mut extra = self.extra.as_ref().clone();
+        extra.extend(current.into_iter().map(|(road, lines)| (road, segments(&lines).collect())));
+        RoadIndex { base: self.base.clone(), dead: Arc::new(dead), extra: Arc::new(extra) }
+    }
+
+    fn id_count(&self) -> usize {
+        self.base.roads.len() + self.extra.len()
+    }
+
+    /// Number of current roads.
     pub fn len(&self) -> usize {
-        self.roads.len()
+        self.id_count() - self.dead.len()
     }
 
     /// Whether there are no roads.
     pub fn is_empty(&self) -> bool {
-        self.roads.is_empty()
+        self.len() == 0
     }
 
     /// One road.
     pub fn get(&self, i: u32) -> &Road {
-        &self.roads[i as usize]
+        let n = self.base.roads.len();
+        match (i as usize).checked_sub(n) {
+            None => &self.base.roads[i as usize],
+            Some(k) => &self.extra[k].0,
+        }
     }
 
-    /// The metrically nearest road within `max_m` metres.
+    /// The metrically nearest current road within `max_m` metres.
     pub fn nearest(&self, frame: &LocalFrame, max_m: f64) -> Option<NearestRoad> {
-        if !self.occupied.any_within(frame.origin(), frame.degrees_covering(max_m)) {
-            return None;
-        }
-        let (distance_m, (_, _, index)) =
-            self.grid.nearest(frame, max_m, |&(a, b, _)| frame.distance2_to_segment(a, b))?;
+        let b = &self.base;
+        let base = if !b.occupied.any_within(frame.origin(), frame.degrees_covering(max_m)) {
+            None
+        } else if self.dead.is_empty() {
+            b.grid.nearest(frame, max_m, |&(a, b, _)| frame.distance2_to_segment(a, b))
+        } else {
+            b.grid.nearest(frame, max_m, |&(a, b, i)| {
+                if self.dead.contains(&i) { f64::INFINITY } else { frame.distance2_to_segment(a, b) }
+            })
+        };
+        let base = base.map(|(d, (_, _, i))| (d, i));
+        let n = b.roads.len() as u32;
+        let extra = self
+            .extra
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| !self.dead.contains(&(n + *k as u32)))
+            .flat_map(|(k, (_, segs))| segs.iter().map(move |&(a, b)| (a, b, n + k as u32)))
+            .map(|(a, b, i)| (frame.distance2_to_segment(a, b).sqrt(), i))
+            .filter(|(d, _)| *d <= max_m)
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        let (distance_m, index) = match (base, extra) {
+            (Some(a), Some(e)) => {
+                if e.0 < a.0 {
+                    e
+                } else {
+                    a
+                }
+            }
+            (a, e) => a.or(e)?,
+        };
         Some(NearestRoad { index, distance_m })
     }
 }
@@ -118,6 +184,39 @@ mod tests {
             match index.nearest(&frame, 2000.0) {
                 Some(n) => assert!((n.distance_m - truth).abs() < 1e-6, "{q:?}: {} vs {truth}", n.distance_m),
                 None => assert!(truth > 2000.0, "{q:?}: missed a road at {truth} m"),
+            }
+        }
+    }
+
+    #[test]
+    fn changed_roads_answer_as_a_rebuilt_index_would() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        let mut line = || {
+            let (x, y) = (121.5 + rng.random_range(-0.05..0.05), 29.8 + rng.random_range(-0.05..0.05));
+            LineString::from(vec![(x, y), (x + 0.004, y + 0.001), (x + 0.006, y - 0.002)])
+        };
+        let road = |fid: i64| Road { place_fid: fid, name: format!("路{fid}").into() };
+        let mut items: Vec<(Road, Vec<LineString<f64>>)> =
+            (0..200).map(|f| (road(f), vec![line()])).collect();
+        let index = RoadIndex::build(items.clone());
+        // Roads 0..40 move, 40..60 are retired, 200..220 are new.
+        let moved: Vec<(Road, Vec<LineString<f64>>)> = (0..40).map(|f| (road(f), vec![line()])).collect();
+        let new: Vec<(Road, Vec<LineString<f64>>)> = (200..220).map(|f| (road(f), vec![line()])).collect();
+        let fids: Vec<i64> = (0..60).chain(200..220).collect();
+        let changed = index.with_changes(&fids, moved.iter().chain(&new).cloned().collect());
+        items.retain(|(r, _)| r.place_fid >= 60);
+        items.extend(moved.into_iter().chain(new));
+        let rebuilt = RoadIndex::build(items);
+        assert_eq!(changed.len(), rebuilt.len());
+        for _ in 0..2000 {
+            let q =
+                Coord { x: 121.5 + rng.random_range(-0.06..0.06), y: 29.8 + rng.random_range(-0.06..0.06) };
+            let frame = LocalFrame::new(q);
+            let (a, b) = (changed.nearest(&frame, 3000.0), rebuilt.nearest(&frame, 3000.0));
+            assert_eq!(a.is_some(), b.is_some(), "{q:?}");
+            if let (Some(a), Some(b)) = (a, b) {
+                assert!((a.distance_m - b.distance_m).abs() < 1e-6, "{q:?}");
+                assert_eq!(changed.get(a.index).place_fid, rebuilt.get(b.index).place_fid, "{q:?}");
             }
         }
     }

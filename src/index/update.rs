@@ -74,22 +74,34 @@ pub struct Applied {
 }
 
 impl Gazetteer {
-    /// A new snapshot with `places` (every place row, in id order, when
-    /// any changed) and the current rows of the addresses `addresses`
-    /// names (a code absent from the rows is no longer current).
+    /// A new snapshot with the place rows `places` (each a place that
+    /// changed, with its geometry) and the current rows of the addresses
+    /// `addresses` names (a code absent from the rows is no longer current).
     pub fn with_changes(
         &self,
-        places: Option<Vec<PlaceRow>>,
+        places: Vec<PlaceRow>,
         addresses: &[(String, Option<AddressRow>)],
     ) -> (Gazetteer, Applied) {
         let mut g = self.clone();
         let mut applied = Applied::default();
-        if let Some(rows) = places {
-            applied.places = rows.len();
-            let (places, roads, names) = super::place_indices(rows);
-            g.places = Arc::new(places);
-            g.roads = Arc::new(roads);
-            g.names = Names { divisions: g.names.divisions.clone(), places: Arc::new(names) };
+        if !places.is_empty() {
+            applied.places = places.len();
+            let fids: Vec<i64> = places.iter().map(|p| p.fid).collect();
+            let roads: Vec<_> = places.iter().filter_map(super::road_of).collect();
+            let names: Vec<String> = places.iter().map(|p| p.name.clone()).collect();
+            let (index, at) = g.places.with_places(places.into_iter().map(super::place_of).collect());
+            let mut keys = g.names.place_keys.as_ref().clone();
+            keys.remove_targets(|t| matches!(t, super::NameRef::Place(i) if at.contains(&i)));
+            for (name, &i) in names.iter().zip(&at) {
+                keys.add_name(name, super::NameRef::Place(i));
+            }
+            g.places = Arc::new(index);
+            g.roads = Arc::new(g.roads.with_changes(&fids, roads));
+            g.names = Names {
+                divisions: g.names.divisions.clone(),
+                places: Arc::new(keys.clone().build()),
+                place_keys: Arc::new(keys),
+            };
         }
         let place_by_fid: HashMap<i64, u32> = g.places.ids().map(|i| (g.places.get(i).fid, i)).collect();
         let mut at = DivisionCache::default();

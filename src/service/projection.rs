@@ -136,34 +136,28 @@ impl Projections {
         Ok(seq)
     }
 
-    /// Applies the places and addresses `touched` names: every place row
-    /// is read again when a place changed (there are a few thousand), the
-    /// named addresses one by one; the division tree, its names and the
-    /// plate grids are shared with the previous snapshot.
+    /// Applies the places and addresses `touched` names, each read again
+    /// from the store; the division tree, its names and the plate and road
+    /// grids are shared with the previous snapshot.
     fn apply(&self, touched: &Touched, seq: i64) -> StoreResult<()> {
         let (places, addresses) = self.store.read_snapshot(|c| {
-            let places = if touched.places.is_empty() { None } else { Some(PlaceRow::load_all(c, true)?) };
+            let mut places = Vec::with_capacity(touched.places.len());
+            for &fid in &touched.places {
+                places.extend(PlaceRow::get(c, fid)?);
+            }
             let mut addresses = Vec::with_capacity(touched.addresses.len());
             for code in &touched.addresses {
                 addresses.push((code.clone(), AddressRow::by_code(c, code)?));
             }
             Ok((places, addresses))
         })?;
-        let tile_places: Option<Vec<PlaceRow>> =
-            places.as_ref().map(|p| p.iter().filter(|r| r.status == "current").cloned().collect());
         let old = self.gazetteer.load_full();
-        let (mut g, _) = old.with_changes(places, &addresses);
+        let (mut g, _) = old.with_changes(places.clone(), &addresses);
         g.seq = seq;
         let plates = g.plates.clone();
         self.gazetteer.store(Arc::new(g));
-        // The tiles follow: with new places, or the old ones and new plates.
-        let tile_places = match tile_places {
-            Some(p) => p,
-            None => self.store.read(|c| {
-                Ok(PlaceRow::load_all(c, true)?.into_iter().filter(|r| r.status == "current").collect())
-            })?,
-        };
-        if self.tiles.update(tile_places, plates.clone()).is_none() {
+        // The tiles follow: the changed places and the new plates.
+        if self.tiles.update(&places, plates.clone()).is_none() {
             self.tiles.reload(&self.store, plates)?;
         }
         Ok(())

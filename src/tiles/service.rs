@@ -172,11 +172,11 @@ impl TileService {
     }
 
     /// After a change that touched no division or marker: the tile set
-    /// takes the new places (every current place row) and door plates, and
+    /// takes the changed places (rows of any status) and new door plates, and
     /// the cached tiles the change touched leave the cache. Returns how many
     /// feature boxes changed; `None` while the first tile set is still
     /// loading (it reads the store after the change anyway).
-    pub fn update(&self, places: Vec<crate::store::PlaceRow>, plates: Arc<PlateIndex>) -> Option<usize> {
+    pub fn update(&self, places: &[crate::store::PlaceRow], plates: Arc<PlateIndex>) -> Option<usize> {
         if self.from_archive() {
             return Some(0);
         }

@@ -23,6 +23,7 @@ pub struct Divisions {
 }
 
 /// A place drawn as a point.
+#[derive(Clone)]
 struct PlacePoint {
     attrs: PlaceAttrs,
     minzoom: u8,
@@ -31,12 +32,14 @@ struct PlacePoint {
 }
 
 /// A road.
+#[derive(Clone)]
 struct RoadLine {
     attrs: PlaceAttrs,
     lines: Vec<Vec<WorldPoint>>,
 }
 
 /// What the `place` and `road` layers say of a place.
+#[derive(Clone)]
 struct PlaceAttrs {
     id: i64,
     name: Box<str>,
@@ -209,13 +212,13 @@ impl TileSet {
         Ok(TileSet { divisions, features, division_prints, fingerprints })
     }
 
-    /// The same divisions and markers with new places (every current place
-    /// row) and door plates: what a change that touched neither divisions
-    /// nor markers needs, without reading the store's divisions again.
-    pub fn with_features(&self, places: Vec<PlaceRow>, plates: Option<Arc<PlateIndex>>) -> TileSet {
+    /// The same divisions and markers with the places `changed` (rows of
+    /// any status) and new door plates: what a change that touched neither
+    /// divisions nor markers needs, without reading the store again.
+    pub fn with_features(&self, changed: &[PlaceRow], plates: Option<Arc<PlateIndex>>) -> TileSet {
         let plates = plates.filter(|_| self.features.plates.is_some());
-        let mut fingerprints = Fingerprints::default();
-        let features = Features::build(places, plates, self.features.markers.clone(), &mut fingerprints);
+        let mut fingerprints = self.fingerprints.clone();
+        let features = self.features.with_changes(changed, plates, &mut fingerprints);
         TileSet {
             divisions: self.divisions.clone(),
             features,
@@ -476,7 +479,79 @@ impl Divisions {
     }
 }
 
+/// Adds a place to the point or road features with its fingerprint.
+fn add_place(
+    p: PlaceRow,
+    points: &mut Vec<PlacePoint>,
+    roads: &mut Vec<RoadLine>,
+    prints: &mut Fingerprints,
+) {
+    let Some(g) = &p.geom else { return };
+    let thoroughfare = PlaceClass::parse(&p.class).is_some_and(PlaceClass::is_thoroughfare);
+    let content = hash_of((&p.name, &p.class, &p.pinyin, &p.status, geometry_hash(g)));
+    if thoroughfare {
+        let lines = world_lines(g);
+        if lines.is_empty() {
+            return;
+        }
+        prints.insert((6, p.fid as u64), (content, bbox(lines.iter().flatten())));
+        roads.push(RoadLine { attrs: PlaceAttrs::new(p), lines });
+    } else if let (Some((minzoom, rank)), Some(c)) = (place_class(&p.class), representative_point(g)) {
+        let at = to_world(c);
+        prints.insert((7, p.fid as u64), (content, point_box(at)));
+        points.push(PlacePoint { attrs: PlaceAttrs::new(p), minzoom, rank, at });
+    }
+}
+
+/// The R-trees of place points and of roads.
+fn place_trees(points: &[PlacePoint], roads: &[RoadLine]) -> (RTree<Boxed>, RTree<Boxed>) {
+    let place_tree = RTree::bulk_load(
+        points.iter().enumerate().map(|(i, p)| Boxed { bbox: point_box(p.at), id: i as u32 }).collect(),
+    );
+    let road_tree = RTree::bulk_load(
+        roads
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Boxed { bbox: bbox(r.lines.iter().flatten()), id: i as u32 })
+            .collect(),
+    );
+    (place_tree, road_tree)
+}
+
 impl Features {
+    /// These features with the places `changed` (rows of any status: a
+    /// place no longer current leaves) and `plates`.
+    fn with_changes(
+        &self,
+        changed: &[PlaceRow],
+        plates: Option<Arc<PlateIndex>>,
+        prints: &mut Fingerprints,
+    ) -> Features {
+        let fids: rustc_hash::FxHashSet<i64> = changed.iter().map(|p| p.fid).collect();
+        for &fid in &fids {
+            prints.remove(&(6, fid as u64));
+            prints.remove(&(7, fid as u64));
+        }
+        let mut points: Vec<PlacePoint> =
+            self.places.iter().filter(|p| !fids.contains(&p.attrs.id)).cloned().collect();
+        let mut roads: Vec<RoadLine> =
+            self.roads.iter().filter(|r| !fids.contains(&r.attrs.id)).cloned().collect();
+        for p in changed.iter().filter(|p| p.status == "current") {
+            add_place(p.clone(), &mut points, &mut roads, prints);
+        }
+        let (place_tree, road_tree) = place_trees(&points, &roads);
+        Features {
+            places: points,
+            place_tree,
+            roads,
+            road_tree,
+            plates,
+            markers: self.markers.clone(),
+            marker_at: self.marker_at.clone(),
+            marker_tree: self.marker_tree.clone(),
+        }
+    }
+
     fn build(
         places: Vec<PlaceRow>,
         plates: Option<Arc<PlateIndex>>,
@@ -486,33 +561,9 @@ impl Features {
         let mut points = Vec::new();
         let mut roads = Vec::new();
         for p in places {
-            let Some(g) = &p.geom else { continue };
-            let thoroughfare = PlaceClass::parse(&p.class).is_some_and(PlaceClass::is_thoroughfare);
-            let content = hash_of((&p.name, &p.class, &p.pinyin, &p.status, geometry_hash(g)));
-            if thoroughfare {
-                let lines = world_lines(g);
-                if lines.is_empty() {
-                    continue;
-                }
-                prints.insert((6, p.fid as u64), (content, bbox(lines.iter().flatten())));
-                roads.push(RoadLine { attrs: PlaceAttrs::new(p), lines });
-            } else if let (Some((minzoom, rank)), Some(c)) = (place_class(&p.class), representative_point(g))
-            {
-                let at = to_world(c);
-                prints.insert((7, p.fid as u64), (content, point_box(at)));
-                points.push(PlacePoint { attrs: PlaceAttrs::new(p), minzoom, rank, at });
-            }
+            add_place(p, &mut points, &mut roads, prints);
         }
-        let place_tree = RTree::bulk_load(
-            points.iter().enumerate().map(|(i, p)| Boxed { bbox: point_box(p.at), id: i as u32 }).collect(),
-        );
-        let road_tree = RTree::bulk_load(
-            roads
-                .iter()
-                .enumerate()
-                .map(|(i, r)| Boxed { bbox: bbox(r.lines.iter().flatten()), id: i as u32 })
-                .collect(),
-        );
+        let (place_tree, road_tree) = place_trees(&points, &roads);
         let marker_at: Vec<WorldPoint> =
             markers.iter().map(|m| to_world(Coord { x: m.lon, y: m.lat })).collect();
         for (m, at) in markers.iter().zip(&marker_at) {
