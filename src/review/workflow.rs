@@ -500,7 +500,6 @@ mod tests {
                     unanswered: if rng.random_bool(0.7) { 0 } else { 1 },
                     filed: rng.random_bool(0.7),
                     announced: rng.random_bool(0.7),
-                    ..Facts::default()
                 };
                 let accepted: Vec<(Action, Role)> = Action::ALL
                     .iter()
