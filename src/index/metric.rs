@@ -126,6 +126,14 @@ impl LocalFrame {
     }
 }
 
+/// The nearer of two `(distance, item)` finds; the first on a tie.
+pub fn nearer<T>(a: Option<(f64, T)>, b: Option<(f64, T)>) -> Option<(f64, T)> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

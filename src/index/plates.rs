@@ -321,16 +321,7 @@ impl PlateIndex {
             .map(|(k, (p, _))| (frame.distance_to_point(Coord { x: p[0], y: p[1] }), (n + k) as u32))
             .filter(|&(d, i)| d <= max_m && self.is_live(i))
             .min_by(|a, b| a.0.total_cmp(&b.0));
-        let (distance_m, index) = match (base, extra) {
-            (Some(a), Some(e)) => {
-                if e.0 < a.0 {
-                    e
-                } else {
-                    a
-                }
-            }
-            (a, e) => a.or(e)?,
-        };
+        let (distance_m, index) = super::metric::nearer(base, extra)?;
         Some(NearestPlate { index, distance_m, at: self.point(index) })
     }
 }

@@ -135,16 +135,7 @@ impl RoadIndex {
             .map(|(a, b, i)| (frame.distance2_to_segment(a, b).sqrt(), i))
             .filter(|(d, _)| *d <= max_m)
             .min_by(|a, b| a.0.total_cmp(&b.0));
-        let (distance_m, index) = match (base, extra) {
-            (Some(a), Some(e)) => {
-                if e.0 < a.0 {
-                    e
-                } else {
-                    a
-                }
-            }
-            (a, e) => a.or(e)?,
-        };
+        let (distance_m, index) = super::metric::nearer(base, extra)?;
         Some(NearestRoad { index, distance_m })
     }
 }

@@ -85,6 +85,12 @@ async fn receiver() -> Receiver {
     Receiver { url, accept, got, secret }
 }
 
+/// GETs `path` with a bearer token; the JSON body.
+async fn get_with(app: &crate::helpers::TestApp, path: &str, token: &str) -> Value {
+    let resp = app.client().get(format!("{}{path}", app.base)).bearer_auth(token).send().await.expect("GET");
+    resp.json().await.expect("json")
+}
+
 /// Polls `check` every 20 ms until it holds or `within` passes; returns
 /// how long it took.
 async fn eventually<F: std::future::Future<Output = bool>>(
@@ -155,17 +161,9 @@ async fn a_cli_import_is_seen_by_the_running_server_and_its_webhook_survives_a_k
     assert!(best["standard_address"].as_str().unwrap_or("").ends_with(&name), "{geocoded}");
 
     // The receiver is down: the delivery fails and stays pending.
-    let status_path = format!("{base}/subscriptions/{id}");
+    let status_path = format!("/subscriptions/{id}");
     let failed = eventually(Duration::from_secs(20), || async {
-        let s: Value = client
-            .get(&status_path)
-            .bearer_auth(&subscriber)
-            .send()
-            .await
-            .expect("GET")
-            .json()
-            .await
-            .expect("json");
+        let s = get_with(&server.app, &status_path, &subscriber).await;
         s["last_error"].is_string() && s["pending"] == 1
     })
     .await;
@@ -193,17 +191,7 @@ async fn a_cli_import_is_seen_by_the_running_server_and_its_webhook_survives_a_k
     );
     assert_eq!(change["division"], "330203");
     assert!(change["summary"].as_str().unwrap_or("").contains(&name), "{change}");
-    let s: Value = server
-        .app
-        .client()
-        .get(format!("{}/subscriptions/{id}", server.app.base))
-        .bearer_auth(&subscriber)
-        .send()
-        .await
-        .expect("GET")
-        .json()
-        .await
-        .expect("json");
+    let s = get_with(&server.app, &status_path, &subscriber).await;
     assert_eq!((s["delivered_seq"].as_i64(), s["pending"].as_i64()), (Some(*seq), Some(0)), "{s}");
     assert!(s["last_error"].is_null(), "{s}");
     assert!(s.get("secret").is_none(), "the secret is never shown again");
@@ -279,16 +267,7 @@ async fn a_door_plate_moved_by_an_import_is_answered_at_its_new_place_everywhere
     // The change is in the feed once the tiles have it too (the first
     // tile set may still be loading in the background).
     let listed = eventually(Duration::from_secs(30), || async {
-        let page: Value = app
-            .client()
-            .get(format!("{}/changes?kind=address&division=330203", app.base))
-            .bearer_auth(&w.admin)
-            .send()
-            .await
-            .expect("GET")
-            .json()
-            .await
-            .expect("json");
+        let page = get_with(app, "/changes?kind=address&division=330203", &w.admin).await;
         page["changes"].as_array().and_then(|c| c.last()).is_some_and(|last| {
             last["id"].as_str() == Some(code.as_str())
                 && last["action"] == "update"
