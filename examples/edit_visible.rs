@@ -8,6 +8,10 @@
 //! door plate moved 50 m, a new road with five plates, a place renamed in
 //! place, a place retired. Prints the median and the 99th percentile per
 //! kind, in milliseconds.
+//!
+//! `… -- STORE EDITS --rate R` instead commits the edits at R a second and
+//! applies none of them, as another process would while a server follows
+//! the same store (`scripts/bench-reads-under-edits.sh`).
 
 use fangyu::config::TileSettings;
 use fangyu::index::Gazetteer;
@@ -25,11 +29,150 @@ fn percentile(v: &mut [Duration], p: f64) -> f64 {
     v[((v.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3
 }
 
+/// The kinds of edit, in the order they take turns.
+const KINDS: [&str; 4] = ["move a door plate", "new road with 5 plates", "rename a place", "retire a place"];
+
+/// Whether an edit is visible in a snapshot.
+type Check = Box<dyn Fn(&Gazetteer) -> bool>;
+
+/// Plates and roads the edits take turns on.
+fn samples(store: &Store, edits: usize) -> anyhow::Result<(Vec<AddressRow>, Vec<PlaceRow>)> {
+    Ok(store.read(|c| {
+        let mut stmt =
+            c.prepare("SELECT code FROM addresses WHERE kind = 'road_plate' ORDER BY fid LIMIT ?1")?;
+        let codes: Vec<String> = stmt.query_map([edits], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let plates = codes.iter().filter_map(|code| AddressRow::by_code(c, code).ok().flatten()).collect();
+        let places = PlaceRow::load_all(c, true)?
+            .into_iter()
+            .filter(|p| p.status == "current" && p.class == "road")
+            .collect();
+        Ok((plates, places))
+    })?)
+}
+
+/// The first edit number of this run: runs on the same store go on from
+/// where the last one stopped, so their new roads and codes are new.
+fn first_edit(store: &Store) -> anyhow::Result<usize> {
+    let made: i64 = store.read(|c| {
+        Ok(c.query_row("SELECT count(*) FROM places WHERE name LIKE '测评新路%'", [], |r| r.get(0))?)
+    })?;
+    Ok(made as usize * KINDS.len())
+}
+
+/// Commits `edits` edits at `rate` a second, applying none.
+fn drive(store: &Store, edits: usize, rate: f64) -> anyhow::Result<()> {
+    let (plates, places) = samples(store, edits)?;
+    let first = first_edit(store)?;
+    let started = Instant::now();
+    for k in 0..edits {
+        let i = first + k;
+        let due = started + Duration::from_secs_f64(k as f64 / rate);
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        let _visible_when = edit(store, &plates, &places, i)?;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!("{edits} edits in {secs:.1} s ({:.1}/s)", edits as f64 / secs);
+    Ok(())
+}
+
+/// Commits edit `i` (the kinds take turns); returns how to see it.
+fn edit(store: &Store, plates: &[AddressRow], places: &[PlaceRow], i: usize) -> anyhow::Result<Check> {
+    let (kind, n) = (i % KINDS.len(), i / KINDS.len());
+    let check: Check = match kind {
+        0 => {
+            let mut a = plates[n % plates.len()].clone();
+            a.lon += 0.0005;
+            let (code, lon) = (a.code.clone(), a.lon);
+            store.write(|tx| {
+                a.upsert(tx)?;
+                log(tx, "address", &a.code, "move")
+            })?;
+            Box::new(move |g| {
+                let c = code.parse::<u64>().unwrap_or(0);
+                g.plates.find_code(c).is_some_and(|p| (g.plates.point(p).x - lon).abs() < 1e-9)
+            })
+        }
+        1 => {
+            let base = &plates[n % plates.len()];
+            let name = format!("测评新路{n}");
+            let road = PlaceRow {
+                class: "road".into(),
+                name: name.clone(),
+                division_code: base.division_code[..6].into(),
+                status: "current".into(),
+                source: "bench".into(),
+                geom: Some(geo::Geometry::LineString(geo::LineString::from(vec![
+                    (base.lon, base.lat + 0.001),
+                    (base.lon + 0.002, base.lat + 0.001),
+                ]))),
+                ..Default::default()
+            };
+            let codes: Vec<String> =
+                (0..5).map(|k| format!("{}9{:05}", &base.code[..12], n * 5 + k)).collect();
+            store.write(|tx| {
+                let fid = road.insert(tx)?;
+                log(tx, "place", &fid.to_string(), "create")?;
+                for (k, code) in codes.iter().enumerate() {
+                    let a = AddressRow {
+                        code: code.clone(),
+                        kind: "road_plate".into(),
+                        division_code: base.division_code.clone(),
+                        place_fid: Some(fid),
+                        street: name.clone(),
+                        number: Some(format!("{}号", 2 * k + 1)),
+                        standard_address: format!("{name}{}号", 2 * k + 1),
+                        status: "current".into(),
+                        lon: base.lon + 0.0004 * k as f64,
+                        lat: base.lat + 0.001,
+                        source: "bench".into(),
+                        ..Default::default()
+                    };
+                    a.insert(tx)?;
+                    log(tx, "address", code, "create")?;
+                }
+                Ok::<_, fangyu::store::StoreError>(())
+            })?;
+            let first = codes[0].parse::<u64>().unwrap_or(0);
+            Box::new(move |g| g.plates.find_code(first).is_some() && !g.names.exact(&name).is_empty())
+        }
+        2 => {
+            let mut p = places[(2 * n) % places.len()].clone();
+            p.name = format!("{}{n}", p.name);
+            let name = p.name.clone();
+            store.write(|tx| {
+                let (fid, _) = p.upsert(tx)?;
+                log(tx, "place", &fid.to_string(), "rename")
+            })?;
+            Box::new(move |g| !g.names.exact(&name).is_empty())
+        }
+        _ => {
+            let fid = places[(2 * n + 1) % places.len()].fid;
+            store.write(|tx| {
+                PlaceRow::end(tx, fid, "retired", "2026-12-03", None)?;
+                log(tx, "place", &fid.to_string(), "retire")
+            })?;
+            Box::new(move |g| {
+                g.places.ids().any(|i| g.places.get(i).fid == fid && g.places.get(i).status == "retired")
+            })
+        }
+    };
+    Ok(check)
+}
+
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let path = args.next().ok_or_else(|| anyhow::anyhow!("usage: edit_visible STORE [EDITS]"))?;
     let edits: usize = args.next().map_or(Ok(200), |n| n.parse())?;
+    let rate: Option<f64> = match args.next().as_deref() {
+        Some("--rate") => Some(args.next().ok_or_else(|| anyhow::anyhow!("--rate R"))?.parse()?),
+        _ => None,
+    };
     let store = Arc::new(Store::open(path.as_ref())?);
+    if let Some(rate) = rate {
+        return drive(&store, edits, rate);
+    }
     let started = Instant::now();
     let g = Gazetteer::load(&store)?;
     eprintln!("indices loaded in {:.1} s: {} plates", started.elapsed().as_secs_f64(), g.plates.len());
@@ -53,100 +196,22 @@ fn main() -> anyhow::Result<()> {
             .collect();
         Ok((plates, places))
     })?;
-    let kinds = ["move a door plate", "new road with 5 plates", "rename a place", "retire a place"];
-    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); kinds.len()];
-    for i in 0..edits {
-        let kind = i % kinds.len();
-        let n = i / kinds.len();
-        let check: Box<dyn Fn(&Gazetteer) -> bool> = match kind {
-            0 => {
-                let mut a = plates[n % plates.len()].clone();
-                a.lon += 0.0005;
-                let (code, lon) = (a.code.clone(), a.lon);
-                store.write(|tx| {
-                    a.upsert(tx)?;
-                    log(tx, "address", &a.code, "move")
-                })?;
-                Box::new(move |g| {
-                    let c = code.parse::<u64>().unwrap_or(0);
-                    g.plates.find_code(c).is_some_and(|p| (g.plates.point(p).x - lon).abs() < 1e-9)
-                })
-            }
-            1 => {
-                let base = &plates[n % plates.len()];
-                let name = format!("测评新路{n}");
-                let road = PlaceRow {
-                    class: "road".into(),
-                    name: name.clone(),
-                    division_code: base.division_code[..6].into(),
-                    status: "current".into(),
-                    source: "bench".into(),
-                    geom: Some(geo::Geometry::LineString(geo::LineString::from(vec![
-                        (base.lon, base.lat + 0.001),
-                        (base.lon + 0.002, base.lat + 0.001),
-                    ]))),
-                    ..Default::default()
-                };
-                let codes: Vec<String> =
-                    (0..5).map(|k| format!("{}9{:05}", &base.code[..12], n * 5 + k)).collect();
-                store.write(|tx| {
-                    let fid = road.insert(tx)?;
-                    log(tx, "place", &fid.to_string(), "create")?;
-                    for (k, code) in codes.iter().enumerate() {
-                        let a = AddressRow {
-                            code: code.clone(),
-                            kind: "road_plate".into(),
-                            division_code: base.division_code.clone(),
-                            place_fid: Some(fid),
-                            street: name.clone(),
-                            number: Some(format!("{}号", 2 * k + 1)),
-                            standard_address: format!("{name}{}号", 2 * k + 1),
-                            status: "current".into(),
-                            lon: base.lon + 0.0004 * k as f64,
-                            lat: base.lat + 0.001,
-                            source: "bench".into(),
-                            ..Default::default()
-                        };
-                        a.insert(tx)?;
-                        log(tx, "address", code, "create")?;
-                    }
-                    Ok::<_, fangyu::store::StoreError>(())
-                })?;
-                let first = codes[0].parse::<u64>().unwrap_or(0);
-                Box::new(move |g| g.plates.find_code(first).is_some() && !g.names.exact(&name).is_empty())
-            }
-            2 => {
-                let mut p = places[(2 * n) % places.len()].clone();
-                p.name = format!("{}{n}", p.name);
-                let name = p.name.clone();
-                store.write(|tx| {
-                    let (fid, _) = p.upsert(tx)?;
-                    log(tx, "place", &fid.to_string(), "rename")
-                })?;
-                Box::new(move |g| !g.names.exact(&name).is_empty())
-            }
-            _ => {
-                let fid = places[(2 * n + 1) % places.len()].fid;
-                store.write(|tx| {
-                    PlaceRow::end(tx, fid, "retired", "2026-12-03", None)?;
-                    log(tx, "place", &fid.to_string(), "retire")
-                })?;
-                Box::new(move |g| {
-                    g.places.ids().any(|i| g.places.get(i).fid == fid && g.places.get(i).status == "retired")
-                })
-            }
-        };
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); KINDS.len()];
+    let first = first_edit(&store)?;
+    for i in first..first + edits {
+        let kind = i % KINDS.len();
+        let check = edit(&store, &plates, &places, i)?;
         let committed = Instant::now();
         projections.catch_up()?;
         times[kind].push(committed.elapsed());
-        anyhow::ensure!(check(&swap.load()), "edit {i} ({}) is not visible after it applied", kinds[kind]);
+        anyhow::ensure!(check(&swap.load()), "edit {i} ({}) is not visible after it applied", KINDS[kind]);
     }
     println!("| edit | n | median ms | p99 ms |");
     println!("|---|---|---|---|");
     for (k, t) in times.iter_mut().enumerate() {
         if !t.is_empty() {
             let n = t.len();
-            println!("| {} | {n} | {:.2} | {:.2} |", kinds[k], percentile(t, 0.5), percentile(t, 0.99));
+            println!("| {} | {n} | {:.2} | {:.2} |", KINDS[k], percentile(t, 0.5), percentile(t, 0.99));
         }
     }
     let mut all: Vec<Duration> = times.concat();

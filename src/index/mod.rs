@@ -174,11 +174,7 @@ impl Gazetteer {
             plates,
             roads: Arc::new(roads),
             streets,
-            names: Names {
-                divisions: Arc::new(names),
-                places: Arc::new(place_names.clone().build()),
-                place_keys: Arc::new(place_names),
-            },
+            names: Names::with_places(Arc::new(names), place_names),
             markers: Arc::new(markers),
             timings,
             seq,

@@ -100,6 +100,21 @@ impl NameIndexBuilder {
         self.add(name, target.pack(false));
     }
 
+    /// Keys collected so far.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no key has been collected.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Adds every key of `other`.
+    pub fn merge(&mut self, other: &NameIndexBuilder) {
+        self.entries.extend(other.entries.iter().cloned());
+    }
+
     /// Drops every key of the targets `drop` names.
     pub fn remove_targets(&mut self, drop: impl Fn(NameRef) -> bool) {
         self.entries.retain(|(_, p)| !drop(NameRef::unpack(*p)));
@@ -348,46 +363,66 @@ pub struct Names {
     /// The keys `places` was built from (pinyin and deletions included),
     /// so that a change computes only the keys of the places it touches.
     pub place_keys: Arc<NameIndexBuilder>,
+    /// Names of places added since `places` was built (a place keeps its
+    /// name for life: a rename makes a new place), rebuilt with each
+    /// addition while small.
+    pub added: Arc<NameIndex>,
+    /// The keys `added` was built from.
+    pub added_keys: Arc<NameIndexBuilder>,
 }
 
 impl Names {
-    /// Number of distinct keys of both.
-    pub fn len(&self) -> usize {
-        self.divisions.len() + self.places.len()
+    /// Division names, place names and names of places added since.
+    pub fn with_places(divisions: Arc<NameIndex>, places: NameIndexBuilder) -> Names {
+        Names {
+            divisions,
+            places: Arc::new(places.clone().build()),
+            place_keys: Arc::new(places),
+            added: Arc::new(NameIndexBuilder::default().build()),
+            added_keys: Arc::default(),
+        }
     }
 
-    /// Whether both are empty.
+    fn parts(&self) -> [&NameIndex; 3] {
+        [&self.divisions, &self.places, &self.added]
+    }
+
+    /// Number of distinct keys of the three.
+    pub fn len(&self) -> usize {
+        self.parts().iter().map(|p| p.len()).sum()
+    }
+
+    /// Whether all are empty.
     pub fn is_empty(&self) -> bool {
-        self.divisions.is_empty() && self.places.is_empty()
+        self.parts().iter().all(|p| p.is_empty())
     }
 
     /// Exact matches of a name or alias.
     pub fn exact(&self, q: &str) -> Vec<NameMatch> {
-        let mut out = self.divisions.exact(q);
-        out.extend(self.places.exact(q));
-        out
+        self.parts().iter().flat_map(|p| p.exact(q)).collect()
     }
 
     /// Every name `text` starts with, shortest first (see
-    /// [`NameIndex::prefixes_of`]); a length both indices hold comes twice.
+    /// [`NameIndex::prefixes_of`]); a length two indices hold comes twice.
     pub fn prefixes_of<'a>(&'a self, text: &str) -> Vec<(usize, &'a [u32])> {
         let mut out = self.divisions.prefixes_of(text);
-        let places = self.places.prefixes_of(text);
-        if !places.is_empty() {
+        let (places, added) = (self.places.prefixes_of(text), self.added.prefixes_of(text));
+        if !places.is_empty() || !added.is_empty() {
             out.extend(places);
+            out.extend(added);
             out.sort_by_key(|(len, _)| *len);
         }
         out
     }
 
     /// Every match of `q`, best kind first (see [`NameIndex::search`]):
-    /// fuzzy matches only when neither index matches directly.
+    /// fuzzy matches only when no index matches directly.
     pub fn search(&self, q: &str, limit: usize) -> Vec<NameMatch> {
-        let mut out = self.divisions.direct(q, limit);
-        out.extend(self.places.direct(q, limit));
+        let mut out: Vec<NameMatch> = self.parts().iter().flat_map(|p| p.direct(q, limit)).collect();
         if out.is_empty() && wants_fuzzy(q) {
-            self.divisions.fuzzy(q, &mut out);
-            self.places.fuzzy(q, &mut out);
+            for p in self.parts() {
+                p.fuzzy(q, &mut out);
+            }
         }
         out.sort_by_key(|m| m.kind);
         dedup_targets(&mut out);

@@ -4,6 +4,7 @@
 //! into overlays over the shared grids ([`PlateIndex::with_changes`]), so
 //! a change costs in proportion to what it touches.
 
+use super::NameRef;
 use super::plates::PlateChanges;
 use super::{
     DivisionCache, DivisionIndex, Gazetteer, Names, PlaceIndex, Plate, PlateIndex, Street, StreetIndex,
@@ -73,6 +74,39 @@ pub struct Applied {
     pub plates_added: usize,
 }
 
+/// Names of places added since the place names were built, before they
+/// are folded into them.
+const ADDED_KEYS_LIMIT: usize = 50_000;
+
+/// The names after places `at` got `names` (`old` is the place index
+/// before): a new place's name goes into the small index of added names;
+/// a place whose name changed in place (no write does that today: a rename
+/// makes a new place), or a full small index, rebuilds the place names
+/// from their kept keys.
+fn place_names(names: &Names, old: &PlaceIndex, new_names: &[String], at: &[u32]) -> Names {
+    let existing = old.len() as u32;
+    let renamed = new_names.iter().zip(at).any(|(n, &i)| i < existing && old.get(i).name != *n);
+    let mut added = names.added_keys.as_ref().clone();
+    for (name, &i) in new_names.iter().zip(at).filter(|(_, i)| **i >= existing) {
+        added.remove_targets(|t| t == NameRef::Place(i));
+        added.add_name(name, NameRef::Place(i));
+    }
+    if !renamed && added.len() <= ADDED_KEYS_LIMIT {
+        return Names {
+            added: Arc::new(added.clone().build()),
+            added_keys: Arc::new(added),
+            ..names.clone()
+        };
+    }
+    let mut keys = names.place_keys.as_ref().clone();
+    keys.merge(&added);
+    keys.remove_targets(|t| matches!(t, NameRef::Place(i) if at.contains(&i)));
+    for (name, &i) in new_names.iter().zip(at) {
+        keys.add_name(name, NameRef::Place(i));
+    }
+    Names::with_places(names.divisions.clone(), keys)
+}
+
 impl Gazetteer {
     /// A new snapshot with the place rows `places` (each a place that
     /// changed, with its geometry) and the current rows of the addresses
@@ -90,18 +124,9 @@ impl Gazetteer {
             let roads: Vec<_> = places.iter().filter_map(super::road_of).collect();
             let names: Vec<String> = places.iter().map(|p| p.name.clone()).collect();
             let (index, at) = g.places.with_places(places.into_iter().map(super::place_of).collect());
-            let mut keys = g.names.place_keys.as_ref().clone();
-            keys.remove_targets(|t| matches!(t, super::NameRef::Place(i) if at.contains(&i)));
-            for (name, &i) in names.iter().zip(&at) {
-                keys.add_name(name, super::NameRef::Place(i));
-            }
+            g.names = place_names(&g.names, &self.places, &names, &at);
             g.places = Arc::new(index);
             g.roads = Arc::new(g.roads.with_changes(&fids, roads));
-            g.names = Names {
-                divisions: g.names.divisions.clone(),
-                places: Arc::new(keys.clone().build()),
-                place_keys: Arc::new(keys),
-            };
         }
         let place_by_fid: HashMap<i64, u32> = g.places.ids().map(|i| (g.places.get(i).fid, i)).collect();
         let mut at = DivisionCache::default();
