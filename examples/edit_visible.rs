@@ -179,7 +179,7 @@ fn main() -> anyhow::Result<()> {
     let tiles =
         fangyu::tiles::service::TileService::start(store.clone(), g.plates.clone(), &TileSettings::default());
     let swap = Arc::new(arc_swap::ArcSwap::from_pointee(g));
-    let projections = Projections::new(store.clone(), swap.clone(), tiles.clone());
+    let projections = Projections::new(store.clone(), swap.clone(), tiles.clone(), usize::MAX);
     // The first tile set loads in the background; edits wait for it, as a
     // server's do once it is up.
     while !tiles.loaded() {

@@ -49,6 +49,10 @@ pub struct FeedSettings {
     /// Longest retry delay, seconds. Default 3600 (deliveries are retried
     /// hourly for as long as the subscription lives).
     pub retry_max_secs: u64,
+    /// Door plates and roads the indices carry as changes over their
+    /// built grids before they are rebuilt from the store in the
+    /// background. Default 20000.
+    pub overlay_limit: usize,
 }
 
 impl Default for FeedSettings {
@@ -62,6 +66,7 @@ impl Default for FeedSettings {
             delivery_timeout_secs: 10,
             retry_first_secs: 2,
             retry_max_secs: 3600,
+            overlay_limit: 20_000,
         }
     }
 }

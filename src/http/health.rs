@@ -15,7 +15,9 @@ pub async fn health() -> Json<Value> {
 
 /// Readiness: the store and indices are loaded; counts of what is served,
 /// and whether the tiles' start-up work (generalising every zoom, on
-/// another thread) is still running (`tiles`: `preparing` or `ready`).
+/// another thread) is still running (`tiles`: `preparing` or `ready`); the
+/// change-log head the indices answer (`head`) and how many plates and roads
+/// they carry as changes over their built grids (`index_overlay`).
 #[utoipa::path(get, path = "/ready", tag = "service", responses((status = 200, description = "Ready, with counts")))]
 pub async fn ready(State(s): State<AppState>) -> Json<Value> {
     let g = s.gazetteer();
@@ -27,6 +29,8 @@ pub async fn ready(State(s): State<AppState>) -> Json<Value> {
         "roads": g.roads.len(),
         "markers": g.markers.len(),
         "name_keys": g.names.len(),
+        "head": s.projections.head(),
+        "index_overlay": s.projections.overlay_len(),
         "tiles": if s.tiles.prepared() { "ready" } else { "preparing" },
     }))
 }

@@ -76,7 +76,12 @@ pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> any
     let plates = gazetteer.plates.clone();
     let tiles = crate::tiles::service::TileService::start(store.clone(), plates, &settings.tiles);
     let gazetteer = Arc::new(ArcSwap::from_pointee(gazetteer));
-    let projections = crate::service::Projections::new(store.clone(), gazetteer.clone(), tiles.clone());
+    let projections = crate::service::Projections::new(
+        store.clone(),
+        gazetteer.clone(),
+        tiles.clone(),
+        settings.feed.overlay_limit,
+    );
     projections.follow(Duration::from_millis(settings.feed.follow_ms.max(1)));
     let deliverer = crate::service::webhooks::Deliverer::new(store.clone(), settings.feed.clone());
     tokio::spawn(deliverer.run(projections.watch(), projections.deliveries()));

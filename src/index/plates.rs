@@ -54,6 +54,8 @@ pub struct PlateIndex {
     dead: Option<Arc<Vec<u64>>>,
     /// Plates added since the base, ids `base.len()…`.
     extra: Arc<Vec<([f64; 2], Plate)>>,
+    /// The live ones of them on cell grids of their own.
+    extra_grid: Option<Arc<NearGrid<u32>>>,
     /// Live plates.
     live: usize,
 }
@@ -113,7 +115,7 @@ impl PlateIndex {
         );
         let live = plates.len();
         let base = PlateBase { plates, points, grid, occupied, by_code };
-        PlateIndex { base: Arc::new(base), dead: None, extra: Arc::default(), live }
+        PlateIndex { base: Arc::new(base), dead: None, extra: Arc::default(), extra_grid: None, live }
     }
 
     /// Reads every door plate of the store, with no division or street
@@ -150,7 +152,19 @@ impl PlateIndex {
         live += changes.added.len();
         let ids = (first..total).map(|i| i as u32).collect();
         let dead = dead.iter().any(|&w| w != 0).then(|| Arc::new(dead));
-        (PlateIndex { base: self.base.clone(), dead, extra: Arc::new(extra), live }, ids)
+        let n = self.base.plates.len();
+        let is_dead = |i: usize| dead.as_ref().is_some_and(|d| d[i / 64] & (1 << (i % 64)) != 0);
+        let entries: Vec<(Coord<f64>, Coord<f64>, u32)> = extra
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| !is_dead(n + k))
+            .map(|(k, (p, _))| {
+                let c = Coord { x: p[0], y: p[1] };
+                (c, c, (n + k) as u32)
+            })
+            .collect();
+        let extra_grid = (!entries.is_empty()).then(|| Arc::new(NearGrid::build(&entries, &LEVELS)));
+        (PlateIndex { base: self.base.clone(), dead, extra: Arc::new(extra), extra_grid, live }, ids)
     }
 
     /// The live plate with `code`, if any.
@@ -203,12 +217,8 @@ impl PlateIndex {
     /// `lo..=hi` (some may lie just outside it), in the index's order,
     /// then the plates added since the base that lie inside it.
     pub fn within(&self, lo: Coord<f64>, hi: Coord<f64>) -> impl Iterator<Item = u32> + '_ {
-        let n = self.base.plates.len();
         let base = self.base.grid.finest().within(lo, hi).copied().filter(|&i| self.is_live(i));
-        let extra = self.extra.iter().enumerate().filter_map(move |(k, (p, _))| {
-            let i = (n + k) as u32;
-            (p[0] >= lo.x && p[0] <= hi.x && p[1] >= lo.y && p[1] <= hi.y && self.is_live(i)).then_some(i)
-        });
+        let extra = self.extra_grid.iter().flat_map(move |g| g.finest().within(lo, hi).copied());
         base.chain(extra)
     }
 
@@ -313,14 +323,10 @@ impl PlateIndex {
                 if self.is_live(i) { frame.distance2_to_point(self.point(i)) } else { f64::INFINITY }
             })
         };
-        let n = b.plates.len();
         let extra = self
-            .extra
-            .iter()
-            .enumerate()
-            .map(|(k, (p, _))| (frame.distance_to_point(Coord { x: p[0], y: p[1] }), (n + k) as u32))
-            .filter(|&(d, i)| d <= max_m && self.is_live(i))
-            .min_by(|a, b| a.0.total_cmp(&b.0));
+            .extra_grid
+            .as_ref()
+            .and_then(|g| g.nearest(frame, max_m, |&i| frame.distance2_to_point(self.point(i))));
         let (distance_m, index) = super::metric::nearer(base, extra)?;
         Some(NearestPlate { index, distance_m, at: self.point(index) })
     }

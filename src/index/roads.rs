@@ -45,6 +45,8 @@ pub struct RoadIndex {
     dead: Arc<FxHashSet<u32>>,
     /// Roads added since the base, with their segments; ids follow the base's.
     extra: Arc<Vec<(Road, Vec<Ends>)>>,
+    /// The current ones' segments on cell grids of their own.
+    extra_grid: Option<Arc<NearGrid<Segment>>>,
 }
 
 struct RoadBase {
@@ -72,7 +74,7 @@ impl RoadIndex {
         }
         let occupied = Occupancy::build(segs.iter().map(|&(lo, hi, _)| (lo, hi)));
         let base = RoadBase { roads, grid: NearGrid::build(&segs, &LEVELS), occupied };
-        RoadIndex { base: Arc::new(base), dead: Arc::default(), extra: Arc::default() }
+        RoadIndex { base: Arc::new(base), dead: Arc::default(), extra: Arc::default(), extra_grid: None }
     }
 
     /// The index after the places `fids` changed: their roads leave it,
@@ -86,7 +88,25 @@ impl RoadIndex {
         }
         let mut extra = self.extra.as_ref().clone();
         extra.extend(current.into_iter().map(|(road, lines)| (road, segments(&lines).collect())));
-        RoadIndex { base: self.base.clone(), dead: Arc::new(dead), extra: Arc::new(extra) }
+        let n = self.base.roads.len() as u32;
+        let segs: Vec<(Coord<f64>, Coord<f64>, Segment)> = extra
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| !dead.contains(&(n + *k as u32)))
+            .flat_map(|(k, (_, ends))| ends.iter().map(move |&(a, b)| (a, b, n + k as u32)))
+            .map(|(a, b, i)| {
+                let lo = Coord { x: a.x.min(b.x), y: a.y.min(b.y) };
+                let hi = Coord { x: a.x.max(b.x), y: a.y.max(b.y) };
+                (lo, hi, (a, b, i))
+            })
+            .collect();
+        let extra_grid = (!segs.is_empty()).then(|| Arc::new(NearGrid::build(&segs, &LEVELS)));
+        RoadIndex { base: self.base.clone(), dead: Arc::new(dead), extra: Arc::new(extra), extra_grid }
+    }
+
+    /// How many roads the overlay holds (added, and no longer current).
+    pub fn overlay_len(&self) -> usize {
+        self.extra.len() + self.dead.len()
     }
 
     fn id_count(&self) -> usize {
@@ -125,16 +145,11 @@ impl RoadIndex {
             })
         };
         let base = base.map(|(d, (_, _, i))| (d, i));
-        let n = b.roads.len() as u32;
         let extra = self
-            .extra
-            .iter()
-            .enumerate()
-            .filter(|(k, _)| !self.dead.contains(&(n + *k as u32)))
-            .flat_map(|(k, (_, segs))| segs.iter().map(move |&(a, b)| (a, b, n + k as u32)))
-            .map(|(a, b, i)| (frame.distance2_to_segment(a, b).sqrt(), i))
-            .filter(|(d, _)| *d <= max_m)
-            .min_by(|a, b| a.0.total_cmp(&b.0));
+            .extra_grid
+            .as_ref()
+            .and_then(|g| g.nearest(frame, max_m, |&(a, b, _)| frame.distance2_to_segment(a, b)))
+            .map(|(d, (_, _, i))| (d, i));
         let (distance_m, index) = super::metric::nearer(base, extra)?;
         Some(NearestRoad { index, distance_m })
     }

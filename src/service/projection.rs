@@ -15,10 +15,6 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// Plates an overlay may carry (added, or no longer live) before the next
-/// change rebuilds the indices from the store instead.
-const OVERLAY_LIMIT: usize = 200_000;
-
 /// The projections of one running server.
 pub struct Projections {
     store: Arc<Store>,
@@ -31,6 +27,13 @@ pub struct Projections {
     announced: watch::Sender<i64>,
     /// Wakes the webhook deliverer (a new subscription).
     deliveries: Arc<tokio::sync::Notify>,
+    /// Whether a rebuild of the indices runs in the background.
+    compacting: std::sync::atomic::AtomicBool,
+    /// The sequence number of the last full rebuild.
+    rebuilt_at: Mutex<i64>,
+    /// Plates and roads the overlays may carry (added, or no longer
+    /// current) before the indices are rebuilt in the background.
+    overlay_limit: usize,
 }
 
 /// What a run of log entries touches.
@@ -85,6 +88,9 @@ impl Projections {
             applied: Mutex::new(seq),
             announced: watch::channel(seq).0,
             deliveries: Arc::new(tokio::sync::Notify::new()),
+            compacting: Default::default(),
+            rebuilt_at: Mutex::new(seq),
+            overlay_limit,
         })
     }
 
@@ -109,8 +115,10 @@ impl Projections {
             let touched = Touched::of(&entries);
             *applied = if touched.is_empty() {
                 now
-            } else if touched.divisions_or_boundaries || self.overlay_full() {
-                self.reload()?
+            } else if touched.divisions_or_boundaries {
+                let seq = self.reload()?;
+                *self.rebuilt_at.lock().unwrap_or_else(|e| e.into_inner()) = seq;
+                seq
             } else {
                 self.apply(&touched, now)?;
                 now
@@ -121,9 +129,60 @@ impl Projections {
     }
 
     /// Whether the overlays have grown past what an incremental change
-    /// should carry: the next change rebuilds instead.
+    /// should carry.
     fn overlay_full(&self) -> bool {
-        self.gazetteer.load().plates.overlay_len() > OVERLAY_LIMIT
+        self.overlay_len() > self.overlay_limit
+    }
+
+    /// Plates and roads the overlays carry now.
+    pub fn overlay_len(&self) -> usize {
+        let g = self.gazetteer.load();
+        g.plates.overlay_len() + g.roads.overlay_len()
+    }
+
+    /// When the overlays are full, rebuilds the indices from the store on a
+    /// thread of its own while changes go on being applied to the current
+    /// snapshot; then applies, to the rebuilt one, what was committed after
+    /// the store was read, and swaps it in. Returns at once.
+    pub fn compact_if_full(self: &Arc<Self>) {
+        if !self.overlay_full() || self.compacting.swap(true, std::sync::atomic::Ordering::AcqRel) {
+            return;
+        }
+        let me = self.clone();
+        let spawned = std::thread::Builder::new().name("index-compaction".into()).spawn(move || {
+            if let Err(e) = me.compact() {
+                tracing::warn!("rebuilding the indices: {e}");
+            }
+            me.compacting.store(false, std::sync::atomic::Ordering::Release);
+        });
+        if spawned.is_err() {
+            self.compacting.store(false, std::sync::atomic::Ordering::Release);
+        }
+    }
+
+    fn compact(&self) -> StoreResult<()> {
+        let fresh = Gazetteer::load(&self.store)?;
+        let applied = self.applied.lock().unwrap_or_else(|e| e.into_inner());
+        // A full rebuild since the read (a division changed) already holds
+        // more than this one.
+        if *self.rebuilt_at.lock().unwrap_or_else(|e| e.into_inner()) > fresh.seq {
+            return Ok(());
+        }
+        let entries = self.store.read(|c| entries_between(c, fresh.seq, *applied))?;
+        let touched = Touched::of(&entries);
+        if touched.divisions_or_boundaries {
+            return Ok(());
+        }
+        let (places, addresses) = self.changed_rows(&touched)?;
+        let (mut g, _) = fresh.with_changes(places, &addresses);
+        g.seq = *applied;
+        let plates = g.plates.clone();
+        self.gazetteer.store(Arc::new(g));
+        if self.tiles.update(&[], plates.clone()).is_none() {
+            self.tiles.reload(&self.store, plates)?;
+        }
+        tracing::info!("indices rebuilt from the store through change {}", *applied);
+        Ok(())
     }
 
     /// Rebuilds every index from the store and reloads the tile set;
@@ -140,17 +199,7 @@ impl Projections {
     /// from the store; the division tree, its names and the plate and road
     /// grids are shared with the previous snapshot.
     fn apply(&self, touched: &Touched, seq: i64) -> StoreResult<()> {
-        let (places, addresses) = self.store.read_snapshot(|c| {
-            let mut places = Vec::with_capacity(touched.places.len());
-            for &fid in &touched.places {
-                places.extend(PlaceRow::get(c, fid)?);
-            }
-            let mut addresses = Vec::with_capacity(touched.addresses.len());
-            for code in &touched.addresses {
-                addresses.push((code.clone(), AddressRow::by_code(c, code)?));
-            }
-            Ok((places, addresses))
-        })?;
+        let (places, addresses) = self.changed_rows(touched)?;
         let old = self.gazetteer.load_full();
         let (mut g, _) = old.with_changes(places.clone(), &addresses);
         g.seq = seq;
@@ -161,6 +210,26 @@ impl Projections {
             self.tiles.reload(&self.store, plates)?;
         }
         Ok(())
+    }
+
+    /// The current rows of the places and addresses `touched` names (an
+    /// address no longer in the store is `None`).
+    #[allow(clippy::type_complexity)]
+    fn changed_rows(
+        &self,
+        touched: &Touched,
+    ) -> StoreResult<(Vec<PlaceRow>, Vec<(String, Option<AddressRow>)>)> {
+        self.store.read_snapshot(|c| {
+            let mut places = Vec::with_capacity(touched.places.len());
+            for &fid in &touched.places {
+                places.extend(PlaceRow::get(c, fid)?);
+            }
+            let mut addresses = Vec::with_capacity(touched.addresses.len());
+            for code in &touched.addresses {
+                addresses.push((code.clone(), AddressRow::by_code(c, code)?));
+            }
+            Ok((places, addresses))
+        })
     }
 
     /// Follows the store's log from a thread of its own, polling its head
@@ -174,6 +243,7 @@ impl Projections {
                 if let Err(e) = p.catch_up() {
                     tracing::warn!("following the change log: {e}");
                 }
+                p.compact_if_full();
             }
         });
         if let Err(e) = spawned {

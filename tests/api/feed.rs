@@ -277,3 +277,58 @@ async fn a_door_plate_moved_by_an_import_is_answered_at_its_new_place_everywhere
     .await;
     assert!(listed.is_some(), "the move never reached the feed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_overlays_are_rebuilt_in_the_background_and_answers_stay_the_same() {
+    let w = crate::helpers::writable_app("feed-compaction", |s| s.feed.overlay_limit = 10);
+    let conn = rusqlite::Connection::open(&w.store).expect("open");
+    let mut stmt = conn
+        .prepare(
+            "SELECT code, street, number, standard_address, lon, lat FROM addresses \
+             WHERE kind = 'road_plate' AND division_code LIKE '330212%' AND number_sub IS NULL ORDER BY fid LIMIT 12",
+        )
+        .expect("query");
+    let plates: Vec<(String, String, String, String, f64, f64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("plates");
+    drop(stmt);
+    drop(conn);
+    // Twelve plates moved 200 m north: 24 overlay entries, over the limit.
+    let dir = tempfile::tempdir().expect("tmp");
+    let src = dir.path().join("moved.csv");
+    let mut csv = String::from("code,street,number,X,Y\n");
+    for (code, street, number, _, lon, lat) in &plates {
+        csv.push_str(&format!("{code},{street},{number},{lon},{}\n", lat + 0.0018));
+    }
+    std::fs::write(&src, csv).expect("write");
+    let store = w.store.to_str().expect("path");
+    fangyu(&[
+        "import",
+        src.to_str().expect("path"),
+        "--kind",
+        "addresses",
+        "--x-field",
+        "X",
+        "--y-field",
+        "Y",
+        "--store",
+        store,
+    ]);
+    let app = &w.app;
+    let rebuilt = eventually(Duration::from_secs(60), || async {
+        let (_, ready) = app.get_json("/ready").await;
+        ready["index_overlay"] == 0 && ready["head"].as_i64() >= Some(14)
+    })
+    .await;
+    assert!(rebuilt.is_some(), "the overlays were never folded into rebuilt indices");
+    for (code, _, _, standard, lon, lat) in &plates {
+        let (_, g) = app.get_json(&format!("/geocode?q={standard}")).await;
+        let at = &g["features"][0]["geometry"]["coordinates"];
+        assert_eq!(g["features"][0]["properties"]["address_code"], code.as_str(), "{g}");
+        assert!((at[1].as_f64().unwrap_or(0.0) - (lat + 0.0018)).abs() < 1e-6, "{g}");
+        let (_, r) = app.get_json(&format!("/reverse?lon={lon}&lat={}", lat + 0.0018)).await;
+        assert_eq!(r["door_plate"]["address_code"], code.as_str(), "{r}");
+    }
+}
