@@ -74,11 +74,14 @@ impl Touched {
 }
 
 impl Projections {
-    /// Projections of `store` that reflect the log up to `gazetteer.seq`.
+    /// Projections of `store` that reflect the log up to `gazetteer.seq`,
+    /// rebuilt in the background once their overlays carry more than
+    /// `overlay_limit` plates and roads.
     pub fn new(
         store: Arc<Store>,
         gazetteer: Arc<ArcSwap<Gazetteer>>,
         tiles: Arc<TileService>,
+        overlay_limit: usize,
     ) -> Arc<Projections> {
         let seq = gazetteer.load().seq;
         Arc::new(Projections {
