@@ -185,17 +185,7 @@ fn main() -> anyhow::Result<()> {
     while !tiles.loaded() {
         std::thread::sleep(Duration::from_millis(200));
     }
-    let (plates, places): (Vec<AddressRow>, Vec<PlaceRow>) = store.read(|c| {
-        let mut stmt =
-            c.prepare("SELECT code FROM addresses WHERE kind = 'road_plate' ORDER BY fid LIMIT ?1")?;
-        let codes: Vec<String> = stmt.query_map([edits], |r| r.get(0))?.collect::<Result<_, _>>()?;
-        let plates = codes.iter().filter_map(|code| AddressRow::by_code(c, code).ok().flatten()).collect();
-        let places = PlaceRow::load_all(c, true)?
-            .into_iter()
-            .filter(|p| p.status == "current" && p.class == "road")
-            .collect();
-        Ok((plates, places))
-    })?;
+    let (plates, places) = samples(&store, edits)?;
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); KINDS.len()];
     let first = first_edit(&store)?;
     for i in first..first + edits {

@@ -41,6 +41,15 @@ fn import(store: &Path, source: &Path) -> Value {
     serde_json::from_str(&out).expect("report")
 }
 
+/// Imports door plates from a CSV with `X`/`Y` columns into `store` with
+/// the CLI; the import report.
+fn import_plates(store: &Path, csv: &Path) -> Value {
+    let (csv, store) = (csv.to_str().expect("path"), store.to_str().expect("path"));
+    let out =
+        fangyu(&["import", csv, "--kind", "addresses", "--x-field", "X", "--y-field", "Y", "--store", store]);
+    serde_json::from_str(&out).expect("report")
+}
+
 /// What the test receiver got: (signature valid, seq header, body).
 type Received = Arc<Mutex<Vec<(bool, i64, Value)>>>;
 
@@ -224,19 +233,7 @@ async fn a_door_plate_moved_by_an_import_is_answered_at_its_new_place_everywhere
     let src = dir.path().join("moved.csv");
     std::fs::write(&src, format!("code,street,number,X,Y\n{code},{street},{number},{new_lon},{new_lat}\n"))
         .expect("write");
-    let out = fangyu(&[
-        "import",
-        src.to_str().expect("path"),
-        "--kind",
-        "addresses",
-        "--x-field",
-        "X",
-        "--y-field",
-        "Y",
-        "--store",
-        w.store.to_str().expect("path"),
-    ]);
-    let report: Value = serde_json::from_str(&out).expect("report");
+    let report = import_plates(&w.store, &src);
     assert_eq!(report["updated"], 1, "{report}");
     let app = &w.app;
     // The geocoder answers the plate at its new point once the server has
@@ -303,19 +300,8 @@ async fn full_overlays_are_rebuilt_in_the_background_and_answers_stay_the_same()
         csv.push_str(&format!("{code},{street},{number},{lon},{}\n", lat + 0.0018));
     }
     std::fs::write(&src, csv).expect("write");
-    let store = w.store.to_str().expect("path");
-    fangyu(&[
-        "import",
-        src.to_str().expect("path"),
-        "--kind",
-        "addresses",
-        "--x-field",
-        "X",
-        "--y-field",
-        "Y",
-        "--store",
-        store,
-    ]);
+    let report = import_plates(&w.store, &src);
+    assert_eq!(report["updated"], 12, "{report}");
     let app = &w.app;
     let rebuilt = eventually(Duration::from_secs(60), || async {
         let (_, ready) = app.get_json("/ready").await;
