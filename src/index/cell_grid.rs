@@ -47,7 +47,10 @@ impl<T: Copy> CellGrid<T> {
     /// Builds the grid with cells of `cell` degrees from items and their
     /// boxes `(min, max)` (a point is a box with `min == max`).
     pub fn build(entries: &[(Coord<f64>, Coord<f64>, T)], cell: f64) -> CellGrid<T> {
-        Self::build_with(entries, cell, DENSE_MAX_CELLS)
+        // A dense table is worth its memory and its fill only when the
+        // cells are not mostly empty (a few changed plates over a city are).
+        let dense_max = DENSE_MAX_CELLS.min(64 * entries.len() as i64);
+        Self::build_with(entries, cell, dense_max)
     }
 
     /// As [`CellGrid::build`], with the dense table up to `dense_max` cells.
@@ -250,12 +253,23 @@ pub struct NearGrid<T> {
     levels: Vec<(CellGrid<T>, f64)>,
 }
 
+/// Entries below which a grid is built on one thread.
+const SMALL: usize = 100_000;
+
 impl<T: Copy + Send + Sync> NearGrid<T> {
     /// Builds one grid per `(cell size in degrees, reach in metres)`, fine
     /// first; a query reads a grid out to its reach and moves to the next,
     /// coarser grid only when nothing lies that close.
     pub fn build(entries: &[(Coord<f64>, Coord<f64>, T)], levels: &[(f64, f64)]) -> NearGrid<T> {
         use rayon::prelude::*;
+        // A few entries (an overlay of changes) are built on the calling
+        // thread: the rayon pool may be busy for minutes with the tiles'
+        // generalisation, and a change must not wait behind it.
+        if entries.len() < SMALL {
+            return NearGrid {
+                levels: levels.iter().map(|&(deg, reach)| (CellGrid::build(entries, deg), reach)).collect(),
+            };
+        }
         NearGrid {
             levels: levels.par_iter().map(|&(deg, reach)| (CellGrid::build(entries, deg), reach)).collect(),
         }
