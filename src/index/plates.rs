@@ -316,11 +316,11 @@ impl PlateIndex {
         let base = if !b.occupied.any_within(frame.origin(), frame.degrees_covering(max_m)) {
             None
         } else if self.dead.is_none() {
-            b.grid.nearest(frame, max_m, |&i| frame.distance2_to_point(self.point(i)))
+            b.grid.nearest(frame, max_m, |&i| frame.distance2_to_point(base_point(b, i)))
         } else {
             // A plate no longer live is at no distance at all.
             b.grid.nearest(frame, max_m, |&i| {
-                if self.is_live(i) { frame.distance2_to_point(self.point(i)) } else { f64::INFINITY }
+                if self.is_live(i) { frame.distance2_to_point(base_point(b, i)) } else { f64::INFINITY }
             })
         };
         let extra = self
@@ -330,6 +330,12 @@ impl PlateIndex {
         let (distance_m, index) = super::metric::nearer(base, extra)?;
         Some(NearestPlate { index, distance_m, at: self.point(index) })
     }
+}
+
+/// Where base plate `i` is (the base's grids hold only base ids).
+fn base_point(b: &PlateBase, i: u32) -> Coord<f64> {
+    let p = b.points[i as usize];
+    Coord { x: p[0], y: p[1] }
 }
 
 /// The fine cell a lon/lat point lies in, `(row, column)`.
