@@ -720,13 +720,7 @@ fn plate_candidate(
     notes: &[Correction],
     components: &Components,
 ) -> Option<Candidate> {
-    let name_len = g.streets.get(sid).name.len();
-    let find = |suffix: &str| {
-        g.streets.plate(sid, suffix, |p| {
-            let plate = g.plates.get(p);
-            plate.street == sid && &plate.label[name_len..] == suffix && g.plates.is_live(p)
-        })
-    };
+    let find = |suffix: &str| g.streets.live_plate(&g.plates, sid, suffix);
     let mut notes = notes.to_vec();
     let mut found = None;
     if let Some(b) = number.building_text() {

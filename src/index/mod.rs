@@ -207,11 +207,7 @@ impl Gazetteer {
         lap("read door plates", &mut t);
         let plates = PlateIndex::build(plate_items);
         for i in plates.ids() {
-            let p = plates.get(i);
-            if p.street != u32::MAX {
-                let name_len = streets.get(p.street).name.len();
-                streets.add_plate(p.street, &p.label[name_len..], i);
-            }
+            streets.file_plate(plates.get(i), i);
         }
         AddressRow::for_each_room(c, |r| update::file_room(&r, divisions, &plates, &mut streets, &mut at))?;
         streets.link_places(places, divisions);

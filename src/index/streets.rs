@@ -2,7 +2,7 @@
 //! plates hang off, one per name and county (per village for rural plates), and each street's plates by
 //! the text after the street name (`88-1号`, `3幢`, `4组6号`).
 
-use super::{DivisionIndex, PlaceIndex};
+use super::{DivisionIndex, PlaceIndex, Plate, PlateIndex};
 use geo::Coord;
 use rustc_hash::{FxHashMap, FxHasher};
 use std::hash::{Hash, Hasher};
@@ -210,6 +210,25 @@ impl StreetIndex {
     /// county with door plates on it).
     pub fn of_place(&self, place: u32) -> Option<u32> {
         self.by_place.get(place as usize).copied().filter(|&s| s != u32::MAX)
+    }
+
+    /// Files plate `id` under its street and the text after the street's
+    /// name (a plate with no street is not filed).
+    pub fn file_plate(&mut self, plate: &Plate, id: u32) {
+        if plate.street != u32::MAX {
+            let name_len = self.get(plate.street).name.len();
+            self.add_plate(plate.street, &plate.label[name_len..], id);
+        }
+    }
+
+    /// The live plate of `street` whose text after the street's name is
+    /// `suffix`.
+    pub fn live_plate(&self, plates: &PlateIndex, street: u32, suffix: &str) -> Option<u32> {
+        let name_len = self.get(street).name.len();
+        self.plate(street, suffix, |p| {
+            let plate = plates.get(p);
+            plate.street == street && &plate.label[name_len..] == suffix && plates.is_live(p)
+        })
     }
 
     /// The plate filed under `street` and `suffix`, if any: `check` is

@@ -54,24 +54,9 @@ pub(super) fn file_room(
 ) {
     let (_, Some(county)) = at.get(divisions, r.division_code) else { return };
     let (Some(sid), Ok(code)) = (streets.find(r.street, county), r.code.parse::<u64>()) else { return };
-    let name_len = streets.get(sid).name.len();
-    let building = streets.plate(sid, r.building, |p| {
-        plates.is_live(p) && plates.get(p).street == sid && &plates.get(p).label[name_len..] == r.building
-    });
-    if let Some(b) = building {
+    if let Some(b) = streets.live_plate(plates, sid, r.building) {
         streets.add_room(b, r.unit_room, code);
     }
-}
-
-/// What [`Gazetteer::with_changes`] changed, for the tile cache.
-#[derive(Debug, Default)]
-pub struct Applied {
-    /// Places re-read.
-    pub places: usize,
-    /// Plates that left the index and plates that entered it.
-    pub plates_removed: usize,
-    /// Plates that entered it.
-    pub plates_added: usize,
 }
 
 /// Names of places added since the place names were built, before they
@@ -115,11 +100,10 @@ impl Gazetteer {
         &self,
         places: Vec<PlaceRow>,
         addresses: &[(String, Option<AddressRow>)],
-    ) -> (Gazetteer, Applied) {
+    ) -> Gazetteer {
         let mut g = self.clone();
-        let mut applied = Applied::default();
-        if !places.is_empty() {
-            applied.places = places.len();
+        let places_changed = !places.is_empty();
+        if places_changed {
             let fids: Vec<i64> = places.iter().map(|p| p.fid).collect();
             let roads: Vec<_> = places.iter().filter_map(super::road_of).collect();
             let names: Vec<String> = places.iter().map(|p| p.name.clone()).collect();
@@ -155,13 +139,8 @@ impl Gazetteer {
         if !changes.removed.is_empty() || !changes.added.is_empty() {
             let (plates, ids) = g.plates.with_changes(&changes);
             for (&i, (_, p)) in ids.iter().zip(&changes.added) {
-                if p.street != u32::MAX {
-                    let name_len = g.streets.get(p.street).name.len();
-                    g.streets.add_plate(p.street, &p.label[name_len..], i);
-                }
+                g.streets.file_plate(p, i);
             }
-            applied.plates_removed = changes.removed.len();
-            applied.plates_added = changes.added.len();
             g.plates = Arc::new(plates);
         }
         for r in rooms {
@@ -170,9 +149,9 @@ impl Gazetteer {
                 file_room(&room, &g.divisions, &g.plates, &mut g.streets, &mut at);
             }
         }
-        if applied.places > 0 || applied.plates_added > 0 {
+        if places_changed || !changes.added.is_empty() {
             g.streets.link_places(&g.places, &g.divisions);
         }
-        (g, applied)
+        g
     }
 }
