@@ -177,13 +177,9 @@ impl Projections {
             return Ok(());
         }
         let (places, addresses) = self.changed_rows(&touched)?;
-        let (mut g, _) = fresh.with_changes(places, &addresses);
+        let mut g = fresh.with_changes(places, &addresses);
         g.seq = *applied;
-        let plates = g.plates.clone();
-        self.gazetteer.store(Arc::new(g));
-        if self.tiles.update(&[], plates.clone()).is_none() {
-            self.tiles.reload(&self.store, plates)?;
-        }
+        self.install(g, Some(&[]))?;
         tracing::info!("indices rebuilt from the store through change {}", *applied);
         Ok(())
     }
@@ -192,10 +188,21 @@ impl Projections {
     /// returns the sequence number the rebuild reflects.
     fn reload(&self) -> StoreResult<i64> {
         let g = Gazetteer::load(&self.store)?;
-        let (plates, seq) = (g.plates.clone(), g.seq);
-        self.gazetteer.store(Arc::new(g));
-        self.tiles.reload(&self.store, plates)?;
+        let seq = g.seq;
+        self.install(g, None)?;
         Ok(seq)
+    }
+
+    /// Swaps `g` in, then brings the tile set after it: with `changed`, the
+    /// changed places and `g`'s plates; without (or while the first tile
+    /// set is still loading), a reload from the store.
+    fn install(&self, g: Gazetteer, changed: Option<&[PlaceRow]>) -> StoreResult<()> {
+        let plates = g.plates.clone();
+        self.gazetteer.store(Arc::new(g));
+        match changed {
+            Some(places) if self.tiles.update(places, plates.clone()).is_some() => Ok(()),
+            _ => self.tiles.reload(&self.store, plates).map(|_| ()),
+        }
     }
 
     /// Applies the places and addresses `touched` names, each read again
@@ -204,15 +211,9 @@ impl Projections {
     fn apply(&self, touched: &Touched, seq: i64) -> StoreResult<()> {
         let (places, addresses) = self.changed_rows(touched)?;
         let old = self.gazetteer.load_full();
-        let (mut g, _) = old.with_changes(places.clone(), &addresses);
+        let mut g = old.with_changes(places.clone(), &addresses);
         g.seq = seq;
-        let plates = g.plates.clone();
-        self.gazetteer.store(Arc::new(g));
-        // The tiles follow: the changed places and the new plates.
-        if self.tiles.update(&places, plates.clone()).is_none() {
-            self.tiles.reload(&self.store, plates)?;
-        }
-        Ok(())
+        self.install(g, Some(&places))
     }
 
     /// The current rows of the places and addresses `touched` names (an

@@ -161,13 +161,7 @@ impl TileService {
         let old = self.current.borrow().clone();
         let new = TileSet::load(store, old.as_deref(), Some(plates))?;
         let boxes = old.as_ref().map(|o| new.changed_boxes(o));
-        let mut generation = self.swap.write().unwrap_or_else(|p| p.into_inner());
-        *generation += 1;
-        self.current.send_replace(Some(Arc::new(new)));
-        match &boxes {
-            Some(b) => self.cache.invalidate(b),
-            None => self.cache.clear(),
-        }
+        self.swap_in(new, boxes.as_deref());
         Ok(boxes.map_or(0, |b| b.len()))
     }
 
@@ -183,11 +177,21 @@ impl TileService {
         let old = self.current.borrow().clone()?;
         let new = old.with_features(places, Some(plates));
         let boxes = new.changed_boxes(&old);
+        self.swap_in(new, Some(&boxes));
+        Some(boxes.len())
+    }
+
+    /// Serves `new` from now on and drops the cached tiles meeting `boxes`
+    /// (all of them without), under the lock that keeps a tile cut from the
+    /// old set out of the cache.
+    fn swap_in(&self, new: TileSet, boxes: Option<&[[i64; 4]]>) {
         let mut generation = self.swap.write().unwrap_or_else(|p| p.into_inner());
         *generation += 1;
         self.current.send_replace(Some(Arc::new(new)));
-        self.cache.invalidate(&boxes);
-        Some(boxes.len())
+        match boxes {
+            Some(b) => self.cache.invalidate(b),
+            None => self.cache.clear(),
+        }
     }
 
     /// The cache.
