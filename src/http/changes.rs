@@ -3,8 +3,9 @@
 //! the feed only once every index and the tile cache answer it.
 
 use super::error::{ApiError, ApiResult};
+use super::params;
 use super::state::AppState;
-use crate::model::ChangeKind;
+use crate::model::ChangeFilter;
 use crate::review::Actor;
 use crate::store::feed::{self, FeedChange, FeedQuery};
 use axum::Json;
@@ -60,26 +61,22 @@ impl ChangesQuery {
             Some(id) => whole("Last-Event-ID", Some(id), 0, i64::MAX)?,
             None => whole("since", self.since.as_deref(), 0, i64::MAX)?,
         };
-        let limit = whole("limit", self.limit.as_deref(), 100, cfg.max_limit as i64)?.max(1) as usize;
-        let mut kinds = Vec::new();
-        for k in self.kind.as_deref().unwrap_or("").split(',').map(str::trim).filter(|k| !k.is_empty()) {
-            kinds.push(ChangeKind::parse(k).ok_or_else(|| {
-                let all: Vec<&str> = ChangeKind::ALL.iter().map(|k| k.as_str()).collect();
-                ApiError::invalid("kind", format!("未知类别“{k}”，可用：{}", all.join("、")))
-            })?);
-        }
-        let division = self.division.clone().filter(|d| !d.is_empty());
-        if division.as_deref().is_some_and(|d| d.len() > 12 || !d.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(ApiError::invalid("division", "须为区划代码或其前缀（至多 12 位数字）"));
-        }
+        let limit = params::limit(self.limit.as_deref(), 100, cfg.max_limit)?;
+        let filter = ChangeFilter::parse(
+            "kind",
+            self.kind.as_deref().unwrap_or("").split(','),
+            self.division.as_deref(),
+        )
+        .map_err(|e| ApiError::invalid(e.field, e.reason))?;
         let wait = whole("wait", self.wait.as_deref(), 0, cfg.max_wait_secs as i64)?;
-        Ok((FeedQuery { since, limit, kinds, division }, Duration::from_secs(wait as u64)))
+        Ok((FeedQuery { since, through: 0, limit, filter }, Duration::from_secs(wait as u64)))
     }
 }
 
 /// Reads one page: the changes after `q.since` up to the announced head.
-async fn page(s: &AppState, q: FeedQuery) -> ApiResult<ChangesPage> {
+async fn page(s: &AppState, mut q: FeedQuery) -> ApiResult<ChangesPage> {
     let head = s.projections.head();
+    q.through = head;
     let retain_days = s.settings.feed.retain_days;
     let store = s.store.clone();
     tokio::task::spawn_blocking(move || {
@@ -89,8 +86,7 @@ async fn page(s: &AppState, q: FeedQuery) -> ApiResult<ChangesPage> {
             if q.since + 1 < floor && q.since < head {
                 return Ok(Err(floor));
             }
-            let mut changes = feed::changes(c, &q)?;
-            changes.retain(|ch| ch.seq <= head);
+            let changes = feed::changes(c, &q)?;
             let next =
                 if changes.len() == q.limit { changes.last().map_or(head, |c| c.seq) } else { head.max(0) };
             Ok(Ok(ChangesPage { changes, next }))

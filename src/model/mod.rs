@@ -11,7 +11,7 @@ mod place;
 pub mod romanize;
 
 pub use address::{AddressCode, AddressKind, DoorPlate};
-pub use change::{ChangeAction, ChangeKind};
+pub use change::{ChangeAction, ChangeFilter, ChangeKind, FilterError};
 pub use code::{CodeError, DivisionCode};
 pub use division_name::{COLLOQUIAL_NAMES, everyday_names, short_name, village_name};
 pub use level::Level;

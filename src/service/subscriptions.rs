@@ -2,7 +2,7 @@
 //! each with a secret shown once; read and ended by their owner.
 
 use super::Service;
-use crate::model::ChangeKind;
+use crate::model::ChangeFilter;
 use crate::review::token::new_secret;
 use crate::store::StoreError;
 use crate::store::feed::head;
@@ -72,24 +72,16 @@ impl Service {
         input: &SubscriptionInput,
     ) -> Result<(i64, String), SubscriptionError> {
         check_url(&input.url)?;
-        let mut kinds = Vec::new();
-        for k in &input.kinds {
-            let kind = ChangeKind::parse(k).ok_or_else(|| {
-                let all: Vec<&str> = ChangeKind::ALL.iter().map(|k| k.as_str()).collect();
-                invalid("kinds", format!("未知类别“{k}”，可用：{}", all.join("、")))
-            })?;
-            kinds.push(kind);
-        }
-        let division = input.division.clone().unwrap_or_default();
-        if !division.chars().all(|c| c.is_ascii_digit()) || division.len() > 12 {
-            return Err(invalid("division", "须为区划代码或其前缀（至多 12 位数字）"));
-        }
+        let filter =
+            ChangeFilter::parse("kinds", input.kinds.iter().map(String::as_str), input.division.as_deref())
+                .map_err(|e| invalid(e.field, e.reason))?;
+        let division = filter.division.clone().unwrap_or_default();
         let secret = new_secret();
         let id = self.store.write(|tx| {
             let from_seq = head(tx)?;
             let new = NewSubscription {
                 url: &input.url,
-                kinds: &kinds,
+                kinds: &filter.kinds,
                 division: &division,
                 secret: &secret,
                 owner,
@@ -107,7 +99,7 @@ impl Service {
     pub fn subscription(&self, id: i64) -> Result<Option<SubscriptionStatus>, StoreError> {
         self.store.read(|c| {
             let Some(row) = subscriptions::get(c, id)? else { return Ok(None) };
-            let pending = subscriptions::pending(c, &row)?;
+            let pending = subscriptions::pending(c, &row, head(c)?)?;
             Ok(Some(SubscriptionStatus { row, pending }))
         })
     }

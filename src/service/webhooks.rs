@@ -111,7 +111,7 @@ impl Deliverer {
                 // The head first: every change up to it that the
                 // subscription receives is in the answer that follows.
                 let h = head(c)?;
-                Ok((h, subscriptions::next_changes(c, &row, BATCH)?))
+                Ok((h, subscriptions::next_changes(c, &row, h, BATCH)?))
             })
         })
         .await?;

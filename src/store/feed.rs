@@ -4,7 +4,7 @@
 //! asks for what follows.
 
 use super::StoreResult;
-use crate::model::{ChangeAction, ChangeKind};
+use crate::model::{ChangeAction, ChangeFilter, ChangeKind};
 use rusqlite::{Connection, OptionalExtension, Row, params_from_iter, types::Value};
 use serde::Serialize;
 
@@ -29,28 +29,19 @@ pub struct FeedChange {
     pub summary: Option<String>,
 }
 
-/// What a client asks of the feed.
+/// What a client asks of the feed: the window after `since` up to
+/// `through`, at most `limit` changes, through a filter.
 #[derive(Debug, Clone, Default)]
 pub struct FeedQuery {
     /// Changes after this sequence number.
     pub since: i64,
+    /// Changes up to this sequence number (the head the projections have
+    /// announced: nothing a reader could not yet find).
+    pub through: i64,
     /// At most this many.
     pub limit: usize,
-    /// Only these kinds (all when empty).
-    pub kinds: Vec<ChangeKind>,
-    /// Only changes in divisions whose code starts with this.
-    pub division: Option<String>,
-}
-
-impl FeedQuery {
-    /// Whether a change passes the query's filters (not its window).
-    pub fn admits(&self, c: &FeedChange) -> bool {
-        (self.kinds.is_empty() || self.kinds.contains(&c.kind))
-            && self
-                .division
-                .as_deref()
-                .is_none_or(|d| c.division.as_deref().is_some_and(|cd| cd.starts_with(d)))
-    }
+    /// Which kinds, where.
+    pub filter: ChangeFilter,
 }
 
 const COLUMNS: &str = "seq, at, entity, action, entity_key, code, division, summary";
@@ -71,27 +62,32 @@ fn from_row(r: &Row) -> rusqlite::Result<Option<FeedChange>> {
     }))
 }
 
-/// The changes after `q.since` that pass its filters, oldest first.
-pub fn changes(c: &Connection, q: &FeedQuery) -> StoreResult<Vec<FeedChange>> {
-    let kinds: Vec<ChangeKind> = if q.kinds.is_empty() { ChangeKind::ALL.to_vec() } else { q.kinds.clone() };
-    let mut args: Vec<Value> = vec![Value::Integer(q.since)];
-    let marks: Vec<String> = kinds
+/// The `WHERE` clause of a window through a filter, with its arguments:
+/// the one definition the pages and the pending counts share.
+fn window(since: i64, through: i64, f: &ChangeFilter) -> (String, Vec<Value>) {
+    let mut args: Vec<Value> = vec![Value::Integer(since), Value::Integer(through)];
+    let marks: Vec<String> = f
+        .kinds_or_all()
         .iter()
         .map(|k| {
             args.push(Value::Text(k.as_str().into()));
             format!("?{}", args.len())
         })
         .collect();
-    let mut sql =
-        format!("SELECT {COLUMNS} FROM change_log WHERE seq > ?1 AND entity IN ({})", marks.join(","));
-    if let Some(d) = &q.division {
+    let mut sql = format!("seq > ?1 AND seq <= ?2 AND entity IN ({})", marks.join(","));
+    if let Some(d) = &f.division {
         args.push(Value::Text(d.clone()));
-        // A prefix match that an index on the text could serve, and no
-        // LIKE wildcards to escape: codes are digits.
+        // A prefix match with no LIKE wildcards to escape: codes are digits.
         sql.push_str(&format!(" AND substr(division, 1, length(?{n})) = ?{n}", n = args.len()));
     }
-    args.push(Value::Integer(q.limit as i64));
-    sql.push_str(&format!(" ORDER BY seq LIMIT ?{}", args.len()));
+    (sql, args)
+}
+
+/// The changes in the query's window that pass its filter, oldest first.
+pub fn changes(c: &Connection, q: &FeedQuery) -> StoreResult<Vec<FeedChange>> {
+    let (cond, mut args) = window(q.since, q.through, &q.filter);
+    args.push(Value::Integer(i64::try_from(q.limit).unwrap_or(i64::MAX)));
+    let sql = format!("SELECT {COLUMNS} FROM change_log WHERE {cond} ORDER BY seq LIMIT ?{}", args.len());
     let mut stmt = c.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), from_row)?;
     let mut out = Vec::new();
@@ -101,6 +97,14 @@ pub fn changes(c: &Connection, q: &FeedQuery) -> StoreResult<Vec<FeedChange>> {
         }
     }
     Ok(out)
+}
+
+/// How many changes after `since` up to `through` pass the filter.
+pub fn count(c: &Connection, since: i64, through: i64, f: &ChangeFilter) -> StoreResult<usize> {
+    let (cond, args) = window(since, through, f);
+    let sql = format!("SELECT COUNT(*) FROM change_log WHERE {cond}");
+    let n: i64 = c.prepare_cached(&sql)?.query_row(params_from_iter(args), |r| r.get(0))?;
+    Ok(usize::try_from(n).unwrap_or(0))
 }
 
 /// The newest sequence number in the log (0 when empty).

@@ -3,8 +3,8 @@
 //! acknowledged and when to try again.
 
 use super::StoreResult;
-use super::feed::{FeedChange, FeedQuery, changes};
-use crate::model::ChangeKind;
+use super::feed::{FeedChange, FeedQuery, changes, count};
+use crate::model::{ChangeFilter, ChangeKind};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 /// A subscription as stored.
@@ -37,11 +37,9 @@ pub struct SubscriptionRow {
 }
 
 impl SubscriptionRow {
-    /// The feed query this subscription receives after its cursor.
-    pub fn query(&self, limit: usize) -> FeedQuery {
-        FeedQuery {
-            since: self.delivered_seq,
-            limit,
+    /// The changes this subscription receives.
+    pub fn filter(&self) -> ChangeFilter {
+        ChangeFilter {
             kinds: self.kinds.clone(),
             division: (!self.division.is_empty()).then(|| self.division.clone()),
         }
@@ -152,12 +150,17 @@ pub fn failed(tx: &Transaction, id: i64, error: &str, at: &str, retry_at: &str) 
     Ok(())
 }
 
-/// How many changes the subscription has still to receive.
-pub fn pending(c: &Connection, s: &SubscriptionRow) -> StoreResult<usize> {
-    Ok(changes(c, &s.query(usize::MAX >> 2))?.len())
+/// How many changes up to `through` the subscription has still to receive.
+pub fn pending(c: &Connection, s: &SubscriptionRow, through: i64) -> StoreResult<usize> {
+    count(c, s.delivered_seq, through, &s.filter())
 }
 
-/// The next changes the subscription receives.
-pub fn next_changes(c: &Connection, s: &SubscriptionRow, limit: usize) -> StoreResult<Vec<FeedChange>> {
-    changes(c, &s.query(limit))
+/// The next changes up to `through` the subscription receives.
+pub fn next_changes(
+    c: &Connection,
+    s: &SubscriptionRow,
+    through: i64,
+    limit: usize,
+) -> StoreResult<Vec<FeedChange>> {
+    changes(c, &FeedQuery { since: s.delivered_seq, through, limit, filter: s.filter() })
 }

@@ -157,6 +157,7 @@ async fn pages_filter_by_kind_and_division_and_say_where_to_read_on() {
     for (query, field) in [
         ("kind=river", "kind"),
         ("limit=1001", "limit"),
+        ("limit=0", "limit"),
         ("since=-1", "since"),
         ("wait=31", "wait"),
         ("division=33a", "division"),
