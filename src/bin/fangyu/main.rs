@@ -1,15 +1,20 @@
 //! The `fangyu` command line: serve, build the demo store, geocode, import,
 //! tokens, audit.
 
+mod audit;
+mod geocode;
+mod import;
+mod serve;
+mod tiles;
+mod token;
+
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use fangyu::config::Settings;
 use fangyu::demo::Scale;
 use fangyu::io::{ImportOptions, Target};
-use fangyu::store::Store;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 /// mimalloc: fewer cycles per request than the system allocator for the
 /// many small, short-lived allocations of request handling.
@@ -127,7 +132,7 @@ enum Command {
 }
 
 #[derive(Subcommand)]
-enum TokenCommand {
+pub enum TokenCommand {
     /// Create a token and print it (it is stored hashed and cannot be shown again).
     Create {
         /// applicant, reviewer, expert, committee, approver or admin.
@@ -199,7 +204,7 @@ fn main() -> Result<()> {
             if let Some(s) = store {
                 settings.store.path = s;
             }
-            serve(settings)
+            serve::run(settings)
         }
         Command::Demo { store, national } => {
             let path = store.unwrap_or(settings.store.path.clone());
@@ -211,60 +216,23 @@ fn main() -> Result<()> {
             if let Some(s) = store {
                 settings.store.path = s;
             }
-            geocode_file(&settings, &input, column, ndjson, output.as_deref())
+            geocode::run(&settings, &input, column, ndjson, output.as_deref())
         }
         Command::Token { command, store } => {
             if let Some(s) = store {
                 settings.store.path = s;
             }
-            token(&settings, command)
+            token::run(&settings, command)
         }
         Command::Tiles {
             command: TilesCommand::Build { max_zoom, min_zoom, out, layers, every_zoom },
             store,
         } => {
             let path = store.unwrap_or(settings.store.path.clone());
-            fangyu::startup::ensure_demo_store(&settings, &path, Scale::Demo)?;
-            let sel = match layers {
-                Some(l) => fangyu::tiles::layers::Selection::parse(&l)
-                    .map_err(|id| anyhow::anyhow!("unknown layer {id}"))?,
-                None => fangyu::tiles::layers::Selection::all(),
-            };
-            let sel = if every_zoom { sel.from_zoom_zero() } else { sel };
-            let started = std::time::Instant::now();
-            let store = Store::open(&path)?;
-            let plates = match sel.has("door_plate") {
-                true => Some(std::sync::Arc::new(store.read(fangyu::index::PlateIndex::read)?)),
-                false => None,
-            };
-            let set = fangyu::tiles::TileSet::load_selected(&store, None, &sel, plates)?;
-            let loaded = started.elapsed().as_secs_f64();
-            let r = fangyu::tiles::archive::build(&set, &sel, min_zoom, max_zoom, &out)?;
-            let secs = started.elapsed().as_secs_f64();
-            eprintln!(
-                "{} tiles ({} considered, {:.1} MB) in {secs:.1} s ({loaded:.1} s reading and building the edge graphs) → {}",
-                r.tiles,
-                r.candidates,
-                r.bytes as f64 / 1e6,
-                out.display()
-            );
-            Ok(())
+            tiles::build(&settings, &path, tiles::Build { max_zoom, min_zoom, out, layers, every_zoom })
         }
         Command::Audit { command: AuditCommand::Verify, store } => {
-            let path = store.unwrap_or(settings.store.path.clone());
-            anyhow::ensure!(path.exists(), "{} does not exist", path.display());
-            let store = Store::open(&path)?;
-            let report = store.read(fangyu::store::verify_audit)?;
-            match report.broken {
-                None => {
-                    println!("audit log intact: {} entries, head {}", report.entries, report.head);
-                    Ok(())
-                }
-                Some((seq, why)) => {
-                    println!("audit log BROKEN at entry {seq}: {why}");
-                    std::process::exit(1);
-                }
-            }
+            audit::verify(&store.unwrap_or(settings.store.path.clone()))
         }
         Command::Import {
             source,
@@ -280,7 +248,6 @@ fn main() -> Result<()> {
             store,
         } => {
             let path = store.unwrap_or(settings.store.path.clone());
-            let service = fangyu::service::Service::offline(Arc::new(Store::open(&path)?));
             let opts = ImportOptions {
                 actor: format!("import:{}", source.display()),
                 source,
@@ -292,129 +259,9 @@ fn main() -> Result<()> {
                 x_field,
                 y_field,
                 wkt_field,
-                report: report.clone(),
+                report,
             };
-            let r = service.import(&opts)?;
-            println!("{}", serde_json::to_string_pretty(&r)?);
-            if r.rejected > 0 {
-                eprintln!("{} rows rejected; see {}", r.rejected, report.display());
-            }
-            Ok(())
+            import::run(&path, opts)
         }
     }
-}
-
-/// `fangyu token …`: tokens in the store the server serves (built first
-/// if missing, as `serve` would).
-fn token(settings: &Settings, command: TokenCommand) -> Result<()> {
-    use fangyu::review::Role;
-    fangyu::startup::ensure_demo_store(settings, &settings.store.path, Scale::Demo)?;
-    let store = Arc::new(Store::open(&settings.store.path)?);
-    let service = fangyu::service::Service::offline(store.clone());
-    match command {
-        TokenCommand::Create { role, name } => {
-            let r = Role::parse(&role).ok_or_else(|| {
-                let all: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-                anyhow::anyhow!("unknown role {role}; one of {}", all.join(", "))
-            })?;
-            anyhow::ensure!(!name.trim().is_empty(), "--name must not be empty");
-            let (id, secret) = service.create_token(name.trim(), r, "cli")?;
-            eprintln!("token {id} for {name} ({role}); shown once:");
-            println!("{secret}");
-        }
-        TokenCommand::List => {
-            for t in store.read(fangyu::store::TokenRow::list)? {
-                let state = t.revoked_at.map_or("live".to_string(), |d| format!("revoked {d}"));
-                println!("{}\t{}\t{}\t{}\t{state}", t.id, t.role, t.name, t.created_at);
-            }
-        }
-        TokenCommand::Revoke { id } => {
-            anyhow::ensure!(service.revoke_token(id, "cli")?, "no live token {id}");
-            println!("token {id} revoked");
-        }
-    }
-    Ok(())
-}
-
-/// `fangyu geocode`: streams the file through the batch geocoder with a
-/// progress bar over the bytes read.
-fn geocode_file(
-    settings: &Settings,
-    input: &std::path::Path,
-    column: String,
-    ndjson: bool,
-    output: Option<&std::path::Path>,
-) -> Result<()> {
-    use fangyu::geocode::batch::{self, Format, Limits};
-    use std::io::{BufWriter, Read, Write};
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicU64, Ordering};
-
-    /// Counts the bytes read through it.
-    struct Counting<R> {
-        inner: R,
-        read: Arc<AtomicU64>,
-    }
-    impl<R: Read> Read for Counting<R> {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            let n = self.inner.read(buf)?;
-            self.read.fetch_add(n as u64, Ordering::Relaxed);
-            Ok(n)
-        }
-    }
-
-    let (_store, g) = fangyu::startup::load(settings)?;
-    let is_ndjson = ndjson || input.extension().is_some_and(|e| e == "ndjson" || e == "jsonl");
-    let format = if is_ndjson { Format::Ndjson } else { Format::Csv { column } };
-    let (reader, size): (Box<dyn Read>, u64) = if input == std::path::Path::new("-") {
-        (Box::new(std::io::stdin().lock()), 0)
-    } else {
-        let f = std::fs::File::open(input)?;
-        let size = f.metadata()?.len();
-        (Box::new(f), size)
-    };
-    let read = Arc::new(AtomicU64::new(0));
-    let reader = std::io::BufReader::with_capacity(1 << 20, Counting { inner: reader, read: read.clone() });
-    let out: Box<dyn Write> = match output {
-        Some(p) => Box::new(std::fs::File::create(p)?),
-        None => Box::new(std::io::stdout().lock()),
-    };
-    let mut out = BufWriter::with_capacity(1 << 20, out);
-    let limits = Limits { max_rows: u64::MAX, max_chars: settings.server.max_query_chars };
-    let mut progress = fangyu::progress::Progress::new("geocode", size);
-    let mut shown = 0;
-    let started = std::time::Instant::now();
-    let stats = batch::run(&g, &format, reader, &mut out, limits, |_| {
-        let now = read.load(Ordering::Relaxed).min(size);
-        progress.inc(now.saturating_sub(shown));
-        shown = now;
-    })?;
-    out.flush()?;
-    progress.finish();
-    let secs = started.elapsed().as_secs_f64();
-    eprintln!(
-        "{} rows, {} matched, {} errors in {:.1} s ({:.0} rows/s)",
-        stats.rows,
-        stats.matched,
-        stats.errors,
-        secs,
-        stats.rows as f64 / secs.max(1e-9)
-    );
-    Ok(())
-}
-
-fn serve(settings: Settings) -> Result<()> {
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if let Some(n) = settings.server.workers {
-        builder.worker_threads(n.max(1));
-    }
-    let rt = builder.enable_all().build()?;
-    rt.block_on(async move {
-        let (store, g) = tokio::task::block_in_place(|| fangyu::startup::load(&settings))?;
-        let listener = tokio::net::TcpListener::bind(&settings.server.listen).await?;
-        tracing::info!("serving on http://{}", listener.local_addr()?);
-        let state = fangyu::http::state(settings, store, g)?;
-        fangyu::http::serve(listener, fangyu::http::app(state)).await?;
-        Ok(())
-    })
 }
