@@ -16,6 +16,7 @@
 pub mod boundaries;
 pub mod divisions;
 pub mod partition;
+pub mod plates;
 pub mod sources;
 pub mod streets;
 
@@ -129,7 +130,7 @@ pub fn build(store: &Store, settings: &Settings, scale: Scale) -> Result<BuildRe
             let mut rng = divisions::rng_for(seed, &v.code, 5);
             use rand::RngExt;
             let (g, n) = (rng.random_range(groups), rng.random_range(per_group));
-            for a in streets::rural_plates(&divs, v, g, n, &mut serials, &mut rng) {
+            for a in plates::rural_plates(&divs, v, g, n, &mut serials, &mut rng) {
                 a.insert(tx)?;
                 report.addresses += 1;
             }

@@ -1,6 +1,7 @@
 //! Import and export through GDAL (any vector format it reads) and PROJ
 //! (any coordinate system it knows).
 
+mod feature_row;
 pub mod import;
 
 pub use import::{ImportOptions, ImportReport, Target, import};

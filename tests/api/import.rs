@@ -250,13 +250,18 @@ fn csv_with_xy_columns_imports_door_plates_and_csv_with_wkt_imports_places() {
         "name,class,division,WKT\n\
          \"天童南路\",road,330212,\"LINESTRING (121.54 29.80,121.55 29.85)\"\n\
          \"阳光花园\",compound,330212001,\"POLYGON ((121.5 29.8,121.51 29.8,121.51 29.81,121.5 29.8))\"\n\
-         \"城堡\",castle,330212,\"POINT (121.5 29.8)\"\n",
+         \"城堡\",castle,330212,\"POINT (121.5 29.8)\"\n\
+         \"远东路\",road,330212,\"LINESTRING (121.54 29.80,1215.5 29.85)\"\n",
     )
     .expect("write");
     let (report, rejected) = run_import(&store, &places, &["--kind", "places", "--wkt-field", "WKT"]);
     assert_eq!(report["inserted"], 2);
-    assert_eq!(report["rejected"], 1);
+    assert_eq!(report["rejected"], 2, "{rejected}");
     assert!(rejected.contains("class"), "{rejected}");
+    assert!(
+        rejected.contains("1215.5") && rejected.contains("超出经纬度范围"),
+        "a stray second vertex: {rejected}"
+    );
     let rows = st.read(|c| fangyu::store::PlaceRow::load_all(c, true)).expect("read");
     let road = rows.iter().find(|p| p.name == "天童南路").expect("road");
     assert_eq!(
