@@ -33,6 +33,7 @@ pub fn settings_for(store: &std::path::Path) -> Settings {
 }
 
 /// A running server.
+#[derive(Clone)]
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`.
     pub base: String,

@@ -5,6 +5,7 @@ mod helpers;
 
 mod boundaries;
 mod changes;
+mod consistency;
 mod errors;
 mod evaluation;
 mod feed;
