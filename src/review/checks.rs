@@ -2,7 +2,7 @@
 //! a verdict and an explanation a committee member can read.
 
 use super::proposal::{Check, Kind, Verdict};
-use super::settings::ReviewSettings;
+use crate::config::ReviewSettings;
 use crate::index::metric::LocalFrame;
 use crate::index::{Gazetteer, NameRef};
 use crate::model::romanize::syllables;

@@ -8,14 +8,12 @@ pub mod announcement;
 pub mod checks;
 pub mod lifecycle;
 pub mod proposal;
-pub mod settings;
 pub mod token;
 pub mod workflow;
 
 pub use checks::Rules;
 pub use lifecycle::{Actor, ReviewError};
 pub use proposal::{Check, Kind, Proposal, Verdict};
-pub use settings::ReviewSettings;
 pub use workflow::{Action, Role, State};
 
 use chrono::{FixedOffset, NaiveDate, Utc};
