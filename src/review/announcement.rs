@@ -3,9 +3,9 @@
 //! division it lies in, a description of its location, the approving body
 //! and the date.
 
-use super::proposal::{Kind, Proposal};
 use crate::index::Gazetteer;
 use crate::model::PlaceClass;
+use crate::model::{Kind, Proposal};
 use geo::{Coord, Geometry, InteriorPoint};
 
 /// The announcement text of `p` (which has its government approval).

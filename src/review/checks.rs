@@ -1,11 +1,11 @@
 //! The automatic checks the regulation asks of a proposed name, each with
 //! a verdict and an explanation a committee member can read.
 
-use super::proposal::{Check, Kind, Verdict};
 use crate::config::ReviewSettings;
 use crate::index::metric::LocalFrame;
 use crate::index::{Gazetteer, NameRef};
 use crate::model::romanize::syllables;
+use crate::model::{Check, Kind, Verdict};
 use crate::model::{Level, PlaceClass, village_name};
 use geo::{Coord, CoordsIter, Geometry, InteriorPoint};
 use std::collections::HashSet;

@@ -7,10 +7,10 @@
 
 use super::announcement::announcement;
 use super::checks::{Pending, Rules, Subject};
-use super::proposal::{Approval, Attachment, Comment, Event, Filing, Kind, Opinion, Proposal};
 use super::workflow::{Action, Facts, Refusal, Role, State, step};
 use crate::index::Gazetteer;
 use crate::model::romanize::romanize_parts;
+use crate::model::{Approval, Attachment, Comment, Event, Filing, Kind, Opinion, Proposal};
 use crate::model::{DivisionCode, PlaceClass, split_generic};
 use crate::store::{AddressRow, ChangeEntry, PlaceRow, ProposalRow, Store, StoreError, append_change};
 use chrono::NaiveDate;

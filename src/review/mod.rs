@@ -7,13 +7,12 @@
 pub mod announcement;
 pub mod checks;
 pub mod lifecycle;
-pub mod proposal;
 pub mod token;
 pub mod workflow;
 
+pub use crate::model::{Check, Kind, Proposal, Verdict};
 pub use checks::Rules;
 pub use lifecycle::{Actor, ReviewError};
-pub use proposal::{Check, Kind, Proposal, Verdict};
 pub use workflow::{Action, Role, State};
 
 use chrono::{FixedOffset, NaiveDate, Utc};

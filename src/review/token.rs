@@ -1,6 +1,6 @@
 //! API tokens: a random secret shown once, stored only as its SHA-256.
 
-use super::workflow::Role;
+use crate::model::Role;
 use crate::store::{ChangeEntry, Store, StoreError, TokenRow, append_change, changelog_hex};
 use rand::RngExt;
 use sha2::{Digest, Sha256};

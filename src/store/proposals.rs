@@ -1,5 +1,5 @@
 use super::{StoreResult, geom_blob, geom_col};
-use crate::review::Proposal;
+use crate::model::Proposal;
 use geo::Geometry;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 

@@ -1,6 +1,8 @@
-//! A naming proposal and everything recorded on it during review.
+//! A naming proposal and everything recorded on it during review: the
+//! record the store keeps (as one JSON document) and the API shows. The
+//! rules that fill it are in [`crate::review`].
 
-use super::workflow::State;
+use super::ProposalState;
 use serde::{Deserialize, Serialize};
 
 /// What the proposal asks for.
@@ -127,9 +129,9 @@ pub struct Event {
     /// Role of the actor.
     pub role: String,
     /// State before.
-    pub from: State,
+    pub from: ProposalState,
     /// State after.
-    pub to: State,
+    pub to: ProposalState,
     /// When (RFC 3339).
     pub at: String,
     /// A note (reason, decision remark).
@@ -176,7 +178,7 @@ pub struct Proposal {
     /// Documents by reference.
     pub attachments: Vec<Attachment>,
     /// Where it stands.
-    pub state: State,
+    pub state: ProposalState,
     /// Increases with every change (the ETag).
     pub version: i64,
     /// The token that created it (its id).
@@ -229,6 +231,6 @@ impl Proposal {
     /// Whether it is still under way (for duplicate checks against other
     /// proposals).
     pub fn is_active(&self) -> bool {
-        !self.state.is_final() && self.state != State::Draft
+        !self.state.is_final() && self.state != ProposalState::Draft
     }
 }
