@@ -11,8 +11,9 @@ mod level;
 mod place;
 mod proposal;
 mod proposal_state;
-mod role;
 pub mod romanize;
+mod timestamp;
+mod token;
 
 pub use address::{AddressCode, AddressKind, DoorPlate};
 pub use change::{ChangeAction, ChangeKind};
@@ -20,7 +21,10 @@ pub use code::{CodeError, DivisionCode};
 pub use division_name::{COLLOQUIAL_NAMES, everyday_names, short_name, village_name};
 pub use level::Level;
 pub use place::{PlaceClass, PlaceStatus};
-pub use proposal::{Approval, Attachment, Check, Comment, Event, Filing, Kind, Opinion, Proposal, Verdict};
+pub use proposal::{
+    Approval, Attachment, Check, Comment, Event, Filing, Kind, Opinion, Proposal, ProposalId, Verdict,
+};
 pub use proposal_state::ProposalState;
-pub use role::Role;
 pub use romanize::{romanize, split_generic};
+pub use timestamp::Timestamp;
+pub use token::{Role, TokenId};

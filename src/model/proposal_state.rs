@@ -2,6 +2,7 @@
 //! they are stored (the `state` column and the record) and shown.
 
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// Where a proposal stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -94,5 +95,11 @@ impl ProposalState {
     /// Whether nothing can happen to it any more.
     pub fn is_final(self) -> bool {
         matches!(self, ProposalState::Published | ProposalState::Rejected | ProposalState::Withdrawn)
+    }
+}
+
+impl fmt::Display for ProposalState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }

@@ -23,8 +23,3 @@ pub fn today() -> NaiveDate {
     let cst = FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"));
     Utc::now().with_timezone(&cst).date_naive()
 }
-
-/// Now, RFC 3339 in UTC.
-pub fn now() -> String {
-    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}

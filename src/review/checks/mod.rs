@@ -14,7 +14,7 @@ mod words;
 
 use crate::config::ReviewSettings;
 use crate::index::Gazetteer;
-use crate::model::{Check, Kind, PlaceClass};
+use crate::model::{Check, Kind, PlaceClass, ProposalId};
 use geo::Geometry;
 use std::collections::HashSet;
 
@@ -54,7 +54,7 @@ pub struct Subject<'a> {
 /// Another proposal under way, for duplicates among proposals.
 pub struct Pending<'a> {
     /// Its id.
-    pub id: i64,
+    pub id: ProposalId,
     /// Its class.
     pub class: &'a str,
     /// Its name.

@@ -7,7 +7,7 @@ use super::input::{ActionInput, date, text, text_or};
 use super::publication::publish;
 use super::{Actor, ReviewError, check_version, invalid, log};
 use crate::index::Gazetteer;
-use crate::model::{Approval, Comment, Event, Filing, Opinion, Proposal};
+use crate::model::{Approval, Comment, Event, Filing, Opinion, Proposal, ProposalId, Timestamp};
 use crate::review::Rules;
 use crate::review::announcement::announcement;
 use crate::review::workflow::{Action, Facts, step};
@@ -18,11 +18,7 @@ use serde_json::json;
 
 /// What the facts of `p` are for `actor` on `today`.
 pub fn facts(p: &Proposal, actor: &Actor, rules: &Rules, today: NaiveDate) -> Facts {
-    let over = p
-        .consultation
-        .as_ref()
-        .and_then(|(_, end)| NaiveDate::parse_from_str(end, "%Y-%m-%d").ok())
-        .is_some_and(|end| today >= end);
+    let over = p.consultation.is_some_and(|(_, end)| today >= end);
     Facts {
         is_owner: p.owner == actor.id,
         checks_failed: p.checks_failed(),
@@ -49,7 +45,7 @@ pub fn act(
     g: &Gazetteer,
     rules: &Rules,
     actor: &Actor,
-    id: i64,
+    id: ProposalId,
     action: Action,
     if_match: Option<&str>,
     input: &ActionInput,
@@ -62,7 +58,7 @@ pub fn act(
         let from = p.state;
         let next = step(p.state, action, actor.role, facts(&p, actor, rules, today))?;
         let mut note = None;
-        let now = crate::review::now();
+        let now = Timestamp::now();
         match action {
             Action::Submit | Action::Check => p.checks = run_checks(tx, g, rules, &p, geom.as_ref())?,
             Action::Opinion => {
@@ -79,7 +75,7 @@ pub fn act(
                     expert: actor.name.clone(),
                     position: position.into(),
                     text,
-                    at: now.clone(),
+                    at: now,
                 });
             }
             Action::StartConsultation => {
@@ -94,20 +90,13 @@ pub fn act(
                     return Err(invalid("days", "征求意见期限不得超过 365 天"));
                 }
                 let end = today + chrono::Days::new(days as u64);
-                p.consultation = Some((today.to_string(), end.to_string()));
+                p.consultation = Some((today, end));
             }
             Action::Comment => {
                 let text = text("text", input.text.as_ref(), true)?.unwrap_or_default();
                 let author = text_or("author", input.author.as_ref(), &actor.name)?;
                 let n = p.comments.len() as u32 + 1;
-                p.comments.push(Comment {
-                    id: n,
-                    author,
-                    text,
-                    at: now.clone(),
-                    response: None,
-                    responded_by: None,
-                });
+                p.comments.push(Comment { id: n, author, text, at: now, response: None, responded_by: None });
                 note = Some(format!("意见 {n}"));
             }
             Action::Respond => {
@@ -142,22 +131,22 @@ pub fn act(
                 if d > today {
                     return Err(invalid("date", "批准日期不能晚于今天"));
                 }
-                p.filing_due = Some((d + chrono::Days::new(cfg.filing_days as u64)).to_string());
-                p.announcement_due = Some((d + chrono::Days::new(cfg.announcement_days as u64)).to_string());
-                p.approval = Some(Approval { body, document, date: d.to_string() });
+                p.filing_due = Some(d + chrono::Days::new(cfg.filing_days as u64));
+                p.announcement_due = Some(d + chrono::Days::new(cfg.announcement_days as u64));
+                p.approval = Some(Approval { body, document, date: d });
             }
             Action::File | Action::Announce => {
                 let d = date("date", input.date.as_ref(), today)?;
-                let approved = p.approval.as_ref().map(|a| a.date.clone()).unwrap_or_default();
-                if d.to_string() < approved || d > today {
+                let before_approval = p.approval.as_ref().is_some_and(|a| d < a.date);
+                if before_approval || d > today {
                     return Err(invalid("date", "日期须在批准日期之后、不晚于今天"));
                 }
                 if action == Action::File {
                     let with = text("with", input.with.as_ref(), true)?.unwrap_or_default();
-                    p.filing = Some(Filing { date: d.to_string(), with });
+                    p.filing = Some(Filing { date: d, with });
                 } else {
                     let with = text_or("with", input.with.as_ref(), "人民政府门户网站")?;
-                    p.announcement = Some(Filing { date: d.to_string(), with });
+                    p.announcement = Some(Filing { date: d, with });
                     p.announcement_text = Some(announcement(g, &p, geom.as_ref(), p.place_name.as_deref()));
                 }
             }
@@ -167,11 +156,11 @@ pub fn act(
         let before = p.version;
         p.state = next;
         p.version += 1;
-        p.updated_at = now.clone();
+        p.updated_at = now;
         p.history.push(Event {
             action: action.as_str().into(),
             actor: actor.name.clone(),
-            role: actor.role.as_str().into(),
+            role: actor.role,
             from,
             to: next,
             at: now,

@@ -3,6 +3,7 @@
 //! these are the duties past due.
 
 use super::ReviewError;
+use crate::model::ProposalId;
 use crate::store::{ProposalRow, Store};
 use chrono::NaiveDate;
 
@@ -10,13 +11,13 @@ use chrono::NaiveDate;
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Overdue {
     /// Proposal id.
-    pub proposal: i64,
+    pub proposal: ProposalId,
     /// Name.
     pub name: String,
     /// `filing` or `announcement`.
     pub duty: &'static str,
-    /// Due date (ISO).
-    pub due: String,
+    /// Due date.
+    pub due: NaiveDate,
     /// Days past due.
     pub days_overdue: i64,
 }
@@ -30,16 +31,13 @@ pub fn overdue(store: &Store, on: NaiveDate) -> Result<Vec<Overdue>, ReviewError
             ("filing", &p.filing_due, p.filing.is_some()),
             ("announcement", &p.announcement_due, p.announcement.is_some()),
         ] {
-            let Some(due_date) = due.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            else {
-                continue;
-            };
+            let Some(due_date) = *due else { continue };
             if !done && on > due_date {
                 out.push(Overdue {
                     proposal: p.id,
                     name: p.name.clone(),
                     duty,
-                    due: due_date.to_string(),
+                    due: due_date,
                     days_overdue: (on - due_date).num_days(),
                 });
             }

@@ -5,7 +5,7 @@
 use super::input::{ProposalInput, apply_input};
 use super::{Actor, ReviewError, check_version, invalid, log};
 use crate::index::Gazetteer;
-use crate::model::{Event, Kind, Proposal};
+use crate::model::{Event, Kind, Proposal, ProposalId, Timestamp};
 use crate::review::checks::{Pending, Rules, Subject};
 use crate::review::workflow::{Refusal, Role, State};
 use crate::store::{PlaceRow, ProposalRow, Store};
@@ -59,9 +59,9 @@ pub fn create(
     if kind == Kind::Name && input.place.is_some() {
         return Err(invalid("place", "命名申请不指明已有地名；更名请用 kind=rename"));
     }
-    let now = crate::review::now();
+    let now = Timestamp::now();
     let mut p = Proposal {
-        id: 0,
+        id: ProposalId::default(),
         kind,
         class: String::new(),
         name: String::new(),
@@ -82,8 +82,8 @@ pub fn create(
         version: 1,
         owner: actor.id,
         created_by: actor.name.clone(),
-        created_at: now.clone(),
-        updated_at: now.clone(),
+        created_at: now,
+        updated_at: now,
         checks: Vec::new(),
         opinions: Vec::new(),
         consultation: None,
@@ -99,7 +99,7 @@ pub fn create(
         history: vec![Event {
             action: "create".into(),
             actor: actor.name.clone(),
-            role: actor.role.as_str().into(),
+            role: actor.role,
             from: State::Draft,
             to: State::Draft,
             at: now,
@@ -123,7 +123,7 @@ pub fn revise(
     g: &Gazetteer,
     rules: &Rules,
     actor: &Actor,
-    id: i64,
+    id: ProposalId,
     if_match: Option<&str>,
     input: &ProposalInput,
 ) -> Result<(Proposal, Option<Geometry<f64>>), ReviewError> {
@@ -147,14 +147,14 @@ pub fn revise(
         apply_input(tx, g, rules, &mut p, &mut geom, input)?;
         p.checks = run_checks(tx, g, rules, &p, geom.as_ref())?;
         p.version += 1;
-        p.updated_at = crate::review::now();
+        p.updated_at = Timestamp::now();
         p.history.push(Event {
             action: "revise".into(),
             actor: actor.name.clone(),
-            role: actor.role.as_str().into(),
+            role: actor.role,
             from: p.state,
             to: p.state,
-            at: p.updated_at.clone(),
+            at: p.updated_at,
             note: None,
         });
         if !ProposalRow::update(tx, &p, geom.as_ref(), before)? {

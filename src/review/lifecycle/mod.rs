@@ -22,7 +22,7 @@ pub use draft::{create, revise};
 pub use input::{ActionInput, ProposalInput};
 
 use super::workflow::{Refusal, Role};
-use crate::model::Proposal;
+use crate::model::{Proposal, ProposalId, TokenId};
 use crate::store::{ChangeEntry, ProposalRow, Store, StoreError, append_change};
 use geo::Geometry;
 use rusqlite::Transaction;
@@ -31,7 +31,7 @@ use rusqlite::Transaction;
 #[derive(Debug, Clone)]
 pub struct Actor {
     /// Token id.
-    pub id: i64,
+    pub id: TokenId,
     /// Token holder's name.
     pub name: String,
     /// Role.
@@ -51,7 +51,7 @@ pub enum ReviewError {
     },
     /// No such proposal (404).
     #[error("申请 {0} 不存在")]
-    NotFound(i64),
+    NotFound(ProposalId),
     /// The workflow refuses (403 for roles, 409 otherwise).
     #[error(transparent)]
     Refused(#[from] Refusal),
@@ -98,7 +98,7 @@ pub(super) fn log(
 }
 
 /// Reads one proposal and its geometry.
-pub fn get(store: &Store, id: i64) -> Result<(Proposal, Option<Geometry<f64>>), ReviewError> {
+pub fn get(store: &Store, id: ProposalId) -> Result<(Proposal, Option<Geometry<f64>>), ReviewError> {
     store.read(|c| ProposalRow::get(c, id))?.ok_or(ReviewError::NotFound(id))
 }
 

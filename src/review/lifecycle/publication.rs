@@ -23,7 +23,9 @@ pub(super) fn publish(
     geom: Option<&Geometry<f64>>,
 ) -> Result<i64, ReviewError> {
     let approval = p.approval.as_ref().ok_or_else(|| Refusal::Condition("尚无政府批准记录".into()))?;
-    let day = crate::review::announcement::chinese_date(&approval.date);
+    let day = crate::review::announcement::chinese_date(approval.date);
+    // The places table keeps its dates as ISO text.
+    let approval_date = approval.date.to_string();
     let source = format!("proposal:{}", p.id);
     let entry = |tx: &Transaction, key: i64, action: &str, division: &str, summary: &str, detail| {
         append_change(
@@ -53,7 +55,7 @@ pub(super) fn publish(
     };
     if p.kind == Kind::Retire {
         let t = target.ok_or_else(|| Refusal::Condition("未指明销名的地名".into()))?;
-        PlaceRow::end(tx, t.fid, "retired", &approval.date, None)?;
+        PlaceRow::end(tx, t.fid, "retired", &approval_date, None)?;
         let summary = format!("“{}”销名", t.name);
         let detail = json!({"name": t.name, "valid_to": approval.date, "proposal": p.id});
         entry(tx, t.fid, "retire", &t.division_code, &summary, detail)?;
@@ -85,8 +87,8 @@ pub(super) fn publish(
         former_names: former,
         approved_by: Some(approval.body.clone()),
         approval_doc: Some(approval.document.clone()),
-        approval_date: Some(approval.date.clone()),
-        valid_from: Some(approval.date.clone()),
+        approval_date: Some(approval_date.clone()),
+        valid_from: Some(approval_date.clone()),
         source,
         geom: geom.cloned(),
         ..Default::default()
@@ -96,7 +98,7 @@ pub(super) fn publish(
     let detail = json!({"name": p.name, "class": p.class, "proposal": p.id});
     entry(tx, fid, "create", &p.division, &summary, detail)?;
     if let Some(t) = target {
-        PlaceRow::end(tx, t.fid, "historical", &approval.date, Some(fid))?;
+        PlaceRow::end(tx, t.fid, "historical", &approval_date, Some(fid))?;
         let moved = AddressRow::rename_street(tx, t.fid, fid, &t.name, &p.name)?;
         let summary = format!("{}更名为{}", t.name, p.name);
         let detail = json!({"name": t.name, "new_name": p.name, "replaced_by": fid, "valid_to": approval.date, "addresses_moved": moved.len()});

@@ -1,8 +1,28 @@
-//! The role an API token carries: what its holder may do in the naming
-//! workflow and the rest of the API. Stored by its identifier (the
-//! `api_tokens.role` column) and recorded on every step of a proposal.
+//! API tokens: their ids, and the role a token carries (what its holder
+//! may do in the naming workflow and the rest of the API). The role is
+//! stored by its identifier (the `api_tokens.role` column) and recorded on
+//! every step of a proposal.
 
 use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The id of an API token (the `api_tokens` row); it also names who
+/// created a proposal or a subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TokenId(pub i64);
+
+impl From<i64> for TokenId {
+    fn from(id: i64) -> TokenId {
+        TokenId(id)
+    }
+}
+
+impl fmt::Display for TokenId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 /// A token's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -67,5 +87,11 @@ impl Role {
             Role::Admin => "管理员",
             Role::Subscriber => "数据订阅方",
         }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
