@@ -2,6 +2,9 @@
 //! (`--config`) and `FANGYU_*` environment variables override them.
 //! Per-jurisdiction rules (door-plate numbering) live here, not in code.
 
+pub mod review;
+
+pub use review::ReviewSettings;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -16,7 +19,7 @@ pub struct Settings {
     /// Demo data generation.
     pub demo: DemoSettings,
     /// Naming review: scopes, periods, vocabularies, word lists.
-    pub review: crate::review::ReviewSettings,
+    pub review: ReviewSettings,
     /// Vector tiles and the map page.
     pub tiles: TileSettings,
     /// The change feed and its webhook deliveries.

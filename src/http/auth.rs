@@ -31,9 +31,7 @@ impl FromRequestParts<AppState> for Actor {
             .store
             .read(|c| TokenRow::by_hash(c, &hash))?
             .ok_or_else(|| ApiError::unauthorized("令牌无效或已吊销"))?;
-        let role =
-            Role::parse(&row.role).ok_or_else(|| ApiError::internal(format!("token role {}", row.role)))?;
-        Ok(Actor { id: row.id, name: row.name, role })
+        Ok(Actor { id: row.id, name: row.name, role: row.role })
     }
 }
 

@@ -8,6 +8,7 @@ use super::error::{ApiError, ApiResult};
 use super::features::geometry;
 use super::params;
 use super::state::AppState;
+use crate::model::ProposalId;
 use crate::review::lifecycle::{self, ActionInput, ProposalInput};
 use crate::review::{Action, Actor, Proposal, Role, State};
 use axum::Json;
@@ -44,8 +45,8 @@ fn answer(
     resp
 }
 
-fn id_of(id: &str) -> ApiResult<i64> {
-    id.parse().map_err(|_| ApiError::invalid("id", format!("“{id}” 不是申请编号")))
+fn id_of(id: &str) -> ApiResult<ProposalId> {
+    id.parse().map(ProposalId).map_err(|_| ApiError::invalid("id", format!("“{id}” 不是申请编号")))
 }
 
 fn if_match(headers: &HeaderMap) -> Option<&str> {
@@ -167,8 +168,7 @@ pub async fn list(
         None => 0,
         Some(o) => o.parse().map_err(|_| ApiError::invalid("offset", format!("“{o}” 不是非负整数")))?,
     };
-    let rows =
-        s.store.read(|c| crate::store::ProposalRow::list(c, state.map(State::as_str), limit, offset))?;
+    let rows = s.store.read(|c| crate::store::ProposalRow::list(c, state, limit, offset))?;
     let items: Vec<Value> = rows
         .iter()
         .map(|p| {

@@ -34,7 +34,7 @@ async fn owned(s: &AppState, actor: &Actor, id: &str) -> ApiResult<SubscriptionS
     let n = id_of(id)?;
     let found = s.read(move |svc| svc.subscription(n)).await?;
     match found {
-        Some(st) if st.row.owner == actor.id || actor.role == Role::Admin => Ok(st),
+        Some(st) if st.row.owner == actor.id.0 || actor.role == Role::Admin => Ok(st),
         _ => Err(ApiError::not_found("订阅", id)),
     }
 }
@@ -54,7 +54,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     require(&actor, "subscribe", ROLES)?;
     let input: SubscriptionInput = params::json_body(&headers, &body)?;
-    let (owner, url) = (actor.id, input.url.clone());
+    let (owner, url) = (actor.id.0, input.url.clone());
     let (id, secret) = s.write(move |svc, _| svc.subscribe(owner, &input)).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id, "url": url, "secret": secret}))))
 }

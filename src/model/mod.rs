@@ -1,6 +1,7 @@
 //! The domain model: divisions, place names, door plates and standard
-//! addresses, boundary lines and markers. Values here are parsed once at the
-//! edge ("parse, don't validate") so the rest of the code holds checked data.
+//! addresses, boundary lines and markers, naming proposals and the roles
+//! that act on them. Values here are parsed once at the edge ("parse,
+//! don't validate") so the rest of the code holds checked data.
 
 mod address;
 mod change;
@@ -8,7 +9,11 @@ mod code;
 mod division_name;
 mod level;
 mod place;
+mod proposal;
+mod proposal_state;
 pub mod romanize;
+mod timestamp;
+mod token;
 
 pub use address::{AddressCode, AddressKind, DoorPlate};
 pub use change::{ChangeAction, ChangeFilter, ChangeKind, FilterError};
@@ -16,4 +21,10 @@ pub use code::{CodeError, DivisionCode};
 pub use division_name::{COLLOQUIAL_NAMES, everyday_names, short_name, village_name};
 pub use level::Level;
 pub use place::{PlaceClass, PlaceStatus};
+pub use proposal::{
+    Approval, Attachment, Check, Comment, Event, Filing, Kind, Opinion, Proposal, ProposalId, Verdict,
+};
+pub use proposal_state::ProposalState;
 pub use romanize::{romanize, split_generic};
+pub use timestamp::Timestamp;
+pub use token::{Role, TokenId};

@@ -3,9 +3,10 @@
 //! division it lies in, a description of its location, the approving body
 //! and the date.
 
-use super::proposal::{Kind, Proposal};
 use crate::index::Gazetteer;
 use crate::model::PlaceClass;
+use crate::model::{Kind, Proposal};
+use chrono::{Datelike, NaiveDate};
 use geo::{Coord, Geometry, InteriorPoint};
 
 /// The announcement text of `p` (which has its government approval).
@@ -21,7 +22,7 @@ pub fn announcement(
     let (body, doc, date) = p
         .approval
         .as_ref()
-        .map(|a| (a.body.as_str(), a.document.as_str(), chinese_date(&a.date)))
+        .map(|a| (a.body.as_str(), a.document.as_str(), chinese_date(a.date)))
         .unwrap_or_default();
     let own: Vec<&str> = [Some(p.name.as_str()), old_name].into_iter().flatten().collect();
     let location = geometry.map(|x| describe_location(g, x, &own)).unwrap_or_else(|| "（未附位置）".into());
@@ -55,12 +56,8 @@ pub fn announcement(
 }
 
 /// `2026-11-23` → `2026年11月23日`.
-pub fn chinese_date(iso: &str) -> String {
-    let parts: Vec<&str> = iso.split('-').collect();
-    match parts[..] {
-        [y, m, d] => format!("{y}年{}月{}日", m.trim_start_matches('0'), d.trim_start_matches('0')),
-        _ => iso.to_string(),
-    }
+pub fn chinese_date(d: NaiveDate) -> String {
+    format!("{}年{}月{}日", d.format("%Y"), d.month(), d.day())
 }
 
 /// Where a place is, in the words of an announcement: for a line, the

@@ -7,15 +7,12 @@
 pub mod announcement;
 pub mod checks;
 pub mod lifecycle;
-pub mod proposal;
-pub mod settings;
 pub mod token;
 pub mod workflow;
 
+pub use crate::model::{Check, Kind, Proposal, Verdict};
 pub use checks::Rules;
 pub use lifecycle::{Actor, ReviewError};
-pub use proposal::{Check, Kind, Proposal, Verdict};
-pub use settings::ReviewSettings;
 pub use workflow::{Action, Role, State};
 
 use chrono::{FixedOffset, NaiveDate, Utc};
@@ -25,9 +22,4 @@ use chrono::{FixedOffset, NaiveDate, Utc};
 pub fn today() -> NaiveDate {
     let cst = FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"));
     Utc::now().with_timezone(&cst).date_naive()
-}
-
-/// Now, RFC 3339 in UTC.
-pub fn now() -> String {
-    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

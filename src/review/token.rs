@@ -1,6 +1,6 @@
 //! API tokens: a random secret shown once, stored only as its SHA-256.
 
-use super::workflow::Role;
+use crate::model::{Role, TokenId};
 use crate::store::{ChangeEntry, Store, StoreError, TokenRow, append_change, changelog_hex};
 use rand::RngExt;
 use sha2::{Digest, Sha256};
@@ -20,7 +20,7 @@ pub fn hash_secret(secret: &str) -> String {
 fn log(
     tx: &rusqlite::Transaction,
     actor: &str,
-    id: i64,
+    id: TokenId,
     action: &str,
     detail: serde_json::Value,
 ) -> Result<i64, StoreError> {
@@ -39,10 +39,10 @@ fn log(
 
 /// Creates a token for `name` with `role`; returns its id and the secret
 /// (which is not stored and cannot be shown again).
-pub fn create(store: &Store, name: &str, role: Role, actor: &str) -> Result<(i64, String), StoreError> {
+pub fn create(store: &Store, name: &str, role: Role, actor: &str) -> Result<(TokenId, String), StoreError> {
     let secret = new_secret();
     let id = store.write(|tx| {
-        let id = TokenRow::insert(tx, name, role.as_str(), &hash_secret(&secret))?;
+        let id = TokenRow::insert(tx, name, role, &hash_secret(&secret))?;
         log(tx, actor, id, "insert", serde_json::json!({"name": name, "role": role.as_str()}))?;
         Ok::<_, StoreError>(id)
     })?;
@@ -50,7 +50,7 @@ pub fn create(store: &Store, name: &str, role: Role, actor: &str) -> Result<(i64
 }
 
 /// Revokes token `id`; returns whether a live token was revoked.
-pub fn revoke(store: &Store, id: i64, actor: &str) -> Result<bool, StoreError> {
+pub fn revoke(store: &Store, id: TokenId, actor: &str) -> Result<bool, StoreError> {
     store.write(|tx| {
         let done = TokenRow::revoke(tx, id)?;
         if done {

@@ -7,6 +7,7 @@
 
 use super::Service;
 use crate::index::Gazetteer;
+use crate::model::ProposalId;
 use crate::review::lifecycle::{self, ActionInput, Actor, ProposalInput, ReviewError};
 use crate::review::{Action, Proposal, Rules};
 use chrono::NaiveDate;
@@ -43,7 +44,7 @@ impl Service {
         &self,
         rules: &Rules,
         actor: &Actor,
-        id: i64,
+        id: ProposalId,
         if_match: Option<&str>,
         input: &ProposalInput,
     ) -> Result<Written, ReviewError> {
@@ -61,7 +62,7 @@ impl Service {
         &self,
         rules: &Rules,
         actor: &Actor,
-        id: i64,
+        id: ProposalId,
         action: Action,
         if_match: Option<&str>,
         input: &ActionInput,

@@ -13,6 +13,7 @@ pub mod gpkg;
 mod places;
 mod proposals;
 mod schema;
+mod sql_types;
 pub mod subscriptions;
 mod tokens;
 

@@ -1,5 +1,5 @@
 use super::{StoreResult, geom_blob, geom_col};
-use crate::review::Proposal;
+use crate::model::{Proposal, ProposalId, ProposalState};
 use geo::Geometry;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -11,7 +11,7 @@ pub struct ProposalRow;
 #[derive(Debug, Clone)]
 pub struct ActiveProposal {
     /// Id.
-    pub id: i64,
+    pub id: ProposalId,
     /// Class.
     pub class: String,
     /// Name.
@@ -20,7 +20,11 @@ pub struct ActiveProposal {
     pub division: String,
 }
 
-fn parse(fid: i64, doc: &str, geom: Option<Vec<u8>>) -> StoreResult<(Proposal, Option<Geometry<f64>>)> {
+fn parse(
+    fid: ProposalId,
+    doc: &str,
+    geom: Option<Vec<u8>>,
+) -> StoreResult<(Proposal, Option<Geometry<f64>>)> {
     let mut p: Proposal = serde_json::from_str(doc)?;
     p.id = fid;
     Ok((p, geom_col(geom)?))
@@ -28,16 +32,16 @@ fn parse(fid: i64, doc: &str, geom: Option<Vec<u8>>) -> StoreResult<(Proposal, O
 
 impl ProposalRow {
     /// Inserts a new proposal; returns its id.
-    pub fn insert(tx: &Transaction, p: &Proposal, geom: Option<&Geometry<f64>>) -> StoreResult<i64> {
+    pub fn insert(tx: &Transaction, p: &Proposal, geom: Option<&Geometry<f64>>) -> StoreResult<ProposalId> {
         tx.execute(
             "INSERT INTO proposals (kind, class, name, division_code, state, version, created_by, created_at, \
              updated_at, doc, geom) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
             params![
-                serde_json::to_value(p.kind)?.as_str(),
+                p.kind,
                 p.class,
                 p.name,
                 p.division,
-                p.state.as_str(),
+                p.state,
                 p.version,
                 p.created_by,
                 p.created_at,
@@ -46,7 +50,7 @@ impl ProposalRow {
                 geom_blob(geom)?,
             ],
         )?;
-        Ok(tx.last_insert_rowid())
+        Ok(ProposalId(tx.last_insert_rowid()))
     }
 
     /// Replaces the proposal if it is still at `expected_version`; returns
@@ -65,7 +69,7 @@ impl ProposalRow {
                 p.class,
                 p.name,
                 p.division,
-                p.state.as_str(),
+                p.state,
                 p.version,
                 p.updated_at,
                 serde_json::to_string(p)?,
@@ -77,8 +81,8 @@ impl ProposalRow {
     }
 
     /// One proposal with its geometry.
-    pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<(Proposal, Option<Geometry<f64>>)>> {
-        let row: Option<(i64, String, Option<Vec<u8>>)> = conn
+    pub fn get(conn: &Connection, id: ProposalId) -> StoreResult<Option<(Proposal, Option<Geometry<f64>>)>> {
+        let row: Option<(ProposalId, String, Option<Vec<u8>>)> = conn
             .prepare_cached("SELECT fid, doc, geom FROM proposals WHERE fid = ?1")?
             .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
@@ -88,7 +92,7 @@ impl ProposalRow {
     /// Proposals, newest first, optionally in one state.
     pub fn list(
         conn: &Connection,
-        state: Option<&str>,
+        state: Option<ProposalState>,
         limit: usize,
         offset: usize,
     ) -> StoreResult<Vec<Proposal>> {
@@ -106,9 +110,8 @@ impl ProposalRow {
     /// Proposals approved by the government and not yet published (the
     /// ones with filing and announcement deadlines running).
     pub fn approved(conn: &Connection) -> StoreResult<Vec<Proposal>> {
-        let mut stmt =
-            conn.prepare_cached("SELECT fid, doc FROM proposals WHERE state = 'approved' ORDER BY fid")?;
-        let mut rows = stmt.query([])?;
+        let mut stmt = conn.prepare_cached("SELECT fid, doc FROM proposals WHERE state = ?1 ORDER BY fid")?;
+        let mut rows = stmt.query([ProposalState::Approved])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             out.push(parse(r.get(0)?, &r.get::<_, String>(1)?, None)?.0);
@@ -117,7 +120,7 @@ impl ProposalRow {
     }
 
     /// Proposals under review (submitted and not final), but `except`.
-    pub fn active(conn: &Connection, except: i64) -> StoreResult<Vec<ActiveProposal>> {
+    pub fn active(conn: &Connection, except: ProposalId) -> StoreResult<Vec<ActiveProposal>> {
         let mut stmt = conn.prepare_cached(
             "SELECT fid, class, name, division_code FROM proposals \
              WHERE state NOT IN ('draft','published','rejected','withdrawn') AND fid <> ?1",

@@ -1,19 +1,20 @@
 use super::StoreResult;
+use crate::model::{Role, Timestamp, TokenId};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 /// An API token as stored: only the SHA-256 of the secret is kept.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TokenRow {
     /// Id.
-    pub id: i64,
+    pub id: TokenId,
     /// Who holds it (a person or a system).
     pub name: String,
-    /// Role identifier.
-    pub role: String,
+    /// What it may do.
+    pub role: Role,
     /// When created.
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// When revoked, if it was.
-    pub revoked_at: Option<String>,
+    pub revoked_at: Option<Timestamp>,
 }
 
 fn from_row(r: &rusqlite::Row) -> rusqlite::Result<TokenRow> {
@@ -28,12 +29,12 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<TokenRow> {
 
 impl TokenRow {
     /// Stores a token by the hash of its secret; returns its id.
-    pub fn insert(tx: &Transaction, name: &str, role: &str, secret_hash: &str) -> StoreResult<i64> {
+    pub fn insert(tx: &Transaction, name: &str, role: Role, secret_hash: &str) -> StoreResult<TokenId> {
         tx.execute(
             "INSERT INTO api_tokens (name, role, token_hash) VALUES (?1, ?2, ?3)",
             params![name, role, secret_hash],
         )?;
-        Ok(tx.last_insert_rowid())
+        Ok(TokenId(tx.last_insert_rowid()))
     }
 
     /// The live (not revoked) token whose secret hashes to `secret_hash`.
@@ -56,7 +57,7 @@ impl TokenRow {
     }
 
     /// Revokes a token; returns whether a live one was revoked.
-    pub fn revoke(tx: &Transaction, id: i64) -> StoreResult<bool> {
+    pub fn revoke(tx: &Transaction, id: TokenId) -> StoreResult<bool> {
         let n = tx.execute(
             "UPDATE api_tokens SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') \
              WHERE fid = ?1 AND revoked_at IS NULL",

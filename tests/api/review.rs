@@ -3,7 +3,7 @@
 //! hash-chained audit log.
 
 use crate::helpers::{WritableApp, fangyu, writable_app};
-use fangyu::review::settings::{ProtectedName, ReservedName};
+use fangyu::config::review::{ProtectedName, ReservedName};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::OnceLock;

@@ -1,7 +1,22 @@
-//! A naming proposal and everything recorded on it during review.
+//! A naming proposal and everything recorded on it during review: the
+//! record the store keeps (as one JSON document) and the API shows. The
+//! rules that fill it are in [`crate::review`].
 
-use super::workflow::State;
+use super::{ProposalState, Role, Timestamp, TokenId};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The public id of a proposal (the `proposals` row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ProposalId(pub i64);
+
+impl fmt::Display for ProposalId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 /// What the proposal asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,6 +31,23 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 3] = [Kind::Name, Kind::Rename, Kind::Retire];
+
+    /// The stable identifier (the `kind` column).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Name => "name",
+            Kind::Rename => "rename",
+            Kind::Retire => "retire",
+        }
+    }
+
+    /// Parses the identifier.
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     /// The kind in words.
     pub fn label(self) -> &'static str {
         match self {
@@ -76,8 +108,8 @@ pub struct Opinion {
     pub position: String,
     /// The opinion.
     pub text: String,
-    /// When (RFC 3339).
-    pub at: String,
+    /// When.
+    pub at: Timestamp,
 }
 
 /// A public comment and how it was handled.
@@ -89,8 +121,8 @@ pub struct Comment {
     pub author: String,
     /// The comment.
     pub text: String,
-    /// When (RFC 3339).
-    pub at: String,
+    /// When.
+    pub at: Timestamp,
     /// How it was handled, once answered.
     pub response: Option<String>,
     /// Who answered.
@@ -104,15 +136,15 @@ pub struct Approval {
     pub body: String,
     /// Document number (甬政地〔2026〕12号).
     pub document: String,
-    /// Date (ISO).
-    pub date: String,
+    /// Date.
+    pub date: NaiveDate,
 }
 
 /// A dated record (filing, announcement).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Filing {
-    /// Date (ISO).
-    pub date: String,
+    /// Date.
+    pub date: NaiveDate,
     /// Filed with (上级民政部门) or announced where.
     pub with: String,
 }
@@ -125,13 +157,13 @@ pub struct Event {
     /// Who (token name) and as what role.
     pub actor: String,
     /// Role of the actor.
-    pub role: String,
+    pub role: Role,
     /// State before.
-    pub from: State,
+    pub from: ProposalState,
     /// State after.
-    pub to: State,
-    /// When (RFC 3339).
-    pub at: String,
+    pub to: ProposalState,
+    /// When.
+    pub at: Timestamp,
     /// A note (reason, decision remark).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -141,7 +173,7 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Proposal {
     /// Public id.
-    pub id: i64,
+    pub id: ProposalId,
     /// Name, rename or retire.
     pub kind: Kind,
     /// Place class identifier.
@@ -176,33 +208,34 @@ pub struct Proposal {
     /// Documents by reference.
     pub attachments: Vec<Attachment>,
     /// Where it stands.
-    pub state: State,
+    pub state: ProposalState,
     /// Increases with every change (the ETag).
     pub version: i64,
     /// The token that created it (its id).
-    pub owner: i64,
+    pub owner: TokenId,
     /// The holder of that token.
     pub created_by: String,
-    /// When created (RFC 3339).
-    pub created_at: String,
-    /// Last change (RFC 3339).
-    pub updated_at: String,
+    /// When created.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
     /// The latest rule checks.
     pub checks: Vec<Check>,
     /// Expert opinions (one per expert; a new one replaces the old).
     pub opinions: Vec<Opinion>,
-    /// Consultation period (ISO dates), once opened.
-    pub consultation: Option<(String, String)>,
+    /// Consultation period (the day it opened, the day it ends), once
+    /// opened.
+    pub consultation: Option<(NaiveDate, NaiveDate)>,
     /// Public comments.
     pub comments: Vec<Comment>,
     /// The committee's decision note, or why it was returned.
     pub decision_note: Option<String>,
     /// The government's approval.
     pub approval: Option<Approval>,
-    /// Filing due date (ISO), from the approval.
-    pub filing_due: Option<String>,
-    /// Announcement due date (ISO), from the approval.
-    pub announcement_due: Option<String>,
+    /// Filing due date, from the approval.
+    pub filing_due: Option<NaiveDate>,
+    /// Announcement due date, from the approval.
+    pub announcement_due: Option<NaiveDate>,
     /// Filing (备案).
     pub filing: Option<Filing>,
     /// Announcement (公告).
@@ -229,6 +262,6 @@ impl Proposal {
     /// Whether it is still under way (for duplicate checks against other
     /// proposals).
     pub fn is_active(&self) -> bool {
-        !self.state.is_final() && self.state != State::Draft
+        !self.state.is_final() && self.state != ProposalState::Draft
     }
 }

@@ -1,7 +1,9 @@
-//! The naming-review rules that differ by jurisdiction: legal scopes,
-//! periods, vocabularies and word lists. Defaults follow the national
+//! The `[review]` part of the settings tree: the naming-review rules that
+//! differ by jurisdiction (legal scopes, periods, vocabularies and word
+//! lists), as plain data with their defaults. Defaults follow the national
 //! regulation (地名管理条例 2022 and its 2024 implementing measures); a city
-//! overrides them in the settings file under `[review]`.
+//! overrides them in the settings file under `[review]`. The checks that
+//! read them live in [`crate::review`].
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
