@@ -74,12 +74,19 @@ impl Default for FeedSettings {
     }
 }
 
+/// Where built tile archives go: what `fangyu tiles build` writes when no
+/// `--out` is given, and the archive to name in [`TileSettings::archive`]
+/// (the top-level `tiles/` folder, not committed).
+pub const DEFAULT_TILES_ARCHIVE: &str = "tiles/base.pmtiles";
+
 /// Vector tiles and the map page.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TileSettings {
-    /// Serve tiles from this PMTiles archive (made by `fangyu tiles build`)
-    /// instead of cutting them from the store (`FANGYU_TILES_ARCHIVE`).
+    /// Serve tiles from this PMTiles archive (made by `fangyu tiles build`,
+    /// by default at [`DEFAULT_TILES_ARCHIVE`]) instead of cutting them from
+    /// the store (`FANGYU_TILES_ARCHIVE`). Unset by default: tiles are cut
+    /// from the store.
     pub archive: Option<PathBuf>,
     /// Memory for cut tiles, MiB. Default 256.
     pub cache_mb: u64,

@@ -17,6 +17,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use headers::{ETag, HeaderMapExt, IfNoneMatch};
 use serde_json::{Value, json};
 
 /// The public base URL: the configured one, else the request's host.
@@ -117,12 +118,13 @@ fn negotiate(headers: &HeaderMap) -> Encoding {
     }
 }
 
-fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|h| h.to_str().ok())
-        .any(|v| v.split(',').map(|t| t.trim().trim_start_matches("W/")).any(|t| t == "*" || t == etag))
+/// Whether `If-None-Match` names `etag` (weak comparison, or `*`).
+fn etag_matches(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    let tag = etag.to_str().ok().and_then(|e| e.parse::<ETag>().ok());
+    match (headers.typed_get::<IfNoneMatch>(), tag) {
+        (Some(inm), Some(tag)) => !inm.precondition_passes(&tag),
+        _ => false,
+    }
 }
 
 /// One tile of a tileset.
@@ -170,7 +172,7 @@ fn respond(t: &CachedTile, headers: &HeaderMap, cache_control: &HeaderValue) -> 
         Encoding::Gzip => (&t.etags[1], t.gzip.clone(), Some("gzip")),
         Encoding::Identity => (&t.etags[0], t.raw.clone(), None),
     };
-    let mut r = if etag_matches(headers, etag.to_str().unwrap_or("")) {
+    let mut r = if etag_matches(headers, etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         let mut r = Response::new(Body::from(body));

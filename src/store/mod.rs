@@ -10,6 +10,7 @@ mod changelog;
 mod divisions;
 pub mod feed;
 pub mod gpkg;
+pub mod mbtiles;
 mod places;
 mod proposals;
 mod schema;

@@ -6,6 +6,7 @@ use super::layers::Selection;
 use super::tilejson;
 use super::{TileId, TileSet};
 use crate::progress::Progress;
+use crate::store::mbtiles::MbTilesWriter;
 use anyhow::{Context, Result, bail};
 use flate2::Compression as Level;
 use flate2::write::GzEncoder;
@@ -120,19 +121,13 @@ impl Sink for PmSink {
     }
 }
 
+/// MBTiles, written through the store's [`MbTilesWriter`].
 struct MbSink {
-    conn: rusqlite::Connection,
+    w: MbTilesWriter,
 }
 
 impl MbSink {
     fn create(path: &Path, sel: &Selection, min: u8, max: u8) -> Result<MbSink> {
-        let conn = rusqlite::Connection::open(path)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; BEGIN;
-             CREATE TABLE metadata (name TEXT PRIMARY KEY, value TEXT);
-             CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB,
-                                 PRIMARY KEY (zoom_level, tile_column, tile_row));",
-        )?;
         let [w, s, e, n] = tilejson::BOUNDS;
         let meta = [
             ("name", sel.tileset_id()),
@@ -144,26 +139,19 @@ impl MbSink {
             ("center", format!("{},{},{}", tilejson::CENTER[0], tilejson::CENTER[1], tilejson::CENTER_ZOOM)),
             ("json", tilejson::archive_metadata(sel, min, max).to_string()),
         ];
-        for (k, v) in meta {
-            conn.execute("INSERT INTO metadata (name, value) VALUES (?1, ?2)", (k, v))?;
-        }
-        Ok(MbSink { conn })
+        Ok(MbSink { w: MbTilesWriter::create(path, &meta)? })
     }
 }
 
 impl Sink for MbSink {
     fn add(&mut self, t: TileId, gz: &[u8]) -> Result<()> {
         let row = (1u32 << t.z) - 1 - t.y;
-        self.conn
-            .prepare_cached(
-                "INSERT INTO tiles (zoom_level, tile_column, tile_row, tile_data) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute((t.z, t.x, row, gz))?;
+        self.w.add(t.z, t.x, row, gz)?;
         Ok(())
     }
 
     fn finish(self: Box<Self>) -> Result<()> {
-        self.conn.execute_batch("COMMIT;")?;
+        self.w.finish()?;
         Ok(())
     }
 }

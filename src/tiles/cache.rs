@@ -6,7 +6,6 @@ use super::TileId;
 use super::layers::Selection;
 use super::layers::{BUFFER, MAX_ZOOM};
 use super::world::{EXTENT_BITS, unit};
-use crate::store::changelog_hex;
 use bytes::Bytes;
 use quick_cache::sync::Cache;
 use sha2::{Digest, Sha256};
@@ -26,7 +25,7 @@ pub struct CachedTile {
 
 /// The ETags of the three forms, from a hash of the raw bytes.
 fn etags(raw: &[u8]) -> [http::HeaderValue; 3] {
-    let hash = changelog_hex(&Sha256::digest(raw)[..12]);
+    let hash = hex::encode(&Sha256::digest(raw)[..12]);
     ["", "-gz", "-br"].map(|suffix| {
         http::HeaderValue::from_str(&format!("\"{hash}{suffix}\""))
             .unwrap_or(http::HeaderValue::from_static("\"\""))

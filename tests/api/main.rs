@@ -12,6 +12,7 @@ mod feed;
 mod geocode;
 mod import;
 mod lookups;
+mod mvt;
 mod reverse;
 mod review;
 mod store;

@@ -885,7 +885,7 @@ async fn tile_roads(r: &Review, path: &str) -> (String, String, Vec<String>) {
     assert_eq!(resp.status().as_u16(), 200, "{path}");
     let header = |h: &str| resp.headers().get(h).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let (etag, cache) = (header("etag"), header("x-tile-cache"));
-    let layers = fangyu::tiles::validate::validate(&resp.bytes().await.expect("tile")).expect("valid tile");
+    let layers = crate::mvt::validate(&resp.bytes().await.expect("tile")).expect("valid tile");
     let names = layers
         .iter()
         .filter(|l| l.name == "road")
@@ -893,7 +893,7 @@ async fn tile_roads(r: &Review, path: &str) -> (String, String, Vec<String>) {
         .flat_map(|f| &f.properties)
         .filter(|(k, _)| k == "name")
         .filter_map(|(_, v)| match v {
-            fangyu::tiles::validate::PropertyValue::String(s) => Some(s.clone()),
+            crate::mvt::PropertyValue::String(s) => Some(s.clone()),
             _ => None,
         })
         .collect();

@@ -5,7 +5,7 @@
 //! headless Chromium.
 
 use crate::helpers::{app, demo_store, fangyu, serve, settings_for, tile_of};
-use fangyu::tiles::validate::{self, DecodedLayer, PropertyValue, TileGeometry};
+use crate::mvt::{self, DecodedLayer, PropertyValue, TileGeometry};
 use gdal::vector::LayerAccess;
 use geo::{Area, BooleanOps, Coord, Intersects, LineString, MultiPolygon, Polygon};
 use serde_json::Value;
@@ -133,16 +133,16 @@ async fn each_layer_and_any_set_of_layers_is_a_tileset_of_its_own() {
 
     for z in [8, 11] {
         let t = tile_of(NINGBO.0, NINGBO.1, z);
-        let whole = validate::decode(&raw_tile(&a.base, t).await).expect("base tile decodes");
+        let whole = mvt::decode(&raw_tile(&a.base, t).await).expect("base tile decodes");
         let r = get_tile_of(&a.base, "county", t, None).await;
         assert_eq!(r.status().as_u16(), 200);
-        let alone = validate::decode(&r.bytes().await.expect("body")).expect("county tile decodes");
+        let alone = mvt::decode(&r.bytes().await.expect("body")).expect("county tile decodes");
         assert_eq!(alone.len(), 1, "one layer at z{z}");
         assert_eq!(Some(&alone[0]), layer(&whole, "county"), "the county layer as in base at z{z}");
 
         let r = get_tile_of(&a.base, "county,boundary", t, None).await;
         let etag = r.headers()["etag"].clone();
-        let two = validate::decode(&r.bytes().await.expect("body")).expect("decodes");
+        let two = mvt::decode(&r.bytes().await.expect("body")).expect("decodes");
         let names: BTreeSet<&str> = two.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(names, BTreeSet::from(["boundary", "county"]));
         for l in &two {
@@ -222,8 +222,7 @@ async fn tiles_pass_the_spec_and_two_independent_decoders() {
     for t in sample_tiles() {
         let bytes = raw_tile(base, t).await;
         assert!(bytes.len() < 500 * 1024, "{t:?} is {} bytes", bytes.len());
-        let layers =
-            validate::validate(&bytes).unwrap_or_else(|v| panic!("tile {t:?} breaks the spec: {v:?}"));
+        let layers = mvt::validate(&bytes).unwrap_or_else(|v| panic!("tile {t:?} breaks the spec: {v:?}"));
         let file = tmp(&format!("{}-{}-{}.mvt", t.0, t.1, t.2));
         std::fs::write(&file, &bytes).expect("write tile");
         files.push((t, file, layers));
@@ -307,7 +306,7 @@ async fn tiles_pass_the_spec_and_two_independent_decoders() {
             if r.status().as_u16() != 200 {
                 continue;
             }
-            let layers = validate::validate(&r.bytes().await.expect("body")).expect("valid");
+            let layers = mvt::validate(&r.bytes().await.expect("body")).expect("valid");
             seen |= layer(&layers, "place").is_some_and(|l| {
                 l.features.iter().any(
                     |f| matches!(prop(&f.properties, "name"), Some(PropertyValue::String(n)) if n == name),
@@ -333,7 +332,7 @@ async fn tiles_pass_the_spec_and_two_independent_decoders() {
 
 /// A tile's county polygons in tile units.
 fn counties(bytes: &[u8]) -> Vec<(String, MultiPolygon<f64>)> {
-    let layers = validate::validate(bytes).expect("valid tile");
+    let layers = mvt::validate(bytes).expect("valid tile");
     let Some(l) = layer(&layers, "county") else { return Vec::new() };
     l.features
         .iter()

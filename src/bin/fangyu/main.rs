@@ -162,7 +162,7 @@ enum TilesCommand {
         #[arg(long, default_value_t = 0)]
         min_zoom: u8,
         /// Archive to write (`.pmtiles` or `.mbtiles`).
-        #[arg(long, default_value = "tiles/base.pmtiles")]
+        #[arg(long, default_value = fangyu::config::DEFAULT_TILES_ARCHIVE)]
         out: PathBuf,
         /// Only these layers, comma-separated (default: all).
         #[arg(long)]
