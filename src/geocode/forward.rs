@@ -808,7 +808,7 @@ fn candidate(
         address_code,
         match_level,
         confidence,
-        divisions: g.divisions.chain_json(division),
+        divisions: super::division_json::chain_json(&g.divisions, division),
         location: [at.x, at.y],
         components,
         corrections,

@@ -15,7 +15,6 @@ use crate::model::Level;
 use crate::store::{ChangeRow, DivisionRow};
 use geo::indexed::IntervalTreeMultiPolygon;
 use geo::{BoundingRect, Contains, Coord, MultiPolygon, Rect};
-use serde_json::value::RawValue;
 use std::collections::HashMap;
 
 /// Grid cell size for the base layer, degrees (about 2 km).
@@ -103,11 +102,6 @@ pub struct DivisionIndex {
     /// a boundary, with their bounding boxes, packed contiguously so that
     /// the descent from county to village reads a few cache lines.
     descent: Vec<Vec<(u32, [f64; 4])>>,
-    /// Each division's own `{"code":…,"level":…,"name":…}`, rendered once
-    /// at start-up: a chain is answered by writing its members' fragments
-    /// as they are, with no per-division cache that grows as queries touch
-    /// more divisions.
-    fragments: Vec<Box<RawValue>>,
     /// Each division's ancestors, nearest first, padded with `u32::MAX`:
     /// a walk up the tree reads one 32-byte record, not a chain of
     /// dependent reads (the geocoder walks up from every village of a
@@ -130,37 +124,6 @@ pub struct DivisionIndex {
 
 /// Most ancestors a division's lineage lists (five levels need four).
 const MAX_DEPTH: usize = 8;
-
-/// A chain of pre-rendered division fragments (see
-/// [`DivisionIndex::chain_fragments`]).
-#[derive(Debug, Clone, Copy)]
-pub struct ChainFragments<'a> {
-    /// Every division's fragment.
-    fragments: &'a [Box<RawValue>],
-    /// The chain's divisions, province first: `up[..n]`.
-    up: [u32; 8],
-    n: usize,
-}
-
-impl serde::Serialize for ChainFragments<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.up[..self.n].iter().map(|&a| &*self.fragments[a as usize]))
-    }
-}
-
-impl ChainFragments<'_> {
-    /// Appends the chain as its JSON array, the fragments as they are.
-    pub fn write_json(&self, out: &mut Vec<u8>) {
-        out.push(b'[');
-        for (k, &a) in self.up[..self.n].iter().enumerate() {
-            if k > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(self.fragments[a as usize].get().as_bytes());
-        }
-        out.push(b']');
-    }
-}
 
 /// The rows in the order of a walk down the tree of parent links: each
 /// division followed by everything under it (former versions included,
@@ -304,7 +267,6 @@ impl DivisionIndex {
             })
             .collect();
         let mut index = DivisionIndex {
-            fragments: vec![],
             ancestors: vec![],
             currents: vec![],
             below_end: vec![],
@@ -339,14 +301,6 @@ impl DivisionIndex {
         index.levels = index.all.iter().map(|d| d.level).collect();
         index.currents =
             (0..index.all.len() as u32).map(|i| index.current_of_uncached(i).unwrap_or(u32::MAX)).collect();
-        index.fragments = index
-            .all
-            .iter()
-            .map(|d| {
-                let one = serde_json::json!({"code": d.code, "level": d.level, "name": d.name});
-                serde_json::value::to_raw_value(&one).expect("a JSON object renders")
-            })
-            .collect();
         index.prefixes = (0..index.all.len() as u32)
             .map(|i| {
                 index
@@ -432,8 +386,9 @@ impl DivisionIndex {
         &self.prefixes[i as usize]
     }
 
-    /// `i` and its ancestors, province first, without allocating.
-    fn chain_array(&self, i: u32) -> ([u32; 8], usize) {
+    /// `i` and its ancestors, province first, without allocating:
+    /// `up[..n]` of `(up, n)`.
+    pub fn chain_array(&self, i: u32) -> ([u32; 8], usize) {
         let mut up = [0u32; 8];
         let mut n = 0;
         for a in self.lineage(i) {
@@ -442,21 +397,6 @@ impl DivisionIndex {
         }
         up[..n].reverse();
         (up, n)
-    }
-
-    /// The current chain of division `i` as the answers carry it:
-    /// `[{"code":…,"level":…,"name":…}, …]`, province first.
-    pub fn chain_json(&self, i: u32) -> Box<RawValue> {
-        // Written from the fragments as they are (no re-reading).
-        serde_json::value::to_raw_value(&self.chain_fragments(i)).expect("fragments are JSON objects")
-    }
-
-    /// The current chain of division `i` as its pre-rendered fragments,
-    /// province first; serialises as the JSON array of [`Self::chain_json`]
-    /// without building it.
-    pub fn chain_fragments(&self, i: u32) -> ChainFragments<'_> {
-        let (up, n) = self.chain_array(i);
-        ChainFragments { fragments: &self.fragments, up, n }
     }
 
     /// The names of division `i`'s chain joined (浙江省宁波市鄞州区…).
