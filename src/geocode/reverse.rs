@@ -162,7 +162,7 @@ pub fn reverse<'a>(
     let frame = LocalFrame::new(c);
     let door_plate = g.plates.nearest(&frame, radius_m).map(|n| {
         let p = g.plates.get(n.index);
-        let prefix = if p.division == u32::MAX { "" } else { g.divisions.address_prefix(p.division) };
+        let prefix = p.division.get().map_or("", |d| g.divisions.address_prefix(d));
         PlateRef {
             address_code: AddressCode(p.code),
             standard_address: Joined(Cow::Borrowed(prefix), &p.label),
