@@ -22,6 +22,8 @@ impl MatchLevel {
     }
 }
 
+/// A candidate at `match_level` in `division`, its confidence that of a
+/// clean match at that level less a penalty per correction.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn candidate(
     g: &Gazetteer,

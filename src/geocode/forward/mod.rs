@@ -12,6 +12,10 @@
 //!    that division, exactly or one edit away;
 //! 5. the door number, then the plate on that street; failing that the
 //!    answer falls back a level (road, compound, village … province).
+//!
+//! This file holds the answer's types and the query; step 2 is
+//! `segment.rs`, step 3 `resolve.rs`, steps 4 and 5 `street.rs` and
+//! `plate.rs`, and `confidence.rs` scores a candidate by its corrections.
 
 mod confidence;
 mod plate;
