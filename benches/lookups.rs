@@ -131,6 +131,7 @@ fn reverse(c: &mut Criterion) {
     let path = std::env::var("FANGYU_BENCH_STORE").unwrap_or_else(|_| "target/test-demo.gpkg".into());
     let store = Store::open(std::path::Path::new(&path)).expect("store");
     let g = fangyu::index::Gazetteer::load(&store).expect("indices");
+    let json = fangyu::geocode::DivisionJson::build(&g.divisions);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     let pts: Vec<Coord<f64>> = (0..10_000)
         .map(|_| Coord { x: rng.random_range(121.0..122.2), y: rng.random_range(29.2..30.1) })
@@ -141,11 +142,13 @@ fn reverse(c: &mut Criterion) {
         grp.bench_function(name, |b| b.iter(|| pts.iter().for_each(|p| f(*p))));
     };
     each("answer", &|p| {
-        black_box(fangyu::geocode::reverse(&g, p, None, 2000.0));
+        black_box(fangyu::geocode::reverse(&g, &json, p, None, 2000.0));
     });
     each("answer_as_json", &|p| {
         black_box(
-            serde_json::to_vec(&fangyu::geocode::reverse(&g, p, None, 2000.0)).map(|v| v.len()).unwrap_or(0),
+            serde_json::to_vec(&fangyu::geocode::reverse(&g, &json, p, None, 2000.0))
+                .map(|v| v.len())
+                .unwrap_or(0),
         );
     });
     each("divisions", &|p| {

@@ -13,9 +13,14 @@ use std::hint::black_box;
 
 /// One answer, as JSON, into `body`.
 #[inline(never)]
-fn answer_one(g: &fangyu::index::Gazetteer, p: geo::Coord<f64>, body: &mut Vec<u8>) {
+fn answer_one(
+    g: &fangyu::index::Gazetteer,
+    json: &fangyu::geocode::DivisionJson,
+    p: geo::Coord<f64>,
+    body: &mut Vec<u8>,
+) {
     body.clear();
-    let answer = fangyu::geocode::reverse(g, p, None, 2000.0);
+    let answer = fangyu::geocode::reverse(g, json, p, None, 2000.0);
     answer.write_json(body).expect("JSON");
 }
 
@@ -27,11 +32,16 @@ fn scrub(scratch: &mut [u64], i: usize) {
     }
 }
 
-fn answer_all(g: &fangyu::index::Gazetteer, pts: &[geo::Coord<f64>], scratch: &mut [u64]) -> usize {
+fn answer_all(
+    g: &fangyu::index::Gazetteer,
+    json: &fangyu::geocode::DivisionJson,
+    pts: &[geo::Coord<f64>],
+    scratch: &mut [u64],
+) -> usize {
     let mut bytes = 0;
     let mut body = Vec::with_capacity(1024);
     for (i, p) in pts.iter().enumerate() {
-        answer_one(g, *p, &mut body);
+        answer_one(g, json, *p, &mut body);
         bytes += body.len();
         scrub(scratch, i);
     }
@@ -55,6 +65,7 @@ fn main() {
         println!("loaded");
         std::thread::sleep(std::time::Duration::from_secs(secs));
     }
-    let bytes = answer_all(&g, &pts, &mut scratch);
+    let json = fangyu::geocode::DivisionJson::build(&g.divisions);
+    let bytes = answer_all(&g, &json, &pts, &mut scratch);
     println!("{n} answers, {bytes} bytes of JSON, scratch {scratch_kb} KiB");
 }

@@ -3,11 +3,13 @@
 //! was corrected).
 
 pub mod batch;
+pub mod division_json;
 pub mod forward;
 pub mod normalize;
 pub mod number;
 pub mod reverse;
 mod reverse_json;
 
+pub use division_json::{DivisionJson, DivisionJsonCache};
 pub use forward::{Candidate, MatchLevel, Options, geocode};
 pub use reverse::{ReverseResult, reverse};

@@ -6,7 +6,7 @@
 //! on that date (a renamed county answers with its old name), following the
 //! change history.
 
-use crate::index::divisions::ChainFragments;
+use super::division_json::{ChainFragments, DivisionJson};
 use crate::index::{Gazetteer, metric::LocalFrame};
 use crate::model::Level;
 use geo::Coord;
@@ -121,8 +121,15 @@ pub struct ReverseResult<'a> {
     pub road: Option<RoadRef<'a>>,
 }
 
-/// Reverse-geocodes a point.
-pub fn reverse<'a>(g: &'a Gazetteer, c: Coord<f64>, at: Option<&'a str>, radius_m: f64) -> ReverseResult<'a> {
+/// Reverse-geocodes a point; `json` holds the fragments of `g`'s
+/// divisions ([`DivisionJson::build`] of `g.divisions`).
+pub fn reverse<'a>(
+    g: &'a Gazetteer,
+    json: &'a DivisionJson,
+    c: Coord<f64>,
+    at: Option<&'a str>,
+    radius_m: f64,
+) -> ReverseResult<'a> {
     let Some(deepest) = g.divisions.locate(c) else {
         return ReverseResult {
             location: [c.x, c.y],
@@ -134,7 +141,7 @@ pub fn reverse<'a>(g: &'a Gazetteer, c: Coord<f64>, at: Option<&'a str>, radius_
         };
     };
     let (divisions, formatted_address) = match at {
-        None => (Chain::Rendered(g.divisions.chain_fragments(deepest)), names_down_to(g, deepest)),
+        None => (Chain::Rendered(json.chain(&g.divisions, deepest)), names_down_to(g, deepest)),
         Some(date) => {
             let chain: Vec<DivisionRef> = g
                 .divisions
@@ -155,7 +162,7 @@ pub fn reverse<'a>(g: &'a Gazetteer, c: Coord<f64>, at: Option<&'a str>, radius_
     let frame = LocalFrame::new(c);
     let door_plate = g.plates.nearest(&frame, radius_m).map(|n| {
         let p = g.plates.get(n.index);
-        let prefix = if p.division == u32::MAX { "" } else { g.divisions.address_prefix(p.division) };
+        let prefix = p.division.get().map_or("", |d| g.divisions.address_prefix(d));
         PlateRef {
             address_code: AddressCode(p.code),
             standard_address: Joined(Cow::Borrowed(prefix), &p.label),

@@ -148,7 +148,8 @@ mod tests {
             ..DivisionRow::default()
         })
         .collect();
-        let index = DivisionIndex::build(rows, &[]);
+        let index = std::sync::Arc::new(DivisionIndex::build(rows, &[]));
+        let json = crate::geocode::DivisionJson::build(&index);
         let deepest = index.by_code("330203001", None).expect("township");
         let plates = [
             None,
@@ -189,7 +190,7 @@ mod tests {
                 let divisions = if k == 1 {
                     Chain::Dated(dated.clone())
                 } else {
-                    Chain::Rendered(index.chain_fragments(deepest))
+                    Chain::Rendered(json.chain(&index, deepest))
                 };
                 same_as_serde(&ReverseResult {
                     location: [121.55, 29.87 + k as f64 * 1e-7],

@@ -88,6 +88,7 @@ pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> any
     Ok(AppState::new(state::Shared {
         settings: Arc::new(settings),
         service: crate::service::Service::live(store.clone(), projections.clone()),
+        division_json: projections.division_json().clone(),
         projections,
         store,
         gazetteer,

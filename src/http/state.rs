@@ -1,6 +1,7 @@
 //! Shared handles of the running service.
 
 use crate::config::Settings;
+use crate::geocode::DivisionJsonCache;
 use crate::index::Gazetteer;
 use crate::review::Rules;
 use crate::store::Store;
@@ -37,6 +38,9 @@ pub struct Shared {
     /// The current index snapshot; writers build a new one and swap it in,
     /// so readers never wait.
     pub gazetteer: Arc<ArcSwap<Gazetteer>>,
+    /// The JSON of the snapshot's divisions for `/reverse` (refreshed by
+    /// the projections when they install a rebuilt division index).
+    pub division_json: Arc<DivisionJsonCache>,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
     /// The naming-review rules in force.

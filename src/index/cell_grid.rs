@@ -111,20 +111,23 @@ impl<T: Copy> CellGrid<T> {
     /// the end of the items last.
     fn dense_starts(&self) -> Vec<u32> {
         let mut starts = Vec::with_capacity((self.nx * self.ny) as usize + 1);
+        // Empty cells take the start of the next cell: they wait in
+        // `empty` until it is known.
+        let mut empty = 0;
         for y in 0..self.ny {
             let row = self.rows[y as usize] as usize..self.rows[y as usize + 1] as usize;
             let mut cells = self.cells[row].iter().peekable();
             for x in 0..self.nx as u32 {
-                starts.push(cells.next_if(|c| c.0 == x).map_or(u32::MAX, |c| c.1));
+                match cells.next_if(|c| c.0 == x) {
+                    Some(c) => {
+                        starts.extend(std::iter::repeat_n(c.1, empty + 1));
+                        empty = 0;
+                    }
+                    None => empty += 1,
+                }
             }
         }
-        starts.push(self.items.len() as u32);
-        // Empty cells (marked u32::MAX) take the start of the next cell.
-        for i in (0..starts.len() - 1).rev() {
-            if starts[i] == u32::MAX {
-                starts[i] = starts[i + 1];
-            }
-        }
+        starts.extend(std::iter::repeat_n(self.items.len() as u32, empty + 1));
         starts
     }
 

@@ -4,6 +4,7 @@
 
 pub mod cell_grid;
 pub mod divisions;
+pub mod id;
 pub mod markers;
 pub mod metric;
 pub mod names;
@@ -16,6 +17,7 @@ pub mod streets;
 pub mod update;
 
 pub use divisions::{Division, DivisionIndex};
+pub use id::OptId;
 pub use markers::MarkerIndex;
 pub use names::{MatchKind, NameIndex, NameIndexBuilder, NameMatch, NameRef, Names};
 pub use places::{Place, PlaceIndex};

@@ -19,7 +19,10 @@
 use geo::{Coord, MultiPolygon, Rect};
 use rstar::{RTree, primitives::GeomWithData, primitives::Rectangle};
 
-const EMPTY: u32 = u32::MAX;
+/// A cell holds `EMPTY` (no polygon), `id + 1` (the one polygon that
+/// contains it whole) or `LIST | at` (its candidates are listed at `at` of
+/// the lists: their count, then their ids).
+const EMPTY: u32 = 0;
 const LIST: u32 = 0x8000_0000;
 
 /// The grid. Item ids are the caller's (indices into its own table).
@@ -148,7 +151,10 @@ impl PipGrid {
                 grid.lists.extend_from_slice(&list);
                 at | LIST
             } else {
-                inside.unwrap_or(EMPTY)
+                inside.map_or(EMPTY, |id| {
+                    debug_assert!(id + 1 < LIST, "id {id} fits beside the list flag");
+                    id + 1
+                })
             };
         }
         grid
@@ -173,7 +179,7 @@ impl PipGrid {
         if v == EMPTY {
             None
         } else if v & LIST == 0 {
-            Some(v)
+            Some(v - 1)
         } else {
             let at = (v & !LIST) as usize;
             let n = self.lists[at] as usize;

@@ -2,8 +2,9 @@
 //! plates hang off, one per name and county (per village for rural plates), and each street's plates by
 //! the text after the street name (`88-1号`, `3幢`, `4组6号`).
 
-use super::{DivisionIndex, PlaceIndex, Plate, PlateIndex};
+use super::{DivisionIndex, OptId, PlaceIndex, Plate, PlateIndex};
 use geo::Coord;
+use hashbrown::HashTable;
 use rustc_hash::{FxHashMap, FxHasher};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -34,9 +35,9 @@ pub struct StreetIndex {
     over: Tables,
     /// Rooms no longer current (their codes), which the base still files.
     gone_rooms: rustc_hash::FxHashSet<u64>,
-    /// The street each place stands for (`u32::MAX` for none), by place
-    /// index: set once the streets are known ([`StreetIndex::link_places`]).
-    by_place: Vec<u32>,
+    /// The street each place stands for, by place index: set once the
+    /// streets are known ([`StreetIndex::link_places`]).
+    by_place: Vec<OptId>,
 }
 
 /// Streets, their plates and rooms; ids in the overlay follow the base's.
@@ -51,36 +52,36 @@ struct Tables {
     rooms: FxHashMap<u64, Vec<(u64, Box<str>)>>,
 }
 
-/// Ids filed by a 64-bit hash, for the caller to verify on lookup: the
-/// first id under each hash in one flat map, ids whose hash was already
-/// taken (collisions) aside.
+/// Ids filed by a 64-bit hash of what they are filed under, for the
+/// caller to verify on lookup (two keys may share a hash): one table of
+/// `(hash, id)`.
 #[derive(Default, Clone)]
-struct HashedIds {
-    first: FxHashMap<u64, u32>,
-    collided: FxHashMap<u64, Vec<u32>>,
-}
+struct HashedIds(HashTable<(u64, u32)>);
 
 impl HashedIds {
     fn insert(&mut self, k: u64, id: u32) {
-        match self.first.entry(k) {
-            std::collections::hash_map::Entry::Occupied(_) => self.collided.entry(k).or_default().push(id),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(id);
-            }
-        }
+        self.0.insert_unique(k, (k, id), |e| e.0);
     }
 
-    /// The id under `k` that `is` confirms.
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The ids filed under `k` that `is` confirms (ids are filed in
+    /// increasing order).
+    fn confirmed(&self, k: u64, is: impl Fn(u32) -> bool) -> impl Iterator<Item = u32> {
+        self.0.iter_hash(k).filter(move |e| e.0 == k && is(e.1)).map(|e| e.1)
+    }
+
+    /// The id filed first under `k` that `is` confirms.
     fn find(&self, k: u64, is: impl Fn(u32) -> bool) -> Option<u32> {
-        let first = self.first.get(&k).copied().filter(|&i| is(i));
-        first.or_else(|| self.collided.get(&k)?.iter().copied().find(|&i| is(i)))
+        self.confirmed(k, is).min()
     }
 
     /// The id filed last under `k` that `is` confirms (of a plate filed
     /// again after a change, the newest).
     fn find_last(&self, k: u64, is: impl Fn(u32) -> bool) -> Option<u32> {
-        let later = self.collided.get(&k).and_then(|c| c.iter().rev().copied().find(|&i| is(i)));
-        later.or_else(|| self.first.get(&k).copied().filter(|&i| is(i)))
+        self.confirmed(k, is).max()
     }
 }
 
@@ -96,7 +97,7 @@ impl StreetIndex {
     /// first build), the overlay after.
     fn tables(&mut self) -> &mut Tables {
         if self.over.streets.is_empty()
-            && self.over.plates.first.is_empty()
+            && self.over.plates.is_empty()
             && self.over.rooms.is_empty()
             && let Some(base) = Arc::get_mut(&mut self.base)
         {
@@ -181,7 +182,7 @@ impl StreetIndex {
     /// with no door plates yet is a street of its own (an address on it is
     /// answered at road level).
     pub fn link_places(&mut self, places: &PlaceIndex, divisions: &DivisionIndex) {
-        self.by_place = vec![u32::MAX; places.len()];
+        self.by_place = vec![OptId::NONE; places.len()];
         for i in places.ids() {
             let p = places.get(i);
             if !places.carries_plates(i) {
@@ -202,22 +203,22 @@ impl StreetIndex {
                 }
                 None => continue,
             };
-            self.by_place[i as usize] = street;
+            self.by_place[i as usize] = OptId::some(street);
         }
     }
 
     /// The street place `place` stands for (a road, lane or compound in a
     /// county with door plates on it).
     pub fn of_place(&self, place: u32) -> Option<u32> {
-        self.by_place.get(place as usize).copied().filter(|&s| s != u32::MAX)
+        self.by_place.get(place as usize).and_then(|s| s.get())
     }
 
     /// Files plate `id` under its street and the text after the street's
     /// name (a plate with no street is not filed).
     pub fn file_plate(&mut self, plate: &Plate, id: u32) {
-        if plate.street != u32::MAX {
-            let name_len = self.get(plate.street).name.len();
-            self.add_plate(plate.street, &plate.label[name_len..], id);
+        if let Some(street) = plate.street.get() {
+            let name_len = self.get(street).name.len();
+            self.add_plate(street, &plate.label[name_len..], id);
         }
     }
 
@@ -227,7 +228,7 @@ impl StreetIndex {
         let name_len = self.get(street).name.len();
         self.plate(street, suffix, |p| {
             let plate = plates.get(p);
-            plate.street == street && &plate.label[name_len..] == suffix && plates.is_live(p)
+            plate.street == OptId::some(street) && &plate.label[name_len..] == suffix && plates.is_live(p)
         })
     }
 

@@ -31,17 +31,17 @@ pub(super) fn plate_of(
         (Some(division), Some(county)) if !a.street.is_empty() => {
             let place = a.place_fid.and_then(|f| place_by_fid.get(&f).copied());
             let scope = if a.group_no.is_some() { division } else { county };
-            streets.intern(a.street, scope, || Street {
+            Some(streets.intern(a.street, scope, || Street {
                 name: a.street.into(),
                 scope,
                 place,
                 division,
                 at: place.and_then(|p| places.get(p).point).unwrap_or(Coord { x: a.lon, y: a.lat }),
-            })
+            }))
         }
-        _ => u32::MAX,
+        _ => None,
     };
-    Plate { code, label: a.label().into(), division: division.unwrap_or(u32::MAX), street }
+    Plate { code, label: a.label().into(), division: division.into(), street: street.into() }
 }
 
 /// Files a room under the plate of its building, when both are known.

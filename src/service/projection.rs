@@ -6,6 +6,7 @@
 //! the follower thread, which polls the log's head and so picks up what
 //! another process (a CLI import, a second server) committed.
 
+use crate::geocode::DivisionJsonCache;
 use crate::index::Gazetteer;
 use crate::store::feed::{LogKey, entries_between, head};
 use crate::store::{AddressRow, PlaceRow, Store, StoreResult};
@@ -19,6 +20,8 @@ use tokio::sync::watch;
 pub struct Projections {
     store: Arc<Store>,
     gazetteer: Arc<ArcSwap<Gazetteer>>,
+    /// The JSON of the divisions of `gazetteer`, for `/reverse`.
+    division_json: Arc<DivisionJsonCache>,
     tiles: Arc<TileService>,
     /// The last sequence number applied. Held while applying, so entries
     /// are applied once each and in order.
@@ -83,10 +86,14 @@ impl Projections {
         tiles: Arc<TileService>,
         overlay_limit: usize,
     ) -> Arc<Projections> {
-        let seq = gazetteer.load().seq;
+        let (seq, division_json) = {
+            let g = gazetteer.load();
+            (g.seq, Arc::new(DivisionJsonCache::new(&g.divisions)))
+        };
         Arc::new(Projections {
             store,
             gazetteer,
+            division_json,
             tiles,
             applied: Mutex::new(seq),
             announced: watch::channel(seq).0,
@@ -198,6 +205,8 @@ impl Projections {
     /// set is still loading), a reload from the store.
     fn install(&self, g: Gazetteer, changed: Option<&[PlaceRow]>) -> StoreResult<()> {
         let plates = g.plates.clone();
+        // A rebuilt division index is rendered before readers see it.
+        self.division_json.refresh(&g.divisions);
         self.gazetteer.store(Arc::new(g));
         match changed {
             Some(places) if self.tiles.update(places, plates.clone()).is_some() => Ok(()),
@@ -270,5 +279,10 @@ impl Projections {
     /// The current index snapshot.
     pub fn gazetteer(&self) -> arc_swap::Guard<Arc<Gazetteer>> {
         self.gazetteer.load()
+    }
+
+    /// The JSON of the divisions of the current snapshot.
+    pub fn division_json(&self) -> &Arc<DivisionJsonCache> {
+        &self.division_json
     }
 }

@@ -35,7 +35,7 @@ struct Parts {
 
 fn parts(g: &Gazetteer, plate: u32) -> Option<Parts> {
     let p = g.plates.get(plate);
-    let chain = g.divisions.chain(p.division);
+    let chain = g.divisions.chain(p.division.get()?);
     let name = |l: Level| chain.iter().map(|&i| g.divisions.get(i)).find(|d| d.level == l);
     Some(Parts {
         province: name(Level::Province)?.name.clone(),
@@ -44,7 +44,7 @@ fn parts(g: &Gazetteer, plate: u32) -> Option<Parts> {
         county_code: name(Level::County)?.code.clone(),
         township: name(Level::Township)?.name.clone(),
         label: p.label.to_string(),
-        street: g.streets.get(p.street).name.to_string(),
+        street: g.streets.get(p.street.get()?).name.to_string(),
     })
 }
 

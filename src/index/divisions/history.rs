@@ -1,0 +1,85 @@
+//! The change history of the divisions: renames, merges and splits as
+//! code → code links with their dates, read backwards (the division that
+//! stood for a code on a date) and forwards (today's division for a
+//! former one).
+
+use super::DivisionIndex;
+use crate::store::ChangeRow;
+use std::collections::HashMap;
+
+/// The change history by code.
+pub(super) struct History {
+    /// new code → (change date, old code), from the change history.
+    predecessors: HashMap<String, Vec<(String, String)>>,
+    /// old code → (change date, new code), the same history read forwards.
+    successors: HashMap<String, Vec<(String, String)>>,
+}
+
+impl History {
+    /// The history of `changes`.
+    pub(super) fn build(changes: &[ChangeRow]) -> History {
+        let mut predecessors: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        let mut successors: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        for c in changes {
+            if let (Some(old), Some(new)) = (&c.old_code, &c.new_code)
+                && old != new
+            {
+                predecessors.entry(new.clone()).or_default().push((c.date.clone(), old.clone()));
+                successors.entry(old.clone()).or_default().push((c.date.clone(), new.clone()));
+            }
+        }
+        History { predecessors, successors }
+    }
+}
+
+impl DivisionIndex {
+    /// The division that stood for `code` on `date`: a version of the same
+    /// code, else (following the change history back) a predecessor's.
+    pub fn version_on(&self, code: &str, date: &str) -> Option<u32> {
+        self.version_on_depth(code, date, 0)
+    }
+
+    fn version_on_depth(&self, code: &str, date: &str, depth: usize) -> Option<u32> {
+        if let Some(i) = self.by_code(code, Some(date)) {
+            return Some(i);
+        }
+        if depth > 8 {
+            return None;
+        }
+        self.history
+            .predecessors
+            .get(code)?
+            .iter()
+            .filter(|(changed, _)| changed.as_str() > date)
+            .find_map(|(_, old)| self.version_on_depth(old, date, depth + 1))
+    }
+
+    /// The current division that stands for version `i` today: itself if
+    /// current, the current version of its code if it was renamed, else
+    /// (following the change history forwards, latest change first) a
+    /// successor's.
+    pub fn current_of(&self, i: u32) -> Option<u32> {
+        self.currents[i as usize].get()
+    }
+
+    pub(super) fn current_of_uncached(&self, i: u32) -> Option<u32> {
+        let d = self.get(i);
+        if d.valid_to.is_none() {
+            return Some(i);
+        }
+        self.current_of_code(&d.code, d.valid_to.as_deref().unwrap_or(""), 0)
+    }
+
+    fn current_of_code(&self, code: &str, after: &str, depth: usize) -> Option<u32> {
+        if let Some(i) = self.by_code(code, None) {
+            return Some(i);
+        }
+        if depth > 8 {
+            return None;
+        }
+        let mut next: Vec<&(String, String)> =
+            self.history.successors.get(code)?.iter().filter(|(date, _)| date.as_str() >= after).collect();
+        next.sort_by(|a, b| b.0.cmp(&a.0));
+        next.into_iter().find_map(|(date, new)| self.current_of_code(new, date, depth + 1))
+    }
+}
