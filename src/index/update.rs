@@ -4,11 +4,11 @@
 //! into overlays over the shared grids ([`PlateIndex::with_changes`]), so
 //! a change costs in proportion to what it touches.
 
-use super::NameRef;
 use super::plates::PlateChanges;
 use super::{
     DivisionCache, DivisionIndex, Gazetteer, Names, PlaceIndex, Plate, PlateIndex, Street, StreetIndex,
 };
+use super::{NameIndexBuilder, NameRef};
 use crate::store::{AddressRow, PlaceRow, PlateRow, RoomRow};
 use geo::Coord;
 use std::collections::HashMap;
@@ -71,19 +71,15 @@ const ADDED_KEYS_LIMIT: usize = 50_000;
 fn place_names(names: &Names, old: &PlaceIndex, new_names: &[String], at: &[u32]) -> Names {
     let existing = old.len() as u32;
     let renamed = new_names.iter().zip(at).any(|(n, &i)| i < existing && old.get(i).name != *n);
-    let mut added = names.added_keys.as_ref().clone();
+    let mut added = NameIndexBuilder::default();
     for (name, &i) in new_names.iter().zip(at).filter(|(_, i)| **i >= existing) {
-        added.remove_targets(|t| t == NameRef::Place(i));
         added.add_name(name, NameRef::Place(i));
     }
-    if !renamed && added.len() <= ADDED_KEYS_LIMIT {
-        return Names {
-            added: Arc::new(added.clone().build()),
-            added_keys: Arc::new(added),
-            ..names.clone()
-        };
+    if !renamed && names.added_len() + added.len() <= ADDED_KEYS_LIMIT {
+        return if added.is_empty() { names.clone() } else { names.with_added(added) };
     }
     let mut keys = names.place_keys.as_ref().clone();
+    keys.merge(&names.added_keys());
     keys.merge(&added);
     keys.remove_targets(|t| matches!(t, NameRef::Place(i) if at.contains(&i)));
     for (name, &i) in new_names.iter().zip(at) {

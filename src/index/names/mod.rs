@@ -116,52 +116,94 @@ pub struct Names {
     /// so that a change computes only the keys of the places it touches.
     pub place_keys: Arc<NameIndexBuilder>,
     /// Names of places added since `places` was built (a place keeps its
-    /// name for life: a rename makes a new place), rebuilt with each
-    /// addition while small.
-    pub added: Arc<NameIndex>,
-    /// The keys `added` was built from.
-    pub added_keys: Arc<NameIndexBuilder>,
+    /// name for life: a rename makes a new place), in tiers: each change
+    /// adds a small tier, and a tier is merged into the one before it once
+    /// it holds a quarter of its keys, so a change rebuilds keys in
+    /// proportion to what it adds, not to everything added before.
+    pub added: Vec<Arc<AddedTier>>,
 }
 
+/// One tier of added place names: the index and the keys it was built
+/// from (to merge it into a bigger tier later).
+pub struct AddedTier {
+    /// The names.
+    pub index: NameIndex,
+    /// Its keys.
+    pub keys: NameIndexBuilder,
+}
+
+/// A tier is merged into the one before it once it holds this share of
+/// that one's keys (1/4): at most about log4(n) tiers for n keys.
+const TIER_RATIO: usize = 4;
+
 impl Names {
-    /// Division names, place names and names of places added since.
+    /// Division names, place names and no names added since.
     pub fn with_places(divisions: Arc<NameIndex>, places: NameIndexBuilder) -> Names {
         Names {
             divisions,
             places: Arc::new(places.clone().build()),
             place_keys: Arc::new(places),
-            added: Arc::new(NameIndexBuilder::default().build()),
-            added_keys: Arc::default(),
+            added: Vec::new(),
         }
     }
 
-    fn parts(&self) -> [&NameIndex; 3] {
-        [&self.divisions, &self.places, &self.added]
+    /// These names with `keys` (names of new places) added as a tier of
+    /// their own, merged into the tiers before while they are small
+    /// beside it.
+    pub fn with_added(&self, mut keys: NameIndexBuilder) -> Names {
+        let mut tiers = self.added.clone();
+        while tiers.last().is_some_and(|last| keys.len() * TIER_RATIO >= last.keys.len()) {
+            if let Some(last) = tiers.pop() {
+                keys.merge(&last.keys);
+            }
+        }
+        tiers.push(Arc::new(AddedTier { index: keys.clone().build(), keys }));
+        Names { added: tiers, ..self.clone() }
+    }
+
+    /// Keys of every added tier.
+    pub fn added_len(&self) -> usize {
+        self.added.iter().map(|t| t.keys.len()).sum()
+    }
+
+    /// Every added tier's keys, merged.
+    pub fn added_keys(&self) -> NameIndexBuilder {
+        let mut all = NameIndexBuilder::default();
+        for t in self.added.iter() {
+            all.merge(&t.keys);
+        }
+        all
+    }
+
+    fn parts(&self) -> impl Iterator<Item = &NameIndex> {
+        [&*self.divisions, &*self.places].into_iter().chain(self.added.iter().map(|t| &t.index))
     }
 
     /// Number of distinct keys of the three.
     pub fn len(&self) -> usize {
-        self.parts().iter().map(|p| p.len()).sum()
+        self.parts().map(|p| p.len()).sum()
     }
 
     /// Whether all are empty.
     pub fn is_empty(&self) -> bool {
-        self.parts().iter().all(|p| p.is_empty())
+        self.parts().all(|p| p.is_empty())
     }
 
     /// Exact matches of a name or alias.
     pub fn exact(&self, q: &str) -> Vec<NameMatch> {
-        self.parts().iter().flat_map(|p| p.exact(q)).collect()
+        self.parts().flat_map(|p| p.exact(q)).collect()
     }
 
     /// Every name `text` starts with, shortest first (see
     /// [`NameIndex::prefixes_of`]); a length two indices hold comes twice.
     pub fn prefixes_of<'a>(&'a self, text: &str) -> Vec<(usize, &'a [u32])> {
         let mut out = self.divisions.prefixes_of(text);
-        let (places, added) = (self.places.prefixes_of(text), self.added.prefixes_of(text));
-        if !places.is_empty() || !added.is_empty() {
-            out.extend(places);
-            out.extend(added);
+        let before = out.len();
+        out.extend(self.places.prefixes_of(text));
+        for t in self.added.iter() {
+            out.extend(t.index.prefixes_of(text));
+        }
+        if out.len() > before {
             out.sort_by_key(|(len, _)| *len);
         }
         out
@@ -170,7 +212,7 @@ impl Names {
     /// Every match of `q`, best kind first (see [`NameIndex::search`]):
     /// fuzzy matches only when no index matches directly.
     pub fn search(&self, q: &str, limit: usize) -> Vec<NameMatch> {
-        let mut out: Vec<NameMatch> = self.parts().iter().flat_map(|p| p.direct(q, limit)).collect();
+        let mut out: Vec<NameMatch> = self.parts().flat_map(|p| p.direct(q, limit)).collect();
         if out.is_empty() && wants_fuzzy(q) {
             for p in self.parts() {
                 p.fuzzy(q, &mut out);
@@ -179,5 +221,34 @@ impl Names {
         out.sort_by_key(|m| m.kind);
         dedup_targets(&mut out);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_added_one_change_at_a_time_are_all_found_in_few_tiers() {
+        let mut base = NameIndexBuilder::default();
+        base.add_name("中山东路", NameRef::Place(0));
+        let mut names = Names::with_places(Arc::new(NameIndexBuilder::default().build()), base);
+        let digits = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+        let name_of = |i: u32| {
+            let t: String = i.to_string().chars().map(|c| digits[c as usize - '0' as usize]).collect();
+            format!("衡{t}路")
+        };
+        for i in 1..=2000u32 {
+            let mut keys = NameIndexBuilder::default();
+            keys.add_name(&name_of(i), NameRef::Place(i));
+            names = names.with_added(keys);
+        }
+        assert!(names.added.len() <= 8, "{} tiers for 2,000 changes", names.added.len());
+        for i in [1, 2, 777, 1999, 2000] {
+            let found = names.exact(&name_of(i));
+            assert!(found.iter().any(|m| m.target == NameRef::Place(i)), "{} not found", name_of(i));
+        }
+        assert!(names.exact("中山东路").iter().any(|m| m.target == NameRef::Place(0)));
+        assert_eq!(names.added_len(), names.added_keys().len());
     }
 }
