@@ -4,7 +4,7 @@ use super::cell_grid::NearGrid;
 use super::metric::LocalFrame;
 use super::occupancy::Occupancy;
 use geo::{Coord, LineString};
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::Arc;
 
 /// One road (a current place of a thoroughfare class).
@@ -36,27 +36,66 @@ type Ends = (Coord<f64>, Coord<f64>);
 type Segment = (Coord<f64>, Coord<f64>, u32);
 
 /// The road index: a grid built once, and the roads changed since (roads
-/// no longer current marked, new or changed ones listed after the base's
-/// and searched one by one: they are few between rebuilds).
+/// no longer current marked; new or changed ones numbered after the base's,
+/// in tiers with grids of their own). Each change adds a tier of its roads,
+/// and a tier is merged into the one before it once it holds a quarter of
+/// its segments, so a change rebuilds grids in proportion to what it adds.
 #[derive(Clone)]
 pub struct RoadIndex {
     base: Arc<RoadBase>,
     /// Road ids no longer current.
     dead: Arc<FxHashSet<u32>>,
-    /// Roads added since the base, with their segments; ids follow the base's.
-    extra: Arc<Vec<(Road, Vec<Ends>)>>,
-    /// The current ones' segments on cell grids of their own.
-    extra_grid: Option<Arc<NearGrid<Segment>>>,
+    /// Roads added since the base, oldest tier first; ids follow the base's.
+    tiers: Vec<Arc<RoadTier>>,
 }
 
 struct RoadBase {
     roads: Vec<Road>,
+    /// Road ids by place id.
+    by_place: FxHashMap<i64, Vec<u32>>,
     grid: NearGrid<Segment>,
     occupied: Occupancy,
 }
 
+/// Roads added together (or merged), with ids `first..first + roads.len()`.
+struct RoadTier {
+    first: u32,
+    roads: Vec<(Road, Vec<Ends>)>,
+    /// The segments of the roads current when the tier was built.
+    grid: Option<NearGrid<Segment>>,
+    segments: usize,
+}
+
+/// A tier is merged into the one before it once it holds this share of
+/// that one's segments (1/4).
+const TIER_RATIO: usize = 4;
+
 fn segments(lines: &[LineString<f64>]) -> impl Iterator<Item = Ends> + '_ {
     lines.iter().flat_map(|ls| ls.lines().map(|l| (l.start, l.end)))
+}
+
+fn boxed((a, b): Ends, i: u32) -> (Coord<f64>, Coord<f64>, Segment) {
+    let lo = Coord { x: a.x.min(b.x), y: a.y.min(b.y) };
+    let hi = Coord { x: a.x.max(b.x), y: a.y.max(b.y) };
+    (lo, hi, (a, b, i))
+}
+
+impl RoadTier {
+    fn build(first: u32, roads: Vec<(Road, Vec<Ends>)>, dead: &FxHashSet<u32>) -> RoadTier {
+        let segs: Vec<(Coord<f64>, Coord<f64>, Segment)> = roads
+            .iter()
+            .enumerate()
+            .map(|(k, r)| (first + k as u32, r))
+            .filter(|(i, _)| !dead.contains(i))
+            .flat_map(|(i, (_, ends))| ends.iter().map(move |&e| boxed(e, i)))
+            .collect();
+        let grid = (!segs.is_empty()).then(|| NearGrid::build(&segs, &LEVELS));
+        RoadTier { first, roads, grid, segments: segs.len() }
+    }
+
+    fn ids(&self) -> std::ops::Range<u32> {
+        self.first..self.first + self.roads.len() as u32
+    }
 }
 
 impl RoadIndex {
@@ -64,53 +103,54 @@ impl RoadIndex {
     pub fn build(items: Vec<(Road, Vec<LineString<f64>>)>) -> RoadIndex {
         let mut roads = Vec::with_capacity(items.len());
         let mut segs = Vec::new();
+        let mut by_place: FxHashMap<i64, Vec<u32>> = FxHashMap::default();
         for (i, (road, lines)) in items.into_iter().enumerate() {
-            for (a, b) in segments(&lines) {
-                let lo = Coord { x: a.x.min(b.x), y: a.y.min(b.y) };
-                let hi = Coord { x: a.x.max(b.x), y: a.y.max(b.y) };
-                segs.push((lo, hi, (a, b, i as u32)));
-            }
+            segs.extend(segments(&lines).map(|e| boxed(e, i as u32)));
+            by_place.entry(road.place_fid).or_default().push(i as u32);
             roads.push(road);
         }
         let occupied = Occupancy::build(segs.iter().map(|&(lo, hi, _)| (lo, hi)));
-        let base = RoadBase { roads, grid: NearGrid::build(&segs, &LEVELS), occupied };
-        RoadIndex { base: Arc::new(base), dead: Arc::default(), extra: Arc::default(), extra_grid: None }
+        let base = RoadBase { roads, by_place, grid: NearGrid::build(&segs, &LEVELS), occupied };
+        RoadIndex { base: Arc::new(base), dead: Arc::default(), tiers: Vec::new() }
     }
 
     /// The index after the places `fids` changed: their roads leave it,
     /// and `current` (the current roads among them) enter it.
     pub fn with_changes(&self, fids: &[i64], current: Vec<(Road, Vec<LineString<f64>>)>) -> RoadIndex {
         let mut dead = self.dead.as_ref().clone();
-        for i in 0..self.id_count() as u32 {
-            if fids.contains(&self.get(i).place_fid) {
-                dead.insert(i);
-            }
+        for fid in fids {
+            dead.extend(self.base.by_place.get(fid).into_iter().flatten().copied());
         }
-        let mut extra = self.extra.as_ref().clone();
-        extra.extend(current.into_iter().map(|(road, lines)| (road, segments(&lines).collect())));
-        let n = self.base.roads.len() as u32;
-        let segs: Vec<(Coord<f64>, Coord<f64>, Segment)> = extra
-            .iter()
-            .enumerate()
-            .filter(|(k, _)| !dead.contains(&(n + *k as u32)))
-            .flat_map(|(k, (_, ends))| ends.iter().map(move |&(a, b)| (a, b, n + k as u32)))
-            .map(|(a, b, i)| {
-                let lo = Coord { x: a.x.min(b.x), y: a.y.min(b.y) };
-                let hi = Coord { x: a.x.max(b.x), y: a.y.max(b.y) };
-                (lo, hi, (a, b, i))
-            })
-            .collect();
-        let extra_grid = (!segs.is_empty()).then(|| Arc::new(NearGrid::build(&segs, &LEVELS)));
-        RoadIndex { base: self.base.clone(), dead: Arc::new(dead), extra: Arc::new(extra), extra_grid }
+        for t in &self.tiers {
+            dead.extend(t.ids().zip(&t.roads).filter(|(_, r)| fids.contains(&r.0.place_fid)).map(|(i, _)| i));
+        }
+        let mut tiers = self.tiers.clone();
+        let mut roads: Vec<(Road, Vec<Ends>)> =
+            current.into_iter().map(|(road, lines)| (road, segments(&lines).collect())).collect();
+        let mut first = self.id_count() as u32;
+        let mut size: usize = roads.iter().map(|r| r.1.len()).sum();
+        // Merge while the tier before is not much bigger than what joins it.
+        while tiers.last().is_some_and(|last| size * TIER_RATIO >= last.segments) {
+            let Some(last) = tiers.pop() else { break };
+            let mut merged: Vec<(Road, Vec<Ends>)> = last.roads.clone();
+            merged.append(&mut roads);
+            roads = merged;
+            first = last.first;
+            size += last.segments;
+        }
+        if !roads.is_empty() {
+            tiers.push(Arc::new(RoadTier::build(first, roads, &dead)));
+        }
+        RoadIndex { base: self.base.clone(), dead: Arc::new(dead), tiers }
     }
 
     /// How many roads the overlay holds (added, and no longer current).
     pub fn overlay_len(&self) -> usize {
-        self.extra.len() + self.dead.len()
+        self.tiers.iter().map(|t| t.roads.len()).sum::<usize>() + self.dead.len()
     }
 
     fn id_count(&self) -> usize {
-        self.base.roads.len() + self.extra.len()
+        self.tiers.last().map_or(self.base.roads.len(), |t| t.ids().end as usize)
     }
 
     /// Number of current roads.
@@ -126,10 +166,12 @@ impl RoadIndex {
     /// One road.
     pub fn get(&self, i: u32) -> &Road {
         let n = self.base.roads.len();
-        match (i as usize).checked_sub(n) {
-            None => &self.base.roads[i as usize],
-            Some(k) => &self.extra[k].0,
+        if (i as usize) < n {
+            return &self.base.roads[i as usize];
         }
+        let t = self.tiers.partition_point(|t| t.ids().end <= i);
+        let tier = &self.tiers[t.min(self.tiers.len() - 1)];
+        &tier.roads[(i - tier.first) as usize].0
     }
 
     /// The metrically nearest current road within `max_m` metres.
@@ -144,13 +186,18 @@ impl RoadIndex {
                 if self.dead.contains(&i) { f64::INFINITY } else { frame.distance2_to_segment(a, b) }
             })
         };
-        let base = base.map(|(d, (_, _, i))| (d, i));
-        let extra = self
-            .extra_grid
-            .as_ref()
-            .and_then(|g| g.nearest(frame, max_m, |&(a, b, _)| frame.distance2_to_segment(a, b)))
-            .map(|(d, (_, _, i))| (d, i));
-        let (distance_m, index) = super::metric::nearer(base, extra)?;
+        // A tier's grid holds the roads current when it was built; those
+        // retired since are skipped.
+        let mut best = base.map(|(d, (_, _, i))| (d, i));
+        for t in &self.tiers {
+            let found = t.grid.as_ref().and_then(|g| {
+                g.nearest(frame, max_m, |&(a, b, i)| {
+                    if self.dead.contains(&i) { f64::INFINITY } else { frame.distance2_to_segment(a, b) }
+                })
+            });
+            best = super::metric::nearer(best, found.map(|(d, (_, _, i))| (d, i)));
+        }
+        let (distance_m, index) = best?;
         Some(NearestRoad { index, distance_m })
     }
 }
@@ -223,6 +270,48 @@ mod tests {
             if let (Some(a), Some(b)) = (a, b) {
                 assert!((a.distance_m - b.distance_m).abs() < 1e-6, "{q:?}");
                 assert_eq!(changed.get(a.index).place_fid, rebuilt.get(b.index).place_fid, "{q:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn roads_changed_one_at_a_time_answer_as_a_rebuilt_index_in_few_tiers() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let mut line = || {
+            let (x, y) = (121.5 + rng.random_range(-0.05..0.05), 29.8 + rng.random_range(-0.05..0.05));
+            LineString::from(vec![(x, y), (x + 0.003, y + 0.001), (x + 0.005, y - 0.001)])
+        };
+        let road = |fid: i64| Road { place_fid: fid, name: format!("路{fid}").into() };
+        let mut items: Vec<(Road, Vec<LineString<f64>>)> =
+            (0..100).map(|f| (road(f), vec![line()])).collect();
+        let mut index = RoadIndex::build(items.clone());
+        // 400 changes of one road each: a new road, a move of an old or a
+        // new one, or a retirement.
+        for k in 0..400i64 {
+            let fid = match k % 4 {
+                0 | 1 => 100 + k,
+                2 => k % 100,
+                _ => 100 + k - 3,
+            };
+            items.retain(|(r, _)| r.place_fid != fid);
+            let current: Vec<(Road, Vec<LineString<f64>>)> =
+                if k % 4 == 3 { vec![] } else { vec![(road(fid), vec![line()])] };
+            items.extend(current.iter().cloned());
+            index = index.with_changes(&[fid], current);
+        }
+        assert!(index.tiers.len() <= 8, "{} tiers after 400 changes", index.tiers.len());
+        let rebuilt = RoadIndex::build(items);
+        assert_eq!(index.len(), rebuilt.len());
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(12);
+        for _ in 0..2000 {
+            let q =
+                Coord { x: 121.5 + rng.random_range(-0.06..0.06), y: 29.8 + rng.random_range(-0.06..0.06) };
+            let frame = LocalFrame::new(q);
+            let (a, b) = (index.nearest(&frame, 3000.0), rebuilt.nearest(&frame, 3000.0));
+            assert_eq!(a.is_some(), b.is_some(), "{q:?}");
+            if let (Some(a), Some(b)) = (a, b) {
+                assert!((a.distance_m - b.distance_m).abs() < 1e-6, "{q:?}");
+                assert_eq!(index.get(a.index).place_fid, rebuilt.get(b.index).place_fid, "{q:?}");
             }
         }
     }
