@@ -64,9 +64,9 @@ impl PlaceAttrs {
 
 /// The points and lines of the tileset.
 pub struct Features {
-    pub(super) places: Vec<PlacePoint>,
+    pub(super) places: Vec<Arc<PlacePoint>>,
     pub(super) place_tree: RTree<Boxed>,
-    pub(super) roads: Vec<RoadLine>,
+    pub(super) roads: Vec<Arc<RoadLine>>,
     pub(super) road_tree: RTree<Boxed>,
     /// Door plates: the service shares its index's (read apart for a
     /// tile build); none when the tile set has no door-plate layer.
@@ -96,8 +96,8 @@ fn representative_point(g: &Geometry<f64>) -> Option<Coord<f64>> {
 /// Adds a place to the point or road features with its fingerprint.
 fn add_place(
     p: PlaceRow,
-    points: &mut Vec<PlacePoint>,
-    roads: &mut Vec<RoadLine>,
+    points: &mut Vec<Arc<PlacePoint>>,
+    roads: &mut Vec<Arc<RoadLine>>,
     prints: &mut Fingerprints,
 ) {
     let Some(g) = &p.geom else { return };
@@ -109,16 +109,16 @@ fn add_place(
             return;
         }
         prints.insert((6, p.fid as u64), (content, bbox(lines.iter().flatten())));
-        roads.push(RoadLine { attrs: PlaceAttrs::new(p), lines });
+        roads.push(Arc::new(RoadLine { attrs: PlaceAttrs::new(p), lines }));
     } else if let (Some((minzoom, rank)), Some(c)) = (place_class(&p.class), representative_point(g)) {
         let at = to_world(c);
         prints.insert((7, p.fid as u64), (content, point_box(at)));
-        points.push(PlacePoint { attrs: PlaceAttrs::new(p), minzoom, rank, at });
+        points.push(Arc::new(PlacePoint { attrs: PlaceAttrs::new(p), minzoom, rank, at }));
     }
 }
 
 /// The R-trees of place points and of roads.
-fn place_trees(points: &[PlacePoint], roads: &[RoadLine]) -> (RTree<Boxed>, RTree<Boxed>) {
+fn place_trees(points: &[Arc<PlacePoint>], roads: &[Arc<RoadLine>]) -> (RTree<Boxed>, RTree<Boxed>) {
     let place_tree = RTree::bulk_load(
         points.iter().enumerate().map(|(i, p)| Boxed { bbox: point_box(p.at), id: i as u32 }).collect(),
     );
@@ -146,9 +146,11 @@ impl Features {
             prints.remove(&(6, fid as u64));
             prints.remove(&(7, fid as u64));
         }
-        let mut points: Vec<PlacePoint> =
+        // The features are shared with the set before: a change copies
+        // pointers, not geometries.
+        let mut points: Vec<Arc<PlacePoint>> =
             self.places.iter().filter(|p| !fids.contains(&p.attrs.id)).cloned().collect();
-        let mut roads: Vec<RoadLine> =
+        let mut roads: Vec<Arc<RoadLine>> =
             self.roads.iter().filter(|r| !fids.contains(&r.attrs.id)).cloned().collect();
         for p in changed.iter().filter(|p| p.status == "current") {
             add_place(p.clone(), &mut points, &mut roads, prints);

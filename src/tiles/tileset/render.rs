@@ -156,7 +156,7 @@ impl Features {
         }
         if z >= layer_min("place") && sel.has("place") {
             let mut candidates: Vec<&PlacePoint> = query(&self.place_tree, inner)
-                .map(|b| &self.places[b.id as usize])
+                .map(|b| &*self.places[b.id as usize])
                 .filter(|p| p.minzoom <= z && inside(p.at, inner))
                 .collect();
             candidates.sort_by_key(|p| (p.rank, p.attrs.id));
