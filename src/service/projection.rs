@@ -150,7 +150,8 @@ impl Projections {
         g.plates.overlay_len() + g.roads.overlay_len()
     }
 
-    /// When the overlays are full, rebuilds the indices from the store on a
+    /// When the overlays are full, rebuilds the indices that carry them
+    /// (places, roads, door plates, streets, place names) from the store on a
     /// thread of its own while changes go on being applied to the current
     /// snapshot; then applies, to the rebuilt one, what was committed after
     /// the store was read, and swaps it in. Returns at once.
@@ -171,7 +172,8 @@ impl Projections {
     }
 
     fn compact(&self) -> StoreResult<()> {
-        let fresh = Gazetteer::load(&self.store)?;
+        // The division tree and its names carry no overlay: they are shared.
+        let fresh = self.gazetteer.load_full().reload_overlaid(&self.store)?;
         let applied = self.applied.lock().unwrap_or_else(|e| e.into_inner());
         // A full rebuild since the read (a division changed) already holds
         // more than this one.
