@@ -161,6 +161,16 @@ fn edit(store: &Store, plates: &[AddressRow], places: &[PlaceRow], i: usize) -> 
     Ok(check)
 }
 
+/// This process's resident set, MB (0 where /proc is not there).
+fn rss_mb() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().split(' ').next()?.parse().ok());
+    kb.unwrap_or(0u64) / 1024
+}
+
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let path = args.next().ok_or_else(|| anyhow::anyhow!("usage: edit_visible STORE [EDITS]"))?;
@@ -195,6 +205,18 @@ fn main() -> anyhow::Result<()> {
         projections.catch_up()?;
         times[kind].push(committed.elapsed());
         anyhow::ensure!(check(&swap.load()), "edit {i} ({}) is not visible after it applied", KINDS[kind]);
+        if std::env::var_os("EDIT_RSS").is_some() && (i - first) % 500 == 0 {
+            let mut last: Vec<Duration> =
+                times.iter().flat_map(|t| t.iter().rev().take(125)).copied().collect();
+            let overlay = swap.load().plates.overlay_len() + swap.load().roads.overlay_len();
+            eprintln!(
+                "after {} edits: RSS {} MB, overlay {overlay}, last 500 edits median {:.2} ms, p99 {:.2} ms",
+                i - first,
+                rss_mb(),
+                percentile(&mut last, 0.5),
+                percentile(&mut last, 0.99)
+            );
+        }
     }
     println!("| edit | n | median ms | p99 ms |");
     println!("|---|---|---|---|");

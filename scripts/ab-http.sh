@@ -2,7 +2,9 @@
 # A/B of `/geocode` or `/reverse` against `/health` for two builds on the
 # same store, both servers up side by side so that host noise falls on both
 # alike.
-#   [LOAD_MODE=machine|pinned] scripts/ab-http.sh geocode|reverse BASE_BIN NEW_BIN [ROUNDS]
+#   [LOAD_MODE=machine|pinned] [AB_BASE_STORE=…] [AB_NEW_STORE=…] scripts/ab-http.sh geocode|reverse BASE_BIN NEW_BIN [ROUNDS]
+# AB_BASE_STORE / AB_NEW_STORE give each build a store of its own (copies of
+# one store, when the newer build migrates the schema past the older one).
 # The load setups are those of scripts/load-common.sh.
 # Store and load: see `route_setup` in scripts/load-common.sh.
 set -euo pipefail
@@ -14,8 +16,10 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 port=18091
 # (`env` and `taskset` exec the server, so `$!` is the server itself.)
-for bin in "$base_bin" "$new_bin"; do
-  $(serve_prefix) "$bin" serve --store "$store" --listen "127.0.0.1:$port" >"target/ab-$port.log" 2>&1 &
+stores=("${AB_BASE_STORE:-$store}" "${AB_NEW_STORE:-$store}")
+for i in 0 1; do
+  bin=$([ $i = 0 ] && echo "$base_bin" || echo "$new_bin")
+  $(serve_prefix) "$bin" serve --store "${stores[$i]}" --listen "127.0.0.1:$port" >"target/ab-$port.log" 2>&1 &
   pids+=($!)
   port=$((port + 1))
 done
