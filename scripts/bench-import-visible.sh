@@ -25,6 +25,8 @@ server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 url="http://127.0.0.1:$port"
 until curl -sf "$url/health" >/dev/null 2>&1; do sleep 0.5; done
+# Once the tiles are prepared (their generalisation keeps the cores busy).
+until curl -sf "$url/ready" | grep -q '"tiles": *"ready"'; do sleep 0.5; done
 for r in $(seq 1 "$rounds"); do
   python3 - "$work/roads.geojson" "$n" "$r" <<'EOF'
 import json, sys

@@ -59,23 +59,33 @@ pub(super) fn file_room(
     }
 }
 
-/// Names of places added since the place names were built, before they
-/// are folded into them.
-const ADDED_KEYS_LIMIT: usize = 50_000;
-
 /// The names after places `at` got `names` (`old` is the place index
-/// before): a new place's name goes into the small index of added names;
-/// a place whose name changed in place (no write does that today: a rename
-/// makes a new place), or a full small index, rebuilds the place names
-/// from their kept keys.
+/// before): the names of new places go into a tier of added names (their
+/// keys made in parallel when there are many: an import); a place whose
+/// name changed in place (no write does that today: a rename makes a new
+/// place) rebuilds the place names from their kept keys.
 fn place_names(names: &Names, old: &PlaceIndex, new_names: &[String], at: &[u32]) -> Names {
     let existing = old.len() as u32;
     let renamed = new_names.iter().zip(at).any(|(n, &i)| i < existing && old.get(i).name != *n);
-    let mut added = NameIndexBuilder::default();
-    for (name, &i) in new_names.iter().zip(at).filter(|(_, i)| **i >= existing) {
-        added.add_name(name, NameRef::Place(i));
-    }
-    if !renamed && names.added_len() + added.len() <= ADDED_KEYS_LIMIT {
+    let new: Vec<(&String, u32)> =
+        new_names.iter().zip(at.iter().copied()).filter(|&(_, i)| i >= existing).collect();
+    let keys_of = |chunk: &[(&String, u32)]| {
+        let mut keys = NameIndexBuilder::default();
+        for &(name, i) in chunk {
+            keys.add_name(name, NameRef::Place(i));
+        }
+        keys
+    };
+    let added = if new.len() < 2048 {
+        keys_of(&new)
+    } else {
+        use rayon::prelude::*;
+        new.par_chunks(1024).map(keys_of).reduce(NameIndexBuilder::default, |mut a, b| {
+            a.merge(&b);
+            a
+        })
+    };
+    if !renamed {
         return if added.is_empty() { names.clone() } else { names.with_added(added) };
     }
     let mut keys = names.place_keys.as_ref().clone();
