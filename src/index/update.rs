@@ -9,6 +9,7 @@ use super::plates::PlateChanges;
 use super::{
     DivisionCache, DivisionIndex, Gazetteer, Names, PlaceIndex, Plate, PlateIndex, Street, StreetIndex,
 };
+use crate::model::{AddressCode, AddressKind, PlaceStatus};
 use crate::store::{AddressRow, PlaceRow, PlateRow, RoomRow};
 use geo::Coord;
 use std::collections::HashMap;
@@ -53,9 +54,9 @@ pub(super) fn file_room(
     at: &mut DivisionCache,
 ) {
     let (_, Some(county)) = at.get(divisions, r.division_code) else { return };
-    let (Some(sid), Ok(code)) = (streets.find(r.street, county), r.code.parse::<u64>()) else { return };
+    let Some(sid) = streets.find(r.street, county) else { return };
     if let Some(b) = streets.live_plate(plates, sid, r.building) {
-        streets.add_room(b, r.unit_room, code);
+        streets.add_room(b, r.unit_room, r.code.0);
     }
 }
 
@@ -99,7 +100,7 @@ impl Gazetteer {
     pub fn with_changes(
         &self,
         places: Vec<PlaceRow>,
-        addresses: &[(String, Option<AddressRow>)],
+        addresses: &[(AddressCode, Option<AddressRow>)],
     ) -> Gazetteer {
         let mut g = self.clone();
         let places_changed = !places.is_empty();
@@ -117,8 +118,8 @@ impl Gazetteer {
         let mut changes = PlateChanges::default();
         let mut rooms: Vec<&AddressRow> = Vec::new();
         for (code, row) in addresses {
-            let Ok(n) = code.parse::<u64>() else { continue };
-            let is_room = row.as_ref().is_some_and(|r| r.kind == "room");
+            let n = code.0;
+            let is_room = row.as_ref().is_some_and(|r| r.kind == AddressKind::Room);
             if is_room || row.is_none() {
                 g.streets.remove_room(n);
             }
@@ -126,8 +127,8 @@ impl Gazetteer {
                 changes.removed.push(n);
             }
             match row {
-                Some(r) if r.status == "current" && is_room => rooms.push(r),
-                Some(r) if r.status == "current" => {
+                Some(r) if r.status == PlaceStatus::Current && is_room => rooms.push(r),
+                Some(r) if r.status == PlaceStatus::Current => {
                     let pr = r.plate_row();
                     let plate =
                         plate_of(&pr, n, &g.divisions, &g.places, &place_by_fid, &mut g.streets, &mut at);
