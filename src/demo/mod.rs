@@ -21,6 +21,7 @@ pub mod sources;
 pub mod streets;
 
 use crate::config::Settings;
+use crate::model::{Level, MarkerCondition};
 use crate::progress::Progress;
 use crate::store::{BoundaryLineRow, ChangeEntry, MarkerRow, Store, append_change};
 use anyhow::Result;
@@ -95,8 +96,8 @@ pub fn build(store: &Store, settings: &Settings, scale: Scale) -> Result<BuildRe
             MarkerRow {
                 number: m.number.clone(),
                 line_code: m.line_code.clone(),
-                kind: m.kind.to_string(),
-                condition: "intact".into(),
+                kind: m.kind,
+                condition: MarkerCondition::Intact,
                 installed_on: None,
                 lon: m.at.x,
                 lat: m.at.y,
@@ -117,17 +118,18 @@ pub fn build(store: &Store, settings: &Settings, scale: Scale) -> Result<BuildRe
             p.inc(1);
         }
         p.finish();
-        let villages: Vec<_> = set.rows.iter().filter(|r| r.level == 5 && r.valid_to.is_none()).collect();
+        let villages: Vec<_> =
+            set.rows.iter().filter(|r| r.level == Level::Village && r.valid_to.is_none()).collect();
         let mut p = Progress::new("rural plates", villages.len() as u64);
         for v in villages {
-            let committee: u32 = v.code[9..].parse().unwrap_or(0);
-            let in_detail = v.code.starts_with(&detail);
+            let committee: u32 = v.code.as_str()[9..].parse().unwrap_or(0);
+            let in_detail = v.code.as_str().starts_with(&detail);
             let (groups, per_group) = match (in_detail, scale) {
                 (true, _) if committee >= 200 => (3..=6, 5..=15),
                 (true, _) => (0..=0, 0..=0),
                 (false, _) => (3..=3, 4..=8),
             };
-            let mut rng = divisions::rng_for(seed, &v.code, 5);
+            let mut rng = divisions::rng_for(seed, v.code.as_str(), 5);
             use rand::RngExt;
             let (g, n) = (rng.random_range(groups), rng.random_range(per_group));
             for a in plates::rural_plates(&divs, v, g, n, &mut serials, &mut rng) {

@@ -5,6 +5,7 @@
 use super::partition::random_point_in;
 use super::streets::{Divisions, M_PER_DEG, Serials, seg_m};
 use crate::config::{Compass, NumberingRule};
+use crate::model::AddressKind;
 use crate::store::{AddressRow, DivisionRow};
 use geo::{Area, BoundingRect, Coord, LineString, Rect};
 use rand::{Rng, RngExt};
@@ -117,7 +118,7 @@ pub fn rural_plates<R: Rng>(
     serials: &mut Serials,
     rng: &mut R,
 ) -> Vec<AddressRow> {
-    let (Some(mp), Some(town)) = (&village.geom, village.parent_code.as_deref()) else {
+    let (Some(mp), Some(town)) = (&village.geom, village.parent_code.as_ref()) else {
         return vec![];
     };
     let Some(r) = mp.bounding_rect() else {
@@ -129,7 +130,7 @@ pub fn rural_plates<R: Rng>(
         Coord { x: centre.x - rad, y: centre.y - rad },
         Coord { x: centre.x + rad, y: centre.y + rad },
     );
-    let town_prefix = divs.prefix(town);
+    let town_prefix = divs.prefix(town.as_str());
     let mut out = Vec::with_capacity((groups * per_group) as usize);
     for g in 1..=groups {
         for n in 1..=per_group {
@@ -138,19 +139,15 @@ pub fn rural_plates<R: Rng>(
             };
             let number = format!("{n}号");
             out.push(AddressRow {
-                code: serials.next(&village.code),
-                kind: "rural_plate".into(),
-                division_code: village.code.clone(),
                 street: village.name.clone(),
                 standard_address: format!("{town_prefix}{}{g}组{number}", village.name),
                 number: Some(number),
                 number_main: Some(n as i64),
                 group_no: Some(g as i64),
-                status: "current".into(),
                 lon: c.x,
                 lat: c.y,
                 source: "demo".into(),
-                ..Default::default()
+                ..AddressRow::new(serials.next(&village.code), AddressKind::RuralPlate, village.code.clone())
             });
         }
     }

@@ -5,7 +5,7 @@
 use super::divisions::rng_for;
 use super::plates::number_plates;
 use crate::config::NumberingRule;
-use crate::model::{PlaceClass, romanize, split_generic};
+use crate::model::{AddressCode, AddressKind, DivisionCode, Level, PlaceClass, romanize, split_generic};
 use crate::store::{AddressRow, DivisionRow, PlaceRow};
 use geo::{
     BooleanOps, BoundingRect, Contains, Coord, Geometry, LineString, MultiLineString, MultiPolygon, Rect,
@@ -44,7 +44,7 @@ impl<'a> Divisions<'a> {
         let mut cur = self.rows.get(code).copied();
         while let Some(r) = cur {
             names.push(r.name.as_str());
-            cur = r.parent_code.as_deref().and_then(|p| self.rows.get(p).copied());
+            cur = r.parent_code.as_ref().and_then(|p| self.rows.get(p.as_str()).copied());
         }
         names.reverse();
         names.concat()
@@ -52,8 +52,12 @@ impl<'a> Divisions<'a> {
 
     /// Current townships under `prefix` (code prefix), in code order.
     pub fn townships(&self, prefix: &str) -> Vec<&'a DivisionRow> {
-        let mut v: Vec<&DivisionRow> =
-            self.rows.values().copied().filter(|r| r.level == 4 && r.code.starts_with(prefix)).collect();
+        let mut v: Vec<&DivisionRow> = self
+            .rows
+            .values()
+            .copied()
+            .filter(|r| r.level == Level::Township && r.code.as_str().starts_with(prefix))
+            .collect();
         v.sort_by(|a, b| a.code.cmp(&b.code));
         v
     }
@@ -65,7 +69,7 @@ impl<'a> Divisions<'a> {
 
     /// The village of `town` containing `c`, else the township itself.
     fn locate(&self, town: &'a DivisionRow, c: Coord<f64>) -> &'a DivisionRow {
-        self.children(&town.code)
+        self.children(town.code.as_str())
             .iter()
             .copied()
             .find(|v| v.geom.as_ref().is_some_and(|g| g.contains(&c)))
@@ -73,16 +77,19 @@ impl<'a> Divisions<'a> {
     }
 }
 
-/// Hands out address codes: 12-digit division code + 6-digit serial.
+/// Hands out address codes: 12-digit division code (a township's padded
+/// with zeros) + 6-digit serial.
 #[derive(Default)]
-pub struct Serials(HashMap<String, u32>);
+pub struct Serials(HashMap<DivisionCode, u32>);
 
 impl Serials {
     /// The next code in `division`.
-    pub fn next(&mut self, division: &str) -> String {
-        let n = self.0.entry(division.to_string()).or_insert(0);
+    pub fn next(&mut self, division: &DivisionCode) -> AddressCode {
+        let n = self.0.entry(division.clone()).or_insert(0);
         *n += 1;
-        format!("{:0<12}{:06}", division, *n)
+        let digits = division.as_str();
+        let base: u64 = digits.parse().unwrap_or(0) * 10u64.pow(12 - digits.len() as u32);
+        AddressCode(base * 1_000_000 + u64::from(*n))
     }
 }
 
@@ -136,14 +143,14 @@ pub fn streets(
     let mut out = Vec::new();
     for town in divs.townships(prefix) {
         let Some(mp) = &town.geom else { continue };
-        let mut rng = rng_for(seed, &town.code, 3);
-        let kind: u32 = town.code[6..].parse().unwrap_or(999);
+        let mut rng = rng_for(seed, town.code.as_str(), 3);
+        let kind: u32 = town.code.as_str()[6..].parse().unwrap_or(999);
         let (n_roads, n_compounds) = match kind {
             0..100 => (8, 3),
             100..200 => (4, 0),
             _ => (2, 0),
         };
-        let town_prefix = divs.prefix(&town.code);
+        let town_prefix = divs.prefix(town.code.as_str());
         let mut roads: Vec<LineString<f64>> = Vec::new();
         for k in 0..n_roads {
             let Some(line) =
@@ -158,20 +165,16 @@ pub fn streets(
                 .map(|(c, plate)| {
                     let div = divs.locate(town, c);
                     AddressRow {
-                        code: serials.next(&div.code),
-                        kind: "road_plate".into(),
-                        division_code: div.code.clone(),
                         street: name.clone(),
                         standard_address: format!("{town_prefix}{name}{}", plate.text),
                         number: Some(plate.text),
                         number_prefix: plate.prefix,
                         number_main: Some(plate.main as i64),
                         number_sub: plate.sub.map(|s| s as i64),
-                        status: "current".into(),
                         lon: c.x,
                         lat: c.y,
                         source: "demo".into(),
-                        ..Default::default()
+                        ..AddressRow::new(serials.next(&div.code), AddressKind::RoadPlate, div.code.clone())
                     }
                 })
                 .collect();
@@ -193,19 +196,16 @@ pub fn streets(
     out
 }
 
-pub(super) fn place(name: &str, class: PlaceClass, division: &str, geom: Geometry<f64>) -> PlaceRow {
+pub(super) fn place(name: &str, class: PlaceClass, division: &DivisionCode, geom: Geometry<f64>) -> PlaceRow {
     let (specific, generic) = split_generic(name);
     PlaceRow {
-        class: class.as_str().into(),
         name: name.into(),
         specific: specific.into(),
         generic: generic.into(),
         pinyin: romanize(name),
-        division_code: division.into(),
-        status: "current".into(),
         source: "demo".into(),
         geom: Some(geom),
-        ..Default::default()
+        ..PlaceRow::new(class, division.clone())
     }
 }
 
@@ -283,21 +283,15 @@ fn compound<R: Rng>(
         let div = divs.locate(town, c);
         let building = format!("{b}幢");
         let base = AddressRow {
-            division_code: div.code.clone(),
             street: name.clone(),
             building: Some(building.clone()),
-            status: "current".into(),
             lon: c.x,
             lat: c.y,
             source: "demo".into(),
-            ..Default::default()
+            ..AddressRow::new(serials.next(&div.code), AddressKind::Building, div.code.clone())
         };
-        addresses.push(AddressRow {
-            code: serials.next(&div.code),
-            kind: "building".into(),
-            standard_address: format!("{town_prefix}{name}{building}"),
-            ..base.clone()
-        });
+        addresses
+            .push(AddressRow { standard_address: format!("{town_prefix}{name}{building}"), ..base.clone() });
         let units = rng.random_range(1..=3u32);
         let floors = rng.random_range(6..=18u32);
         for u in 1..=units {
@@ -307,7 +301,7 @@ fn compound<R: Rng>(
                     let room = format!("{f}{r:02}室");
                     addresses.push(AddressRow {
                         code: serials.next(&div.code),
-                        kind: "room".into(),
+                        kind: AddressKind::Room,
                         standard_address: format!("{town_prefix}{name}{building}{unit}{room}"),
                         unit: Some(unit),
                         room: Some(room),

@@ -114,7 +114,7 @@ fn geocode_one(g: &Gazetteer, input: Result<&str, String>, limits: Limits) -> Ro
         r.fields[3] = c.confidence.to_string();
         r.fields[4] = format!("{:.7}", c.location[0]);
         r.fields[5] = format!("{:.7}", c.location[1]);
-        r.fields[6] = g.divisions.get(c.division).code.clone();
+        r.fields[6] = g.divisions.get(c.division).code.to_string();
         r.fields[7] = c
             .corrections
             .iter()

@@ -23,7 +23,7 @@ struct Fragment<'a> {
 impl<'a> Fragment<'a> {
     fn of(divisions: &'a DivisionIndex, i: u32) -> Fragment<'a> {
         let d = divisions.get(i);
-        Fragment { code: &d.code, level: d.level, name: &d.name }
+        Fragment { code: d.code.as_str(), level: d.level, name: &d.name }
     }
 }
 

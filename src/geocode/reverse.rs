@@ -9,6 +9,7 @@
 use super::division_json::{ChainFragments, DivisionJson};
 use crate::index::{Gazetteer, metric::LocalFrame};
 use crate::model::Level;
+use chrono::NaiveDate;
 use geo::Coord;
 use serde::{Serialize, Serializer};
 use std::borrow::Cow;
@@ -107,7 +108,8 @@ pub struct ReverseResult<'a> {
     pub location: [f64; 2],
     /// The date asked for (absent when none was).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub at: Option<&'a str>,
+    #[schema(value_type = Option<String>)]
+    pub at: Option<NaiveDate>,
     /// Containing divisions, province first; empty outside China.
     #[schema(value_type = Vec<DivisionRef>)]
     pub divisions: Chain<'a>,
@@ -127,7 +129,7 @@ pub fn reverse<'a>(
     g: &'a Gazetteer,
     json: &'a DivisionJson,
     c: Coord<f64>,
-    at: Option<&'a str>,
+    at: Option<NaiveDate>,
     radius_m: f64,
 ) -> ReverseResult<'a> {
     let Some(deepest) = g.divisions.locate(c) else {
@@ -151,8 +153,8 @@ pub fn reverse<'a>(
                     let d = g.divisions.get(i);
                     // The version that stood on that date; a division with
                     // no known version then is reported as it is now.
-                    let d = g.divisions.version_on(&d.code, date).map_or(d, |v| g.divisions.get(v));
-                    DivisionRef { code: &d.code, name: &d.name, level: d.level }
+                    let d = g.divisions.version_on(d.code.as_str(), date).map_or(d, |v| g.divisions.get(v));
+                    DivisionRef { code: d.code.as_str(), name: &d.name, level: d.level }
                 })
                 .collect();
             let formatted: String = chain.iter().map(|d| d.name).collect();

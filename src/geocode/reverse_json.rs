@@ -14,7 +14,7 @@ impl ReverseResult<'_> {
         pair(out, self.location);
         if let Some(at) = self.at {
             out.extend_from_slice(b",\"at\":");
-            text(out, at)?;
+            text(out, &at.to_string())?;
         }
         out.extend_from_slice(b",\"divisions\":");
         match &self.divisions {
@@ -134,18 +134,19 @@ mod tests {
     fn the_hand_written_answer_is_byte_for_byte_the_derived_one() {
         // Names with what JSON must escape, next to plain Chinese ones.
         let rows: Vec<DivisionRow> = [
-            ("33", "浙江省", 1, None),
-            ("3302", "宁\"波\"市", 2, Some("33")),
-            ("330203", "海曙区\\", 3, Some("3302")),
-            ("330203001", "鼓楼\n街道", 4, Some("330203")),
+            ("330000", "浙江省", Level::Province, None),
+            ("330200", "宁\"波\"市", Level::Prefecture, Some("330000")),
+            ("330203", "海曙区\\", Level::County, Some("330200")),
+            ("330203001", "鼓楼\n街道", Level::Township, Some("330203")),
         ]
         .into_iter()
-        .map(|(code, name, level, parent)| DivisionRow {
-            code: code.into(),
-            name: name.into(),
-            level,
-            parent_code: parent.map(Into::into),
-            ..DivisionRow::default()
+        .map(|(code, name, level, parent)| {
+            let code_of = |c: &str| crate::model::DivisionCode::parse(c).expect("a code");
+            DivisionRow {
+                name: name.into(),
+                parent_code: parent.map(code_of),
+                ..DivisionRow::new(code_of(code), level)
+            }
         })
         .collect();
         let index = std::sync::Arc::new(DivisionIndex::build(rows, &[]));
@@ -186,7 +187,7 @@ mod tests {
             DivisionRef { code: "510124", name: "郫\"县", level: Level::County },
         ];
         for (k, (door_plate, road)) in plates.iter().zip(roads.iter().rev()).enumerate() {
-            for at in [None, Some("2010-06-01")] {
+            for at in [None, "2010-06-01".parse().ok()] {
                 let divisions = if k == 1 {
                     Chain::Dated(dated.clone())
                 } else {

@@ -28,9 +28,10 @@ pub async fn one(
     let text = code.to_string();
     let version = Version::of(&s, "address", text.clone()).await?;
     let a =
-        s.store.read(|c| AddressRow::by_code(c, &text))?.ok_or_else(|| ApiError::not_found("地址", &text))?;
+        s.store.read(|c| AddressRow::by_code(c, code))?.ok_or_else(|| ApiError::not_found("地址", &text))?;
     let g = s.gazetteer();
-    let divisions = g.divisions.by_code(&a.division_code, None).map(|i| chain(&g, i)).unwrap_or_default();
+    let divisions =
+        g.divisions.by_code(a.division_code.as_str(), None).map(|i| chain(&g, i)).unwrap_or_default();
     let body = feature(
         json!(a.code),
         json!({"type": "Point", "coordinates": [a.lon, a.lat]}),

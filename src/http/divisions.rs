@@ -42,7 +42,7 @@ pub async fn one(
     let with_geom = params::flag("geometry", q.geometry.as_deref())?;
     let version = Version::of(&s, "division", code.as_str().to_string()).await?;
     let g = s.gazetteer();
-    let i = match &at {
+    let i = match at {
         Some(d) => g.divisions.version_on(code.as_str(), d),
         None => g
             .divisions
@@ -54,7 +54,7 @@ pub async fn one(
     let fid = d.fid;
     let (geom, changes) = s.store.read(|c| {
         let geom = if with_geom { DivisionRow::geometry(c, fid)? } else { None };
-        Ok((geom, ChangeRow::involving(c, code.as_str())?))
+        Ok((geom, ChangeRow::involving(c, &code)?))
     })?;
     let mut props = division_properties(&g, i);
     props["changes"] = serde_json::to_value(changes).unwrap_or(Value::Null);
@@ -71,11 +71,8 @@ pub async fn one(
     let body = feature(json!(d.code), geometry(geom.as_ref()), props);
     // Each form of the answer (with the boundary, as of a date) is a
     // representation of its own.
-    let variant = format!(
-        "{}{}",
-        if with_geom { "-g" } else { "" },
-        at.as_deref().map(|a| format!("-{a}")).unwrap_or_default()
-    );
+    let variant =
+        format!("{}{}", if with_geom { "-g" } else { "" }, at.map(|a| format!("-{a}")).unwrap_or_default());
     Ok(version
         .answer(&headers, &format!("division-{}", code.as_str()), &variant, || Json(body).into_response()))
 }
@@ -140,7 +137,7 @@ pub async fn search(State(s): State<AppState>, Query(q): Query<SearchQuery>) -> 
         let NameRef::Division(i) = m.target else { continue };
         let d = g.divisions.get(i);
         if level.is_some_and(|l| d.level != l)
-            || within.as_ref().is_some_and(|w| !d.code.starts_with(w.prefix()))
+            || within.as_ref().is_some_and(|w| !d.code.as_str().starts_with(w.prefix()))
         {
             continue;
         }

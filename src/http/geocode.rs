@@ -6,6 +6,7 @@ use super::params;
 use super::state::AppState;
 use crate::geocode::{self, Candidate, Options};
 use crate::index::{Gazetteer, NameRef};
+use crate::model::PlaceStatus;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -35,7 +36,7 @@ pub(super) fn options(
     division: Option<&str>,
     at: Option<&str>,
     max_limit: usize,
-) -> ApiResult<(Options<'static>, Option<String>)> {
+) -> ApiResult<Options> {
     let limit = params::limit(limit, 5, max_limit)?;
     let within = division
         .map(|d| {
@@ -46,7 +47,7 @@ pub(super) fn options(
         })
         .transpose()?;
     let at = params::date("at", at)?;
-    Ok((Options { limit, within, at: None }, at))
+    Ok(Options { limit, within, at })
 }
 
 #[derive(Serialize)]
@@ -95,9 +96,7 @@ pub async fn geocode(State(s): State<AppState>, Query(q): Query<GeocodeQuery>) -
     let cfg = &s.settings.server;
     let text = params::required_text("q", q.q.as_deref(), cfg.max_query_chars, "缺少地址参数")?;
     let g = s.gazetteer();
-    let (mut opts, at) =
-        options(&g, q.limit.as_deref(), q.division.as_deref(), q.at.as_deref(), cfg.max_limit)?;
-    opts.at = at.as_deref();
+    let opts = options(&g, q.limit.as_deref(), q.division.as_deref(), q.at.as_deref(), cfg.max_limit)?;
     let found = geocode::geocode(&g, &text, opts);
     collection_response(&text, &found)
 }
@@ -169,7 +168,7 @@ pub async fn structured(State(s): State<AppState>, Query(q): Query<StructuredQue
         return Err(ApiError::invalid("q", format!("地址合计超过 {} 个字符", cfg.max_query_chars)));
     }
     let g = s.gazetteer();
-    let (opts, _) = options(&g, q.limit.as_deref(), q.division.as_deref(), None, cfg.max_limit)?;
+    let opts = options(&g, q.limit.as_deref(), q.division.as_deref(), None, cfg.max_limit)?;
     let found = geocode::geocode(&g, &text, opts);
     collection_response(&text, &found)
 }
@@ -248,18 +247,18 @@ pub async fn autocomplete(
             }
             NameRef::Place(i) => {
                 let p = g.places.get(i);
-                if p.status != "current" {
+                if p.status != PlaceStatus::Current {
                     continue;
                 }
                 let context = g
                     .divisions
-                    .by_code(&p.division_code, None)
+                    .by_code(p.division_code.as_str(), None)
                     .map(|d| g.divisions.chain_names(d))
                     .unwrap_or_default();
                 (p.name.clone(), p.class.as_str(), p.division_code.clone(), context)
             }
         };
-        if within.as_deref().is_some_and(|w| !code.starts_with(w)) {
+        if within.as_deref().is_some_and(|w| !code.as_str().starts_with(w)) {
             continue;
         }
         out.push(json!({"text": label, "kind": kind, "division_code": code, "context": context, "match": m.kind.as_str()}));

@@ -3,6 +3,7 @@
 
 use super::error::{ApiError, ApiResult};
 use crate::model::DivisionCode;
+use chrono::NaiveDate;
 use geo::{Coord, Rect};
 
 /// A longitude/latitude pair from `lon`/`lat` parameters.
@@ -31,10 +32,10 @@ pub fn number(field: &str, v: &str) -> ApiResult<f64> {
 }
 
 /// An ISO date `YYYY-MM-DD`.
-pub fn date(field: &str, v: Option<&str>) -> ApiResult<Option<String>> {
+pub fn date(field: &str, v: Option<&str>) -> ApiResult<Option<NaiveDate>> {
     let Some(v) = v else { return Ok(None) };
-    chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
-        .map(|d| Some(d.format("%Y-%m-%d").to_string()))
+    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .map(Some)
         .map_err(|_| ApiError::invalid(field, format!("“{v}” 不是 YYYY-MM-DD 格式的日期")))
 }
 

@@ -7,7 +7,7 @@ use super::features::{chain, collection, feature, geometry};
 use super::params;
 use super::state::AppState;
 use crate::index::{Gazetteer, NameRef, metric::LocalFrame};
-use crate::model::PlaceClass;
+use crate::model::{PlaceClass, PlaceStatus};
 use crate::store::PlaceRow;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -54,10 +54,11 @@ pub async fn search(State(s): State<AppState>, Query(q): Query<PlacesQuery>) -> 
     let bbox = q.bbox.as_deref().map(params::bbox).transpose()?;
     let near = q.near.as_deref().map(|n| params::point("near", n)).transpose()?;
     let status = match q.status.as_deref() {
-        None => Some("current"),
+        None => Some(PlaceStatus::Current),
         Some("all") => None,
-        Some(st @ ("current" | "historical" | "retired")) => Some(st),
-        Some(other) => return Err(ApiError::invalid("status", format!("未知状态 “{other}”"))),
+        Some(st) => Some(
+            PlaceStatus::parse(st).ok_or_else(|| ApiError::invalid("status", format!("未知状态 “{st}”")))?,
+        ),
     };
     let limit = params::limit(q.limit.as_deref(), 20, cfg.max_limit)?;
     let g = s.gazetteer();
@@ -79,9 +80,9 @@ pub async fn search(State(s): State<AppState>, Query(q): Query<PlacesQuery>) -> 
         .into_iter()
         .filter(|&(i, _)| {
             let p = g.places.get(i);
-            class.is_none_or(|c| p.class == c.as_str())
+            class.is_none_or(|c| p.class == c)
                 && status.is_none_or(|st| p.status == st)
-                && division.as_ref().is_none_or(|d| p.division_code.starts_with(d.prefix()))
+                && division.as_ref().is_none_or(|d| p.division_code.as_str().starts_with(d.prefix()))
                 && bbox.is_none_or(|b| {
                     p.bbox.is_some_and(|pb| {
                         pb.min().x <= b.max().x
@@ -138,8 +139,9 @@ pub async fn one(
 }
 
 fn place_feature(g: &Gazetteer, p: &PlaceRow) -> Value {
-    let divisions = g.divisions.by_code(&p.division_code, None).map(|i| chain(g, i)).unwrap_or_default();
-    let class_label = PlaceClass::parse(&p.class).map(PlaceClass::label);
+    let divisions =
+        g.divisions.by_code(p.division_code.as_str(), None).map(|i| chain(g, i)).unwrap_or_default();
+    let class_label = p.class.label();
     feature(
         json!(p.fid),
         geometry(p.geom.as_ref()),

@@ -198,11 +198,7 @@ pub async fn overdue(
     Query(q): Query<OverdueQuery>,
 ) -> ApiResult<Json<Value>> {
     require(&actor, "overdue", &[Role::Reviewer, Role::Committee, Role::Approver, Role::Admin])?;
-    let on = match params::date("on", q.on.as_deref())? {
-        Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-            .map_err(|_| ApiError::invalid("on", "日期无效"))?,
-        None => crate::review::today(),
-    };
+    let on = params::date("on", q.on.as_deref())?.unwrap_or_else(crate::review::today);
     let items = lifecycle::overdue(&s.store, on)?;
     Ok(Json(json!({"on": on.to_string(), "overdue": items})))
 }

@@ -51,7 +51,7 @@ pub async fn reverse(State(s): State<AppState>, request: Request) -> ApiResult<R
     let at = params::date("at", q.at.as_deref())?;
     let g = s.gazetteer();
     let json = s.division_json.of(&g.divisions);
-    let answer = geocode::reverse(&g, &json, c, at.as_deref(), s.settings.server.nearest_radius_m);
+    let answer = geocode::reverse(&g, &json, c, at, s.settings.server.nearest_radius_m);
     let mut body = Vec::with_capacity(960);
     answer.write_json(&mut body).map_err(ApiError::internal)?;
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())

@@ -25,7 +25,7 @@ pub use plates::{Plate, PlateIndex};
 pub use roads::{Road, RoadIndex};
 pub use streets::{Street, StreetIndex};
 
-use crate::model::{COLLOQUIAL_NAMES, PlaceClass, everyday_names};
+use crate::model::{COLLOQUIAL_NAMES, PlaceStatus, everyday_names};
 use crate::store::{AddressRow, AliasRow, ChangeRow, DivisionRow, MarkerRow, PlaceRow, Store, StoreResult};
 use geo::{Geometry, LineString};
 use std::collections::HashMap;
@@ -78,7 +78,7 @@ fn division_names(divisions: &DivisionIndex, aliases: &[AliasRow]) -> NameIndex 
         }
     }
     for a in aliases {
-        if let Some(i) = divisions.by_code(&a.code, None) {
+        if let Some(i) = divisions.by_code(a.code.as_str(), None) {
             b.add_alias(&a.alias, NameRef::Division(i));
         }
     }
@@ -120,8 +120,7 @@ pub(crate) fn place_of(p: PlaceRow) -> (Place, Option<Geometry<f64>>) {
 
 /// The road a current thoroughfare place is, with its centrelines.
 pub(crate) fn road_of(p: &PlaceRow) -> Option<(Road, Vec<LineString<f64>>)> {
-    let is_road =
-        p.status == "current" && PlaceClass::parse(&p.class).is_some_and(PlaceClass::is_thoroughfare);
+    let is_road = p.status == PlaceStatus::Current && p.class.is_thoroughfare();
     if !is_road {
         return None;
     }
@@ -228,8 +227,8 @@ impl Gazetteer {
         let mut streets = StreetIndex::default();
         let mut at = DivisionCache::default();
         AddressRow::for_each_plate(c, |a| {
-            let Ok(code) = a.code.parse::<u64>() else { return };
-            let plate = update::plate_of(&a, code, divisions, places, &place_by_fid, &mut streets, &mut at);
+            let plate =
+                update::plate_of(&a, a.code.0, divisions, places, &place_by_fid, &mut streets, &mut at);
             plate_items.push(([a.lon, a.lat], plate));
         })?;
         lap("read door plates", &mut t);

@@ -1,7 +1,7 @@
 //! Places in memory: what `/places` filters and ranks on, and an R-tree of
 //! their bounding boxes for `bbox=` and `near=`.
 
-use crate::model::PlaceClass;
+use crate::model::{DivisionCode, PlaceClass, PlaceStatus};
 use geo::{BoundingRect, Centroid, Coord, Geometry, Rect};
 use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
 
@@ -10,16 +10,16 @@ use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
 pub struct Place {
     /// Place id (store fid).
     pub fid: i64,
-    /// Class identifier.
-    pub class: String,
+    /// Class.
+    pub class: PlaceClass,
     /// Standard name.
     pub name: String,
     /// Romanised spelling.
     pub pinyin: String,
     /// Division code it lies in.
-    pub division_code: String,
+    pub division_code: DivisionCode,
     /// `current`, `historical`, `retired`.
-    pub status: String,
+    pub status: PlaceStatus,
     /// A representative point (centroid), lon/lat.
     pub point: Option<Coord<f64>>,
     /// Bounding box.
@@ -96,10 +96,7 @@ impl PlaceIndex {
         for p in &mut places {
             p.successor = p.replaced_by.and_then(|f| by_fid.get(&f).copied());
         }
-        let carries_plates = places
-            .iter()
-            .map(|p| PlaceClass::parse(&p.class).is_some_and(PlaceClass::carries_plates))
-            .collect();
+        let carries_plates = places.iter().map(|p| p.class.carries_plates()).collect();
         PlaceIndex { places, carries_plates, tree: RTree::bulk_load(rects) }
     }
 

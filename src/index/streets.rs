@@ -3,6 +3,7 @@
 //! the text after the street name (`88-1号`, `3幢`, `4组6号`).
 
 use super::{DivisionIndex, OptId, PlaceIndex, Plate, PlateIndex};
+use crate::model::PlaceStatus;
 use geo::Coord;
 use hashbrown::HashTable;
 use rustc_hash::{FxHashMap, FxHasher};
@@ -188,11 +189,11 @@ impl StreetIndex {
             if !places.carries_plates(i) {
                 continue;
             }
-            let Some(division) = divisions.by_code(&p.division_code, None) else { continue };
+            let Some(division) = divisions.by_code(p.division_code.as_str(), None) else { continue };
             let Some(county) = divisions.county_of(division) else { continue };
             let street = match self.find(&p.name, county) {
                 Some(s) => s,
-                None if p.status == "current" && p.point.is_some() => {
+                None if p.status == PlaceStatus::Current && p.point.is_some() => {
                     self.intern(&p.name, county, || Street {
                         name: p.name.as_str().into(),
                         scope: county,

@@ -1,14 +1,16 @@
 //! Changes applied to a snapshot of the indices. The division tree and its
-//! names are shared; places, roads and place names are rebuilt from every
-//! place row (a few thousand); door plates and their street entries go
-//! into overlays over the shared grids ([`PlateIndex::with_changes`]), so
-//! a change costs in proportion to what it touches.
+//! names are shared; the changed places replace theirs in the place index;
+//! new roads and the names of new places go into tiers of their own
+//! ([`RoadIndex::with_changes`](super::RoadIndex::with_changes),
+//! [`Names::with_added`]); door plates and their street entries go into
+//! overlays over the shared grids ([`PlateIndex::with_changes`]).
 
 use super::plates::PlateChanges;
 use super::{
     DivisionCache, DivisionIndex, Gazetteer, Names, PlaceIndex, Plate, PlateIndex, Street, StreetIndex,
 };
 use super::{NameIndexBuilder, NameRef};
+use crate::model::{AddressCode, AddressKind, PlaceStatus};
 use crate::store::{AddressRow, PlaceRow, PlateRow, RoomRow};
 use geo::Coord;
 use std::collections::HashMap;
@@ -53,9 +55,9 @@ pub(super) fn file_room(
     at: &mut DivisionCache,
 ) {
     let (_, Some(county)) = at.get(divisions, r.division_code) else { return };
-    let (Some(sid), Ok(code)) = (streets.find(r.street, county), r.code.parse::<u64>()) else { return };
+    let Some(sid) = streets.find(r.street, county) else { return };
     if let Some(b) = streets.live_plate(plates, sid, r.building) {
-        streets.add_room(b, r.unit_room, code);
+        streets.add_room(b, r.unit_room, r.code.0);
     }
 }
 
@@ -105,7 +107,7 @@ impl Gazetteer {
     pub fn with_changes(
         &self,
         places: Vec<PlaceRow>,
-        addresses: &[(String, Option<AddressRow>)],
+        addresses: &[(AddressCode, Option<AddressRow>)],
     ) -> Gazetteer {
         let mut g = self.clone();
         let places_changed = !places.is_empty();
@@ -123,8 +125,8 @@ impl Gazetteer {
         let mut changes = PlateChanges::default();
         let mut rooms: Vec<&AddressRow> = Vec::new();
         for (code, row) in addresses {
-            let Ok(n) = code.parse::<u64>() else { continue };
-            let is_room = row.as_ref().is_some_and(|r| r.kind == "room");
+            let n = code.0;
+            let is_room = row.as_ref().is_some_and(|r| r.kind == AddressKind::Room);
             if is_room || row.is_none() {
                 g.streets.remove_room(n);
             }
@@ -132,8 +134,8 @@ impl Gazetteer {
                 changes.removed.push(n);
             }
             match row {
-                Some(r) if r.status == "current" && is_room => rooms.push(r),
-                Some(r) if r.status == "current" => {
+                Some(r) if r.status == PlaceStatus::Current && is_room => rooms.push(r),
+                Some(r) if r.status == PlaceStatus::Current => {
                     let pr = r.plate_row();
                     let plate =
                         plate_of(&pr, n, &g.divisions, &g.places, &place_by_fid, &mut g.streets, &mut at);

@@ -5,7 +5,9 @@
 //! and why, for the rejection report.
 
 use super::import::{ImportOptions, Target};
-use crate::model::{AddressCode, AddressKind, DivisionCode, PlaceClass, romanize, short_name, split_generic};
+use crate::model::{
+    AddressCode, AddressKind, DivisionCode, Level, PlaceClass, romanize, short_name, split_generic,
+};
 use crate::store::{AddressRow, DivisionRow, PlaceRow};
 use gdal::spatial_ref::CoordTransform;
 use gdal::vector::Feature;
@@ -52,9 +54,9 @@ pub(super) fn read_row(
                 Some(l) => l
                     .parse::<i64>()
                     .ok()
-                    .filter(|l| (1..=5).contains(l))
+                    .and_then(Level::from_i64)
                     .ok_or(("level".to_string(), format!("“{l}” 不是 1–5 的层级")))?,
-                None => code.implied_level().as_i64(),
+                None => code.implied_level(),
             };
             let mp = match geom {
                 Some(Geometry::MultiPolygon(mp)) => mp,
@@ -62,18 +64,21 @@ pub(super) fn read_row(
                 Some(_) => return Err(("geometry".into(), "区划边界应为面".into())),
                 None => return Err(("geometry".into(), "缺少边界几何".into())),
             };
-            let parent = field(feature, opts, "parent").or_else(|| implied_parent(code.as_str()));
+            let parent = match field(feature, opts, "parent") {
+                Some(p) => {
+                    Some(DivisionCode::parse(&p).map_err(|e| ("parent".to_string(), format!("“{p}”: {e}")))?)
+                }
+                None => implied_parent(code.as_str()),
+            };
             Parsed::Division(DivisionRow {
                 short_name: field(feature, opts, "short_name").or_else(|| short_name(&name)),
                 pinyin: Some(romanize(&name)),
                 seat: mp.centroid().map(|c| (c.x(), c.y())),
-                code: code.as_str().to_string(),
                 name,
-                level,
                 parent_code: parent,
                 source,
                 geom: Some(mp),
-                ..Default::default()
+                ..DivisionRow::new(code, level)
             })
         }
         Target::Places => {
@@ -86,18 +91,15 @@ pub(super) fn read_row(
                 DivisionCode::parse(&division).map_err(|e| ("division".to_string(), e.to_string()))?;
             let (specific, generic) = split_generic(&name);
             Parsed::Place(PlaceRow {
-                class: class.as_str().into(),
                 specific: specific.into(),
                 generic: generic.into(),
                 pinyin: romanize(&name),
-                division_code: division.as_str().into(),
-                status: "current".into(),
                 meaning: field(feature, opts, "meaning"),
                 history: field(feature, opts, "history"),
                 name,
                 source,
                 geom,
-                ..Default::default()
+                ..PlaceRow::new(class, division)
             })
         }
         Target::Addresses => {
@@ -115,39 +117,37 @@ pub(super) fn read_row(
             let number = field(feature, opts, "number");
             let standard = field(feature, opts, "standard_address")
                 .unwrap_or_else(|| format!("{street}{}", number.clone().unwrap_or_default()));
+            let kind = match field(feature, opts, "kind") {
+                None => AddressKind::RoadPlate,
+                Some(k) => {
+                    AddressKind::parse(&k).ok_or(("kind".to_string(), format!("未知地址类型 “{k}”")))?
+                }
+            };
             Parsed::Address(AddressRow {
-                code: code.to_string(),
-                kind: match field(feature, opts, "kind") {
-                    None => "road_plate".into(),
-                    Some(k) => AddressKind::parse(&k)
-                        .ok_or(("kind".to_string(), format!("未知地址类型 “{k}”")))?
-                        .as_str()
-                        .into(),
-                },
-                division_code: division.as_str().into(),
                 street,
                 number,
                 standard_address: standard,
-                status: "current".into(),
                 lon: p.x(),
                 lat: p.y(),
                 source,
-                ..Default::default()
+                ..AddressRow::new(code, kind, division)
             })
         }
     };
     Ok((parsed, repaired))
 }
 
-fn implied_parent(code: &str) -> Option<String> {
-    match code.len() {
-        12 => Some(code[..9].to_string()),
-        9 => Some(code[..6].to_string()),
-        6 if code.ends_with("0000") => None,
-        6 if code.ends_with("00") => Some(format!("{}0000", &code[..2])),
-        6 => Some(format!("{}00", &code[..4])),
-        _ => None,
-    }
+fn implied_parent(code: &str) -> Option<DivisionCode> {
+    let parent = match code.len() {
+        12 => code[..9].to_string(),
+        9 => code[..6].to_string(),
+        6 if code.ends_with("0000") => return None,
+        6 if code.ends_with("00") => format!("{}0000", &code[..2]),
+        6 => format!("{}00", &code[..4]),
+        _ => return None,
+    };
+    // As written: the parent of 330212001001 is 330212001, of 330212001 is 330212.
+    DivisionCode::parse(&parent).ok()
 }
 
 /// The feature's geometry in CGCS2000 lon/lat, repaired if invalid;

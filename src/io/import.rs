@@ -156,8 +156,8 @@ pub fn import(store: &Store, opts: &ImportOptions) -> Result<ImportReport> {
                     let (_, updated) = d.upsert_current(tx)?;
                     (
                         "division",
-                        d.code.clone(),
-                        Some(d.code.as_str()),
+                        d.code.to_string(),
+                        Some(d.code.to_string()),
                         d.code.as_str(),
                         d.name.as_str(),
                         updated,
@@ -172,8 +172,8 @@ pub fn import(store: &Store, opts: &ImportOptions) -> Result<ImportReport> {
                     let name = a.standard_address.as_str();
                     (
                         "address",
-                        a.code.clone(),
-                        Some(a.code.as_str()),
+                        a.code.to_string(),
+                        Some(a.code.to_string()),
                         a.division_code.as_str(),
                         name,
                         updated,
@@ -194,7 +194,7 @@ pub fn import(store: &Store, opts: &ImportOptions) -> Result<ImportReport> {
                     entity_key: &key,
                     action: if updated { "update" } else { "create" },
                     detail: serde_json::json!({"source": opts.source.display().to_string()}),
-                    code,
+                    code: code.as_deref(),
                     division: Some(division),
                     summary: Some(&summary),
                 },

@@ -61,6 +61,13 @@ impl AddressCode {
     }
 }
 
+/// Serialised as its 18-digit text.
+impl Serialize for AddressCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl std::fmt::Display for AddressCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:018}", self.0)

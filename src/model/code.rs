@@ -98,6 +98,32 @@ impl From<DivisionCode> for String {
     }
 }
 
+impl AsRef<str> for DivisionCode {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Hashes and orders as its text, so maps keyed by code are looked up by
+/// a `&str`.
+impl std::borrow::Borrow<str> for DivisionCode {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for DivisionCode {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for DivisionCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 impl std::fmt::Display for DivisionCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)

@@ -8,6 +8,7 @@ mod change;
 mod code;
 mod division_name;
 mod level;
+mod marker;
 mod place;
 mod proposal;
 mod proposal_state;
@@ -20,6 +21,7 @@ pub use change::{ChangeAction, ChangeFilter, ChangeKind, FilterError};
 pub use code::{CodeError, DivisionCode};
 pub use division_name::{COLLOQUIAL_NAMES, everyday_names, short_name, village_name};
 pub use level::Level;
+pub use marker::{MarkerCondition, MarkerKind};
 pub use place::{PlaceClass, PlaceStatus};
 pub use proposal::{
     Approval, Attachment, Check, Comment, Event, Filing, Kind, Opinion, Proposal, ProposalId, Verdict,

@@ -8,6 +8,7 @@
 
 use crate::geocode::DivisionJsonCache;
 use crate::index::Gazetteer;
+use crate::model::AddressCode;
 use crate::store::feed::{LogKey, entries_between, head};
 use crate::store::{AddressRow, PlaceRow, Store, StoreResult};
 use crate::tiles::service::TileService;
@@ -233,15 +234,16 @@ impl Projections {
     fn changed_rows(
         &self,
         touched: &Touched,
-    ) -> StoreResult<(Vec<PlaceRow>, Vec<(String, Option<AddressRow>)>)> {
+    ) -> StoreResult<(Vec<PlaceRow>, Vec<(AddressCode, Option<AddressRow>)>)> {
         self.store.read_snapshot(|c| {
             let mut places = Vec::with_capacity(touched.places.len());
             for &fid in &touched.places {
                 places.extend(PlaceRow::get(c, fid)?);
             }
             let mut addresses = Vec::with_capacity(touched.addresses.len());
-            for code in &touched.addresses {
-                addresses.push((code.clone(), AddressRow::by_code(c, code)?));
+            // A logged code that is not an address code names no plate.
+            for code in touched.addresses.iter().filter_map(|s| AddressCode::parse(s)) {
+                addresses.push((code, AddressRow::by_code(c, code)?));
             }
             Ok((places, addresses))
         })

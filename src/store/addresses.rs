@@ -1,4 +1,5 @@
 use super::{StoreResult, geom_blob};
+use crate::model::{AddressCode, AddressKind, DivisionCode, PlaceStatus};
 use geo::{Geometry, Point};
 use rusqlite::{Connection, Row, Transaction, params};
 
@@ -7,24 +8,24 @@ use rusqlite::{Connection, Row, Transaction, params};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenamedAddress {
     /// Address code.
-    pub code: String,
+    pub code: AddressCode,
     /// Division code.
-    pub division_code: String,
+    pub division_code: DivisionCode,
     /// The standard address after the rename.
     pub standard_address: String,
 }
 
 /// A standard address (door plate, building, room or rural plate).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AddressRow {
     /// Row id.
     pub fid: i64,
     /// Unique 18-digit address code.
-    pub code: String,
+    pub code: AddressCode,
     /// `road_plate`, `building`, `room` or `rural_plate`.
-    pub kind: String,
+    pub kind: AddressKind,
     /// The village (12 digits) or township (9 digits) it lies in.
-    pub division_code: String,
+    pub division_code: DivisionCode,
     /// The road, compound or village place the address hangs off.
     pub place_fid: Option<i64>,
     /// The road, compound or village name as written in the address.
@@ -48,7 +49,7 @@ pub struct AddressRow {
     /// The full standard address text.
     pub standard_address: String,
     /// `current`, `historical` or `retired`.
-    pub status: String,
+    pub status: PlaceStatus,
     /// Longitude, CGCS2000.
     pub lon: f64,
     /// Latitude, CGCS2000.
@@ -85,13 +86,39 @@ fn from_row(r: &Row) -> rusqlite::Result<AddressRow> {
 }
 
 impl AddressRow {
+    /// A current address of `kind` with `code` in `division_code`, at
+    /// (0, 0), with every other field empty, for the caller to fill in.
+    pub fn new(code: AddressCode, kind: AddressKind, division_code: DivisionCode) -> AddressRow {
+        AddressRow {
+            fid: 0,
+            code,
+            kind,
+            division_code,
+            place_fid: None,
+            street: String::new(),
+            number: None,
+            number_prefix: None,
+            number_main: None,
+            number_sub: None,
+            group_no: None,
+            building: None,
+            unit: None,
+            room: None,
+            standard_address: String::new(),
+            status: PlaceStatus::Current,
+            lon: 0.0,
+            lat: 0.0,
+            source: String::new(),
+        }
+    }
+
     /// Inserts the address, or updates the one with the same code: its
     /// kind, division, street, plate text, standard address, position and
     /// source. Columns an import does not carry (the place link, building,
     /// unit, room, group, number parts, status) are kept. Returns whether
     /// it updated an existing address.
     pub fn upsert(&self, tx: &Transaction) -> StoreResult<bool> {
-        let existed = tx.prepare_cached("SELECT 1 FROM addresses WHERE code = ?1")?.exists([&self.code])?;
+        let existed = tx.prepare_cached("SELECT 1 FROM addresses WHERE code = ?1")?.exists([self.code])?;
         if !existed {
             self.insert(tx)?;
             return Ok(false);
@@ -172,14 +199,15 @@ impl AddressRow {
     }
 
     /// One address by code.
-    pub fn by_code(conn: &Connection, code: &str) -> StoreResult<Option<AddressRow>> {
+    pub fn by_code(conn: &Connection, code: AddressCode) -> StoreResult<Option<AddressRow>> {
         let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM addresses WHERE code = ?1"))?;
         let mut rows = stmt.query([code])?;
         Ok(rows.next()?.map(from_row).transpose()?)
     }
 
     /// Calls `f` for every current plate (every kind but rooms) with just
-    /// what the in-memory plate index keeps, without collecting them.
+    /// what the in-memory plate index keeps, without collecting them (the
+    /// division code is borrowed text: no allocation per row).
     pub fn for_each_plate(conn: &Connection, mut f: impl FnMut(PlateRow<'_>)) -> StoreResult<()> {
         let mut stmt = conn.prepare(
             "SELECT code, lon, lat, division_code, street, number, group_no, building, place_fid \
@@ -187,8 +215,11 @@ impl AddressRow {
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
+            // A row whose code is not an address code is no plate (skipped, as
+            // the index always did).
+            let Some(code) = AddressCode::parse(r.get_ref(0)?.as_str()?) else { continue };
             f(PlateRow {
-                code: r.get_ref(0)?.as_str()?,
+                code,
                 lon: r.get(1)?,
                 lat: r.get(2)?,
                 division_code: r.get_ref(3)?.as_str()?,
@@ -207,10 +238,10 @@ impl AddressRow {
     /// The columns the plate index keeps (for every kind but rooms).
     pub fn plate_row(&self) -> PlateRow<'_> {
         PlateRow {
-            code: &self.code,
+            code: self.code,
             lon: self.lon,
             lat: self.lat,
-            division_code: &self.division_code,
+            division_code: self.division_code.as_str(),
             street: &self.street,
             number: self.number.as_deref(),
             group_no: self.group_no,
@@ -228,8 +259,8 @@ impl AddressRow {
     /// building; `unit_room` is [`AddressRow::unit_room`].
     pub fn room_row<'a>(&'a self, unit_room: &'a str) -> Option<RoomRow<'a>> {
         Some(RoomRow {
-            code: &self.code,
-            division_code: &self.division_code,
+            code: self.code,
+            division_code: self.division_code.as_str(),
             street: &self.street,
             building: self.building.as_deref()?,
             unit_room,
@@ -241,8 +272,8 @@ impl AddressRow {
 /// building's plate.
 #[derive(Debug, Clone, Copy)]
 pub struct RoomRow<'a> {
-    /// 18-digit code.
-    pub code: &'a str,
+    /// Address code.
+    pub code: AddressCode,
     /// Division code.
     pub division_code: &'a str,
     /// Compound name.
@@ -262,8 +293,9 @@ impl AddressRow {
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
+            let Some(code) = AddressCode::parse(r.get_ref(0)?.as_str()?) else { continue };
             f(RoomRow {
-                code: r.get_ref(0)?.as_str()?,
+                code,
                 division_code: r.get_ref(1)?.as_str()?,
                 street: r.get_ref(2)?.as_str()?,
                 building: r.get_ref(3)?.as_str()?,
@@ -277,8 +309,8 @@ impl AddressRow {
 /// The columns of a plate the in-memory index needs, borrowed from the row.
 #[derive(Debug, Clone, Copy)]
 pub struct PlateRow<'a> {
-    /// 18-digit code.
-    pub code: &'a str,
+    /// Address code.
+    pub code: AddressCode,
     /// Longitude.
     pub lon: f64,
     /// Latitude.

@@ -1,20 +1,23 @@
 use super::{StoreResult, geom_blob, geom_col};
+use crate::model::{DivisionCode, Level, MarkerCondition, MarkerKind};
+use chrono::NaiveDate;
 use geo::{Geometry, MultiLineString, Point};
 use rusqlite::{Connection, Transaction, params};
 
 /// A boundary line between two divisions.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct BoundaryLineRow {
-    /// Line number.
+    /// Line number (a prefecture's digits and a sequence: not a division
+    /// code).
     pub code: String,
     /// Name (鄞奉线).
     pub name: String,
     /// Level of the divisions it separates.
-    pub level: i64,
+    pub level: Level,
     /// Division with the smaller code.
-    pub left_code: String,
+    pub left_code: DivisionCode,
     /// The other division.
-    pub right_code: String,
+    pub right_code: DivisionCode,
     /// Geometry, lon/lat CGCS2000.
     pub geom: Option<MultiLineString<f64>>,
 }
@@ -62,18 +65,18 @@ impl BoundaryLineRow {
 }
 
 /// A boundary marker (界桩).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct MarkerRow {
     /// Number: line + 3-digit sequence + type (GB/T 17796).
     pub number: String,
     /// Its line.
     pub line_code: String,
     /// Q single; A/B pair; C/D/E triple.
-    pub kind: String,
+    pub kind: MarkerKind,
     /// intact, damaged, lost, moved.
-    pub condition: String,
+    pub condition: MarkerCondition,
     /// Installation date.
-    pub installed_on: Option<String>,
+    pub installed_on: Option<NaiveDate>,
     /// Longitude.
     pub lon: f64,
     /// Latitude.

@@ -1,29 +1,31 @@
 use super::{StoreResult, geom_blob, geom_col};
+use crate::model::{DivisionCode, Level};
+use chrono::NaiveDate;
 use geo::{Geometry, MultiPolygon};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 /// A division version as stored. A division whose code or name changed has
 /// one row per version, each with its validity period.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DivisionRow {
     /// Row id.
     pub fid: i64,
     /// Division code (6, 9 or 12 digits).
-    pub code: String,
+    pub code: DivisionCode,
     /// Full name (鄞州区).
     pub name: String,
     /// Short name (鄞州), if it differs.
     pub short_name: Option<String>,
-    /// 1 = province … 5 = village.
-    pub level: i64,
+    /// Province … village (stored as 1 … 5).
+    pub level: Level,
     /// Parent division code.
-    pub parent_code: Option<String>,
+    pub parent_code: Option<DivisionCode>,
     /// Romanised name.
     pub pinyin: Option<String>,
-    /// First day valid (ISO date), if known.
-    pub valid_from: Option<String>,
-    /// Day it ceased (ISO date); `None` while current.
-    pub valid_to: Option<String>,
+    /// First day valid, if known.
+    pub valid_from: Option<NaiveDate>,
+    /// Day it ceased; `None` while current.
+    pub valid_to: Option<NaiveDate>,
     /// Seat (政府驻地), lon/lat CGCS2000.
     pub seat: Option<(f64, f64)>,
     /// Where the record comes from.
@@ -55,7 +57,8 @@ fn from_row(r: &Row, with_geom: bool) -> StoreResult<DivisionRow> {
         name: r.get(2)?,
         short_name: r.get(3)?,
         level: r.get(4)?,
-        parent_code: r.get(5)?,
+        // A parent that is not a code links to no division, as before.
+        parent_code: r.get_ref(5)?.as_str_or_null()?.and_then(|p| DivisionCode::parse(p).ok()),
         pinyin: r.get(6)?,
         valid_from: r.get(7)?,
         valid_to: r.get(8)?,
@@ -66,6 +69,25 @@ fn from_row(r: &Row, with_geom: bool) -> StoreResult<DivisionRow> {
 }
 
 impl DivisionRow {
+    /// A current division `code` at `level`, with every other field empty,
+    /// for the caller to fill in.
+    pub fn new(code: DivisionCode, level: Level) -> DivisionRow {
+        DivisionRow {
+            fid: 0,
+            code,
+            name: String::new(),
+            short_name: None,
+            level,
+            parent_code: None,
+            pinyin: None,
+            valid_from: None,
+            valid_to: None,
+            seat: None,
+            source: String::new(),
+            geom: None,
+        }
+    }
+
     /// Inserts a new version row; returns its fid.
     pub fn insert(&self, tx: &Transaction) -> StoreResult<i64> {
         let geom = self.geom.clone().map(Geometry::MultiPolygon);
@@ -157,7 +179,7 @@ impl DivisionRow {
 #[derive(Debug, Clone)]
 pub struct AliasRow {
     /// The division's code.
-    pub code: String,
+    pub code: DivisionCode,
     /// The alias text.
     pub alias: String,
     /// `short`, `historical`, `abbreviation`, `landmark` …
@@ -190,16 +212,16 @@ impl AliasRow {
 /// successor.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ChangeRow {
-    /// Effective date (ISO).
-    pub date: String,
+    /// Effective date (`YYYY-MM-DD` in JSON).
+    pub date: NaiveDate,
     /// Kind of change (撤县设区, 更名 …).
     pub kind: String,
     /// The old code.
-    pub old_code: Option<String>,
+    pub old_code: Option<DivisionCode>,
     /// The old name.
     pub old_name: Option<String>,
     /// The new code.
-    pub new_code: Option<String>,
+    pub new_code: Option<DivisionCode>,
     /// The new name.
     pub new_name: Option<String>,
     /// Approval document number.
@@ -234,8 +256,8 @@ impl ChangeRow {
     }
 
     /// Events where `code` is the old or the new side, by date.
-    pub fn involving(conn: &Connection, code: &str) -> StoreResult<Vec<ChangeRow>> {
-        Self::query(conn, "old_code = ?1 OR new_code = ?1", code)
+    pub fn involving(conn: &Connection, code: &DivisionCode) -> StoreResult<Vec<ChangeRow>> {
+        Self::query(conn, "old_code = ?1 OR new_code = ?1", code.as_str())
     }
 
     fn query(conn: &Connection, filter: &str, arg: &str) -> StoreResult<Vec<ChangeRow>> {

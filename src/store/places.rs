@@ -1,14 +1,16 @@
 use super::{StoreResult, geom_blob, geom_col};
+use crate::model::{DivisionCode, PlaceClass, PlaceStatus};
+use chrono::NaiveDate;
 use geo::Geometry;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 /// A standard place name as stored.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PlaceRow {
     /// Row id; the public place id.
     pub fid: i64,
-    /// Class identifier (`road`, `compound` …).
-    pub class: String,
+    /// Class (`road`, `compound` …).
+    pub class: PlaceClass,
     /// Full name.
     pub name: String,
     /// 专名.
@@ -18,9 +20,9 @@ pub struct PlaceRow {
     /// Romanised spelling.
     pub pinyin: String,
     /// The division it lies in (township or county code).
-    pub division_code: String,
+    pub division_code: DivisionCode,
     /// `current`, `historical` or `retired`.
-    pub status: String,
+    pub status: PlaceStatus,
     /// 含义: what the name means.
     pub meaning: Option<String>,
     /// 沿革: its history.
@@ -31,12 +33,12 @@ pub struct PlaceRow {
     pub approved_by: Option<String>,
     /// Approval document number.
     pub approval_doc: Option<String>,
-    /// Approval date (ISO).
-    pub approval_date: Option<String>,
+    /// Approval date.
+    pub approval_date: Option<NaiveDate>,
     /// First day valid.
-    pub valid_from: Option<String>,
+    pub valid_from: Option<NaiveDate>,
     /// Last day valid, for historical names.
-    pub valid_to: Option<String>,
+    pub valid_to: Option<NaiveDate>,
     /// Provenance (`demo`, `import:…`).
     pub source: String,
     /// The place that carries its name on (for a renamed place).
@@ -74,6 +76,32 @@ fn from_row(r: &Row, with_geom: bool) -> StoreResult<PlaceRow> {
 }
 
 impl PlaceRow {
+    /// A current place of `class` in `division_code` with every other
+    /// field empty, for the caller to fill in.
+    pub fn new(class: PlaceClass, division_code: DivisionCode) -> PlaceRow {
+        PlaceRow {
+            fid: 0,
+            class,
+            name: String::new(),
+            specific: String::new(),
+            generic: String::new(),
+            pinyin: String::new(),
+            division_code,
+            status: PlaceStatus::Current,
+            meaning: None,
+            history: None,
+            former_names: Vec::new(),
+            approved_by: None,
+            approval_doc: None,
+            approval_date: None,
+            valid_from: None,
+            valid_to: None,
+            source: String::new(),
+            replaced_by: None,
+            geom: None,
+        }
+    }
+
     /// Inserts the place; returns its fid.
     pub fn insert(&self, tx: &Transaction) -> StoreResult<i64> {
         tx.prepare_cached(
@@ -156,8 +184,8 @@ impl PlaceRow {
     pub fn end(
         tx: &Transaction,
         fid: i64,
-        status: &str,
-        valid_to: &str,
+        status: PlaceStatus,
+        valid_to: NaiveDate,
         replaced_by: Option<i64>,
     ) -> StoreResult<bool> {
         let n = tx.execute(

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A road of the county with door plates (not the one the other review
-/// tests rename, nor the protected one), and one of its plates whose nearest road is the road itself:
+/// tests rename, nor the protected one, nor the roads the duplicate and
+/// contains-name checks are tried on), and one of its plates whose nearest
+/// road is the road itself:
 /// `(place id, name, plate code, lon, lat, standard address)`.
 async fn road_and_plate() -> (i64, String, String, f64, f64, String) {
     let conn = crate::helpers::sqlite();
@@ -20,6 +22,11 @@ async fn road_and_plate() -> (i64, String, String, f64, f64, String) {
             "WITH roads AS (SELECT p.fid, p.name FROM places p JOIN addresses a ON a.place_fid = p.fid \
                WHERE p.class = 'road' AND p.division_code LIKE ?1 AND a.kind = 'road_plate' \
                  AND p.fid <> (SELECT max(fid) FROM places WHERE class = 'road' AND division_code LIKE ?1) \
+                 AND p.fid NOT IN (SELECT fid FROM places WHERE class = 'road' AND division_code LIKE ?1 \
+                   ORDER BY fid LIMIT 2) \
+                 AND p.fid <> (SELECT b.place_fid FROM addresses b JOIN places q ON q.fid = b.place_fid \
+                   WHERE q.class = 'road' AND q.division_code LIKE ?1 AND length(q.name) >= 3 \
+                   ORDER BY b.fid LIMIT 1) \
                GROUP BY p.fid ORDER BY count(*) DESC LIMIT 20 OFFSET 3) \
              SELECT r.fid, r.name, a.code, a.lon, a.lat, a.standard_address FROM roads r \
              JOIN addresses a ON a.place_fid = r.fid WHERE a.kind = 'road_plate' ORDER BY r.fid, a.fid",

@@ -20,7 +20,7 @@ fn gazetteer() -> &'static Gazetteer {
     G.get_or_init(|| Gazetteer::load(&Store::open(&demo_store()).expect("store")).expect("indices"))
 }
 
-const OPTS: Options<'static> = Options { limit: 5, within: None, at: None };
+const OPTS: Options = Options { limit: 5, within: None, at: None };
 
 /// The parts of a plate's standard address.
 struct Parts {
@@ -41,7 +41,7 @@ fn parts(g: &Gazetteer, plate: u32) -> Option<Parts> {
         province: name(Level::Province)?.name.clone(),
         prefecture: name(Level::Prefecture)?.name.clone(),
         county: name(Level::County)?.name.clone(),
-        county_code: name(Level::County)?.code.clone(),
+        county_code: name(Level::County)?.code.to_string(),
         township: name(Level::Township)?.name.clone(),
         label: p.label.to_string(),
         street: g.streets.get(p.street.get()?).name.to_string(),

@@ -92,7 +92,7 @@ fn import_into(store: &Path, source: &Path, extra: &[&str]) -> Imported {
             use geo::{Area, Centroid};
             let g = r.geom.expect("geometry");
             let c = g.centroid().expect("centroid");
-            (r.code, (r.name, g.unsigned_area(), (c.x(), c.y())))
+            (r.code.to_string(), (r.name, g.unsigned_area(), (c.x(), c.y())))
         })
         .collect();
     Imported { report, rejected, rows }
@@ -235,7 +235,10 @@ fn csv_with_xy_columns_imports_door_plates_and_csv_with_wkt_imports_places() {
     assert!(rejected.contains("code") && rejected.contains("地址应为点"), "{rejected}");
     let st = fangyu::store::Store::open(&store).expect("store");
     let a = st
-        .read(|c| fangyu::store::AddressRow::by_code(c, "330212001001000001"))
+        .read(|c| {
+            let code = fangyu::model::AddressCode::parse("330212001001000001").expect("a code");
+            fangyu::store::AddressRow::by_code(c, code)
+        })
         .expect("read")
         .expect("imported");
     assert_eq!(a.standard_address, "中山东路1号");
@@ -294,7 +297,8 @@ fn re_importing_an_address_keeps_what_the_source_does_not_carry() {
     let (report, _) = run_import(&store, &src, &["--kind", "addresses", "--x-field", "X", "--y-field", "Y"]);
     assert_eq!(report["updated"], 1);
     let st = fangyu::store::Store::open(&store).expect("store");
-    let a = st.read(|c| fangyu::store::AddressRow::by_code(c, &code)).expect("read").expect("still there");
+    let parsed = fangyu::model::AddressCode::parse(&code).expect("an address code");
+    let a = st.read(|c| fangyu::store::AddressRow::by_code(c, parsed)).expect("read").expect("still there");
     assert_eq!(a.fid, fid, "updated in place");
     assert_eq!(a.street, "改正后的小区");
     assert_eq!((a.building.as_deref(), a.room.as_deref()), (Some(building.as_str()), Some(room.as_str())));

@@ -86,48 +86,26 @@ fn a_new_store_is_a_valid_geopackage() {
 
 #[test]
 fn a_failed_write_leaves_nothing_behind() {
+    use fangyu::model::{DivisionCode, Level};
     use fangyu::store::{DivisionRow, Store, StoreError};
     let dir = tempfile::tempdir().expect("tmp");
     let store = Store::open(&dir.path().join("t.gpkg")).expect("store");
     let result: Result<(), StoreError> = store.write(|tx| {
+        let county = |code: &str| DivisionRow::new(DivisionCode::parse(code).expect("a code"), Level::County);
         for i in 0..100 {
             DivisionRow {
-                code: format!("{:06}", 110101 + i),
-                name: "测试".into(),
-                level: 3,
-                source: "t".into(),
-                ..Default::default()
+                name: "测试".into(), source: "t".into(), ..county(&format!("{:06}", 110101 + i))
             }
             .insert(tx)?;
         }
         // The 101st row breaks a constraint (same code and start date).
-        DivisionRow {
-            code: "110101".into(),
-            name: "重复".into(),
-            level: 3,
-            valid_from: None,
-            source: "t".into(),
-            ..Default::default()
-        }
-        .insert(tx)?;
-        DivisionRow {
-            code: "110102".into(),
-            name: "x".into(),
-            level: 3,
-            valid_from: Some("2020-01-01".into()),
-            source: "t".into(),
-            ..Default::default()
-        }
-        .insert(tx)?;
-        DivisionRow {
-            code: "110102".into(),
-            name: "y".into(),
-            level: 3,
-            valid_from: Some("2020-01-01".into()),
-            source: "t".into(),
-            ..Default::default()
-        }
-        .insert(tx)?;
+        DivisionRow { name: "重复".into(), valid_from: None, source: "t".into(), ..county("110101") }
+            .insert(tx)?;
+        let day = "2020-01-01".parse().ok();
+        DivisionRow { name: "x".into(), valid_from: day, source: "t".into(), ..county("110102") }
+            .insert(tx)?;
+        DivisionRow { name: "y".into(), valid_from: day, source: "t".into(), ..county("110102") }
+            .insert(tx)?;
         Ok(())
     });
     assert!(result.is_err());

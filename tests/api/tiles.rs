@@ -356,7 +356,10 @@ fn source_counties(z: u8, x: u32, y: u32) -> Vec<MultiPolygon<f64>> {
     let rows = ROWS.get_or_init(|| {
         let store = fangyu::store::Store::open(&demo_store()).expect("store");
         let rows = store.read(|c| fangyu::store::DivisionRow::load_all(c, true)).expect("divisions");
-        rows.into_iter().filter(|d| d.level == 3 && d.valid_to.is_none()).filter_map(|d| d.geom).collect()
+        rows.into_iter()
+            .filter(|d| d.level == fangyu::model::Level::County && d.valid_to.is_none())
+            .filter_map(|d| d.geom)
+            .collect()
     });
     let t = TileId::new(z, x, y).expect("tile");
     let b = t.bounds(64);

@@ -27,6 +27,7 @@ use super::normalize::{Correction, normalize};
 use super::number::DoorNumber;
 use crate::index::Gazetteer;
 use crate::model::Level;
+use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -116,20 +117,20 @@ pub struct Candidate {
 
 /// Options of a query.
 #[derive(Debug, Clone, Copy)]
-pub struct Options<'a> {
+pub struct Options {
     /// Most candidates returned.
     pub limit: usize,
     /// Only answers inside this division (index).
     pub within: Option<u32>,
-    /// Names valid on this date (YYYY-MM-DD) are standard, not old.
-    pub at: Option<&'a str>,
+    /// Names valid on this date are standard, not old.
+    pub at: Option<NaiveDate>,
 }
 
 /// Most readings listed in an `ambiguous` note.
 pub(super) const MAX_LISTED: usize = 8;
 
 /// Geocodes one address.
-pub fn geocode(g: &Gazetteer, q: &str, opts: Options<'_>) -> Vec<Candidate> {
+pub fn geocode(g: &Gazetteer, q: &str, opts: Options) -> Vec<Candidate> {
     let (text, base_notes) = normalize(q);
     let (spans, rest_at, rest_names) = segment::segment(g, &text);
     let rest = &text[rest_at..];

@@ -7,6 +7,7 @@ use super::segment::Span;
 use crate::geocode::normalize::Correction;
 use crate::index::Gazetteer;
 use crate::model::Level;
+use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 
 /// A reading of the division part.
@@ -25,7 +26,8 @@ fn code_prefix(g: &Gazetteer, d: u32) -> &str {
         Level::Township => 9,
         Level::Village => 12,
     };
-    &div.code[..n.min(div.code.len())]
+    let code = div.code.as_str();
+    &code[..n.min(code.len())]
 }
 
 /// Whether the division coded `code` (a place's) lies under division
@@ -57,7 +59,7 @@ pub(super) fn resolve(
     g: &Gazetteer,
     spans: &[Span],
     within: Option<u32>,
-    at: Option<&str>,
+    at: Option<NaiveDate>,
 ) -> Vec<Hypothesis> {
     // Each span's divisions as today's divisions, with how they were named
     // (the best naming when several versions lead to the same division).
@@ -89,7 +91,7 @@ pub(super) fn resolve(
                 Naming::OldCode
             } else if d != c && !numeric && old.name != now.name {
                 Naming::OldName
-            } else if if numeric { s.text == now.code } else { own } {
+            } else if if numeric { now.code == s.text } else { own } {
                 Naming::Standard
             } else if now.short_name.as_deref() == Some(s.text) || old.short_name.as_deref() == Some(s.text) {
                 Naming::Short
@@ -148,8 +150,9 @@ pub(super) fn resolve(
                         };
                         if let Some(kind) = kind {
                             let now = g.divisions.get(a);
-                            let to = if naming == Naming::OldCode { &now.code } else { &now.name };
-                            notes.push(Correction::new(kind, s.text, to.as_str()));
+                            let to =
+                                if naming == Naming::OldCode { now.code.as_str() } else { now.name.as_str() };
+                            notes.push(Correction::new(kind, s.text, to));
                         }
                     }
                     None => notes.push(Correction::new("wrong_part", s.text, "")),

@@ -10,7 +10,7 @@ use super::{Candidate, Components, MAX_LISTED, MatchLevel};
 use crate::geocode::normalize::{Correction, numerals_to_digits};
 use crate::geocode::number::{DoorNumber, parse_door_number};
 use crate::index::{Gazetteer, NameIndex, NameRef};
-use crate::model::Level;
+use crate::model::{Level, PlaceClass};
 use geo::Coord;
 
 /// Matches the text after the divisions within division `d` (`rest_names`:
@@ -37,7 +37,7 @@ pub(super) fn match_detail(
             let current = g.places.current(pi);
             let Some(sid) = g.streets.of_place(current) else { continue };
             let place = g.places.get(current);
-            if scope.is_some_and(|s| !is_under(g, &place.division_code, s)) {
+            if scope.is_some_and(|s| !is_under(g, place.division_code.as_str(), s)) {
                 continue;
             }
             if !streets.iter().any(|s| s.0 == sid) {
@@ -92,7 +92,7 @@ pub(super) fn match_detail(
                 if !within_one_edit(&head, &place.name) {
                     continue;
                 }
-                if scope.is_some_and(|s| !is_under(g, &place.division_code, s)) {
+                if scope.is_some_and(|s| !is_under(g, place.division_code.as_str(), s)) {
                     continue;
                 }
                 if let Some(sid) = g.streets.of_place(pi)
@@ -147,8 +147,8 @@ pub(super) fn match_detail(
             continue;
         }
         // The street itself.
-        let level = match street.place.map(|p| g.places.get(p).class.as_str()) {
-            Some("compound") => MatchLevel::Compound,
+        let level = match street.place.map(|p| g.places.get(p).class) {
+            Some(PlaceClass::Compound) => MatchLevel::Compound,
             None if g.divisions.get(street.division).name.as_str() == &*street.name => MatchLevel::Village,
             _ => MatchLevel::Road,
         };
@@ -215,12 +215,14 @@ fn within_one_edit(a: &str, b: &str) -> bool {
 /// Whether street `s` lies (at least partly) in division `d`.
 fn street_in(g: &Gazetteer, s: &crate::index::Street, d: u32) -> bool {
     g.divisions.is_within(s.division, d)
-        || s.place.is_some_and(|p| is_under(g, &g.places.get(p).division_code, d))
+        || s.place.is_some_and(|p| is_under(g, g.places.get(p).division_code.as_str(), d))
 }
 
 /// The division a street answers with: its place's, else its plate's.
 pub(super) fn street_division(g: &Gazetteer, s: &crate::index::Street) -> u32 {
-    s.place.and_then(|p| g.divisions.by_code(&g.places.get(p).division_code, None)).unwrap_or(s.division)
+    s.place
+        .and_then(|p| g.divisions.by_code(g.places.get(p).division_code.as_str(), None))
+        .unwrap_or(s.division)
 }
 
 /// The names above a street in its standard address (to the township).

@@ -12,8 +12,9 @@ mod names;
 mod tree;
 
 use super::OptId;
-use crate::model::Level;
+use crate::model::{DivisionCode, Level};
 use crate::store::{ChangeRow, DivisionRow};
+use chrono::NaiveDate;
 use geo::{BoundingRect, MultiPolygon, Rect};
 use history::History;
 use locate::Locator;
@@ -25,7 +26,7 @@ pub struct Division {
     /// Store row id.
     pub fid: i64,
     /// Division code.
-    pub code: String,
+    pub code: DivisionCode,
     /// Full name.
     pub name: String,
     /// Short name, if any.
@@ -35,13 +36,13 @@ pub struct Division {
     /// Parent (index into [`DivisionIndex::all`]), current version.
     pub parent: Option<u32>,
     /// Stored parent code.
-    pub parent_code: Option<String>,
+    pub parent_code: Option<DivisionCode>,
     /// Romanised name.
     pub pinyin: Option<String>,
-    /// Validity start (ISO date).
-    pub valid_from: Option<String>,
-    /// Validity end (ISO date), `None` while current.
-    pub valid_to: Option<String>,
+    /// Validity start.
+    pub valid_from: Option<NaiveDate>,
+    /// Validity end, `None` while current.
+    pub valid_to: Option<NaiveDate>,
     /// Seat, lon/lat CGCS2000.
     pub seat: Option<(f64, f64)>,
     /// Bounding box of the boundary, if it has one.
@@ -49,15 +50,12 @@ pub struct Division {
 }
 
 impl Division {
-    /// Whether this version is valid on `date` (ISO `YYYY-MM-DD`), or now
-    /// when `date` is `None`.
-    pub fn valid_on(&self, date: Option<&str>) -> bool {
+    /// Whether this version is valid on `date`, or now when `date` is
+    /// `None`.
+    pub fn valid_on(&self, date: Option<NaiveDate>) -> bool {
         match date {
             None => self.valid_to.is_none(),
-            Some(d) => {
-                self.valid_from.as_deref().is_none_or(|f| f <= d)
-                    && self.valid_to.as_deref().is_none_or(|t| d < t)
-            }
+            Some(d) => self.valid_from.is_none_or(|f| f <= d) && self.valid_to.is_none_or(|t| d < t),
         }
     }
 }
@@ -65,7 +63,7 @@ impl Division {
 /// The division tree and its point-in-polygon index.
 pub struct DivisionIndex {
     all: Vec<Division>,
-    by_code: HashMap<String, Vec<u32>>,
+    by_code: HashMap<DivisionCode, Vec<u32>>,
     children: Vec<Vec<u32>>,
     /// Point-in-polygon location.
     locator: Locator,
@@ -102,16 +100,15 @@ impl DivisionIndex {
         let rows = tree::tree_order(rows);
         let mut all = Vec::with_capacity(rows.len());
         let mut geoms: Vec<Option<MultiPolygon<f64>>> = Vec::with_capacity(rows.len());
-        let mut by_code: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_code: HashMap<DivisionCode, Vec<u32>> = HashMap::new();
         for (i, r) in rows.into_iter().enumerate() {
-            let level = Level::from_i64(r.level).unwrap_or(Level::Village);
             by_code.entry(r.code.clone()).or_default().push(i as u32);
             all.push(Division {
                 fid: r.fid,
                 code: r.code,
                 name: r.name,
                 short_name: r.short_name,
-                level,
+                level: r.level,
                 parent: None,
                 parent_code: r.parent_code,
                 pinyin: r.pinyin,
@@ -129,7 +126,7 @@ impl DivisionIndex {
             by_code.get(code)?.iter().copied().find(|&i| all[i as usize].valid_to.is_none())
         };
         let parents: Vec<Option<u32>> =
-            all.iter().map(|d| d.parent_code.as_deref().and_then(current)).collect();
+            all.iter().map(|d| d.parent_code.as_ref().and_then(|p| current(p.as_str()))).collect();
         let mut children = vec![Vec::new(); all.len()];
         for (i, p) in parents.iter().enumerate() {
             all[i].parent = *p;
@@ -172,7 +169,7 @@ impl DivisionIndex {
     }
 
     /// The version of `code` valid on `date` (now if `None`).
-    pub fn by_code(&self, code: &str, date: Option<&str>) -> Option<u32> {
+    pub fn by_code(&self, code: &str, date: Option<NaiveDate>) -> Option<u32> {
         self.by_code.get(code)?.iter().rev().copied().find(|&i| self.all[i as usize].valid_on(date))
     }
 

@@ -22,7 +22,7 @@ pub(super) fn tree_order(rows: Vec<DivisionRow>) -> Vec<DivisionRow> {
     let mut below: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut roots = Vec::new();
     for (i, r) in rows.iter().enumerate() {
-        match r.parent_code.as_deref().and_then(|p| current.get(p)) {
+        match r.parent_code.as_ref().and_then(|p| current.get(p.as_str())) {
             Some(&p) if p != i => below[p].push(i),
             _ => roots.push(i),
         }
@@ -124,13 +124,12 @@ mod tests {
     use super::*;
 
     fn row(code: &str, level: i64, parent: Option<&str>, valid_to: Option<&str>) -> DivisionRow {
+        let code_of = |c: &str| crate::model::DivisionCode::parse(c).expect("a code");
         DivisionRow {
-            code: code.into(),
             name: format!("区划{code}"),
-            level,
-            parent_code: parent.map(Into::into),
-            valid_to: valid_to.map(Into::into),
-            ..DivisionRow::default()
+            parent_code: parent.map(code_of),
+            valid_to: valid_to.map(|d| d.parse().expect("a date")),
+            ..DivisionRow::new(code_of(code), Level::from_i64(level).expect("a level"))
         }
     }
 
@@ -150,27 +149,27 @@ mod tests {
         // Children listed before their parents, a former county under its
         // prefecture, a second province.
         let rows = vec![
-            row("330203", 3, Some("3302"), None),
-            row("330281", 3, Some("3302"), Some("2016-01-01")),
-            row("3302", 2, Some("33"), None),
-            row("32", 1, None, None),
+            row("330203", 3, Some("330200"), None),
+            row("330281", 3, Some("330200"), Some("2016-01-01")),
+            row("330200", 2, Some("330000"), None),
+            row("320000", 1, None, None),
             row("330203001", 4, Some("330203"), None),
-            row("33", 1, None, None),
-            row("3201", 2, Some("32"), None),
+            row("330000", 1, None, None),
+            row("320100", 2, Some("320000"), None),
         ];
         let index = DivisionIndex::build(rows, &[]);
         assert!(!index.below_end.is_empty(), "a tree is numbered as one");
         let id = |code: &str| index.by_code(code, None).expect(code);
-        assert!(index.is_within(id("330203001"), id("33")));
-        assert!(!index.is_within(id("330203001"), id("32")));
-        assert!(!index.is_within(id("33"), id("330203")));
+        assert!(index.is_within(id("330203001"), id("330000")));
+        assert!(!index.is_within(id("330203001"), id("320000")));
+        assert!(!index.is_within(id("330000"), id("330203")));
         assert_within_follows_lineage(&index);
 
         // A bad store: two divisions each other's parent.
         let rows = vec![
-            row("11", 1, None, None),
-            row("1101", 2, Some("1102"), None),
-            row("1102", 2, Some("1101"), None),
+            row("110000", 1, None, None),
+            row("110100", 2, Some("110200"), None),
+            row("110200", 2, Some("110100"), None),
         ];
         let index = DivisionIndex::build(rows, &[]);
         assert!(index.below_end.is_empty(), "no numbering fits a loop: the lineage is walked");

@@ -121,11 +121,9 @@ impl PlateIndex {
     pub fn read(c: &rusqlite::Connection) -> crate::store::StoreResult<PlateIndex> {
         let mut items = Vec::new();
         crate::store::AddressRow::for_each_plate(c, |a| {
-            if let Ok(code) = a.code.parse::<u64>() {
-                let plate =
-                    Plate { code, label: a.label().into(), division: OptId::NONE, street: OptId::NONE };
-                items.push(([a.lon, a.lat], plate));
-            }
+            let plate =
+                Plate { code: a.code.0, label: a.label().into(), division: OptId::NONE, street: OptId::NONE };
+            items.push(([a.lon, a.lat], plate));
         })?;
         Ok(PlateIndex::build(items))
     }

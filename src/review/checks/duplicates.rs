@@ -5,7 +5,7 @@
 use super::{Pending, Rules, Subject, listed};
 use crate::index::Gazetteer;
 use crate::model::romanize::syllables;
-use crate::model::{Check, Level, Verdict, village_name};
+use crate::model::{Check, Level, PlaceStatus, Verdict, village_name};
 
 /// Characters that are easily mistaken for one another (形近字).
 const LOOKALIKES: &[&str] = &[
@@ -59,10 +59,10 @@ impl Existing {
                 let p = g.places.get(i);
                 let within = g
                     .divisions
-                    .by_code(&p.division_code, None)
+                    .by_code(p.division_code.as_str(), None)
                     .map(|d| g.divisions.chain_names(d))
                     .unwrap_or_default();
-                format!("{}“{}”（地名编号 {}，位于{within}）", Rules::class_label(&p.class), p.name, p.fid)
+                format!("{}“{}”（地名编号 {}，位于{within}）", p.class.label(), p.name, p.fid)
             }
             Source::Village(d) => format!(
                 "村“{}”（区划代码 {}，{}）",
@@ -100,8 +100,8 @@ impl Rules {
         let mut out = Vec::new();
         for i in g.places.ids() {
             let p = g.places.get(i);
-            if p.status == "current"
-                && filter.admits(&p.class, &p.division_code)
+            if p.status == PlaceStatus::Current
+                && filter.admits(p.class.as_str(), p.division_code.as_str())
                 && s.target.is_none_or(|(fid, _)| fid != p.fid)
             {
                 out.push(Existing { name: p.name.clone(), sound: sound(&p.name), source: Source::Place(i) });
@@ -110,7 +110,10 @@ impl Rules {
         // Village seats: the villages of the division tree count too.
         if s.class == "village" {
             for (i, d) in g.divisions.all().iter().enumerate() {
-                if d.level == Level::Village && d.valid_to.is_none() && filter.admits("village", &d.code) {
+                if d.level == Level::Village
+                    && d.valid_to.is_none()
+                    && filter.admits("village", d.code.as_str())
+                {
                     let name = village_name(&d.name);
                     out.push(Existing { sound: sound(&name), name, source: Source::Village(i as u32) });
                 }

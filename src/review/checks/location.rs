@@ -5,7 +5,7 @@
 use super::{Rules, Subject};
 use crate::index::metric::LocalFrame;
 use crate::index::{Gazetteer, NameRef};
-use crate::model::{Check, Level, PlaceClass, Verdict};
+use crate::model::{Check, Level, PlaceStatus, Verdict};
 use geo::{Coord, CoordsIter, Geometry, InteriorPoint};
 
 impl Rules {
@@ -38,15 +38,15 @@ impl Rules {
                             // only: their short names recur across the country.
                             let div = g.divisions.get(d);
                             let relevant = div.level <= Level::County
-                                || div.level == Level::Township && div.code.starts_with(county);
+                                || div.level == Level::Township && div.code.as_str().starts_with(county);
                             if div.valid_to.is_none() && relevant {
                                 division_spans.push((i, i + len, part, d));
                             }
                         }
                         NameRef::Place(pi) => {
                             let place = g.places.get(pi);
-                            if place.status == "current"
-                                && PlaceClass::parse(&place.class).is_some_and(PlaceClass::is_thoroughfare)
+                            if place.status == PlaceStatus::Current
+                                && place.class.is_thoroughfare()
                                 && part.chars().count() >= 3
                             {
                                 road_spans.push((i, i + len));
@@ -77,7 +77,7 @@ impl Rules {
                 continue;
             }
             let province = &s.division[..2.min(s.division.len())];
-            let same_province = ds.iter().any(|&d| g.divisions.get(d).code.starts_with(province));
+            let same_province = ds.iter().any(|&d| g.divisions.get(d).code.as_str().starts_with(province));
             let verdict = if same_province { Verdict::Fail } else { Verdict::Warn };
             let why = if same_province { "易造成误解" } else { "借用外地地名，请审慎" };
             out.push(Check::new(RULE, verdict, format!("名称含行政区划名“{part}”，但不在该区划内，{why}")));

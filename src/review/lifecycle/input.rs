@@ -6,7 +6,7 @@
 use super::{ReviewError, invalid};
 use crate::index::Gazetteer;
 use crate::model::romanize::romanize_parts;
-use crate::model::{Attachment, DivisionCode, Kind, PlaceClass, Proposal, split_generic};
+use crate::model::{Attachment, DivisionCode, Kind, PlaceClass, PlaceStatus, Proposal, split_generic};
 use crate::review::Rules;
 use crate::store::PlaceRow;
 use chrono::NaiveDate;
@@ -204,16 +204,17 @@ pub(super) fn apply_input(
             p.place.ok_or_else(|| invalid("place", format!("{}须指明地名编号 place", p.kind.label())))?;
         let place =
             PlaceRow::get(conn, fid)?.ok_or_else(|| invalid("place", format!("地名 {fid} 不存在")))?;
-        if place.status != "current" {
+        if place.status != PlaceStatus::Current {
             return Err(invalid("place", format!("地名 {fid}“{}”不是现行地名", place.name)));
         }
-        if input.class.is_some() && p.class != place.class {
-            return Err(invalid("class", format!("须与原地名类别 {} 一致", place.class)));
+        let class = place.class.as_str();
+        if input.class.is_some() && p.class != class {
+            return Err(invalid("class", format!("须与原地名类别 {class} 一致")));
         }
-        p.class = place.class.clone();
+        p.class = class.to_string();
         p.place_name = Some(place.name.clone());
         if input.division.is_none() && p.division.is_empty() {
-            p.division = place.division_code.clone();
+            p.division = place.division_code.to_string();
         }
         if geom.is_none() {
             *geom = place.geom.clone();

@@ -4,7 +4,7 @@
 
 use super::{Actor, ReviewError};
 use crate::index::Gazetteer;
-use crate::model::{Kind, Proposal};
+use crate::model::{DivisionCode, Kind, PlaceClass, PlaceStatus, Proposal};
 use crate::review::workflow::Refusal;
 use crate::store::{AddressRow, ChangeEntry, PlaceRow, append_change};
 use geo::Geometry;
@@ -24,8 +24,6 @@ pub(super) fn publish(
 ) -> Result<i64, ReviewError> {
     let approval = p.approval.as_ref().ok_or_else(|| Refusal::Condition("尚无政府批准记录".into()))?;
     let day = crate::review::announcement::chinese_date(approval.date);
-    // The places table keeps its dates as ISO text.
-    let approval_date = approval.date.to_string();
     let source = format!("proposal:{}", p.id);
     let entry = |tx: &Transaction, key: i64, action: &str, division: &str, summary: &str, detail| {
         append_change(
@@ -46,7 +44,7 @@ pub(super) fn publish(
         Some(fid) => {
             let row =
                 PlaceRow::get(tx, fid)?.ok_or_else(|| Refusal::Condition(format!("地名 {fid} 已不存在")))?;
-            if row.status != "current" {
+            if row.status != PlaceStatus::Current {
                 return Err(Refusal::Condition(format!("地名 {fid}“{}”已不是现行地名", row.name)).into());
             }
             Some(row)
@@ -55,10 +53,10 @@ pub(super) fn publish(
     };
     if p.kind == Kind::Retire {
         let t = target.ok_or_else(|| Refusal::Condition("未指明销名的地名".into()))?;
-        PlaceRow::end(tx, t.fid, "retired", &approval_date, None)?;
+        PlaceRow::end(tx, t.fid, PlaceStatus::Retired, approval.date, None)?;
         let summary = format!("“{}”销名", t.name);
         let detail = json!({"name": t.name, "valid_to": approval.date, "proposal": p.id});
-        entry(tx, t.fid, "retire", &t.division_code, &summary, detail)?;
+        entry(tx, t.fid, "retire", t.division_code.as_str(), &summary, detail)?;
         return Ok(t.fid);
     }
     let verb = if p.kind == Kind::Rename { "更名" } else { "命名" };
@@ -74,47 +72,50 @@ pub(super) fn publish(
     if let Some(t) = &target {
         former.push(t.name.clone());
     }
+    // Both were checked when the proposal was filed.
+    let class = PlaceClass::parse(&p.class)
+        .ok_or_else(|| Refusal::Condition(format!("未知地名类别“{}”", p.class)))?;
+    let division = DivisionCode::parse(&p.division)
+        .map_err(|e| Refusal::Condition(format!("区划代码“{}”：{e}", p.division)))?;
     let row = PlaceRow {
-        class: p.class.clone(),
         name: p.name.clone(),
         specific: p.specific.clone(),
         generic: p.generic.clone(),
         pinyin: p.pinyin.clone(),
-        division_code: p.division.clone(),
-        status: "current".into(),
         meaning: p.meaning.clone(),
         history: Some(history),
         former_names: former,
         approved_by: Some(approval.body.clone()),
         approval_doc: Some(approval.document.clone()),
-        approval_date: Some(approval_date.clone()),
-        valid_from: Some(approval_date.clone()),
+        approval_date: Some(approval.date),
+        valid_from: Some(approval.date),
         source,
         geom: geom.cloned(),
-        ..Default::default()
+        ..PlaceRow::new(class, division)
     };
     let fid = row.insert(tx)?;
     let summary = format!("命名“{}”", p.name);
     let detail = json!({"name": p.name, "class": p.class, "proposal": p.id});
     entry(tx, fid, "create", &p.division, &summary, detail)?;
     if let Some(t) = target {
-        PlaceRow::end(tx, t.fid, "historical", &approval_date, Some(fid))?;
+        PlaceRow::end(tx, t.fid, PlaceStatus::Historical, approval.date, Some(fid))?;
         let moved = AddressRow::rename_street(tx, t.fid, fid, &t.name, &p.name)?;
         let summary = format!("{}更名为{}", t.name, p.name);
         let detail = json!({"name": t.name, "new_name": p.name, "replaced_by": fid, "valid_to": approval.date, "addresses_moved": moved.len()});
-        entry(tx, t.fid, "rename", &t.division_code, &summary, detail)?;
+        entry(tx, t.fid, "rename", t.division_code.as_str(), &summary, detail)?;
         for a in &moved {
             let summary = format!("{}更名为{}，地址改为“{}”", t.name, p.name, a.standard_address);
+            let code = a.code.to_string();
             append_change(
                 tx,
                 &ChangeEntry {
                     actor: &actor.name,
                     entity: "address",
-                    entity_key: &a.code,
+                    entity_key: &code,
                     action: "rename",
                     detail: json!({"street": p.name, "place": fid, "proposal": p.id}),
-                    code: Some(&a.code),
-                    division: Some(&a.division_code),
+                    code: Some(&code),
+                    division: Some(a.division_code.as_str()),
                     summary: Some(&summary),
                 },
             )?;

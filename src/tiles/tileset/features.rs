@@ -4,7 +4,7 @@
 
 use super::fingerprints::{Fingerprints, geometry_hash, hash_of, point_box};
 use crate::index::PlateIndex;
-use crate::model::PlaceClass;
+use crate::model::{PlaceClass, PlaceStatus};
 use crate::store::{MarkerRow, PlaceRow};
 use crate::tiles::coverage::{Boxed, bbox};
 use crate::tiles::encode::{Value, s};
@@ -35,9 +35,9 @@ pub(super) struct RoadLine {
 pub(super) struct PlaceAttrs {
     pub(super) id: i64,
     name: Box<str>,
-    class: Box<str>,
+    class: PlaceClass,
     pinyin: Box<str>,
-    status: Box<str>,
+    status: PlaceStatus,
 }
 
 impl PlaceAttrs {
@@ -45,9 +45,9 @@ impl PlaceAttrs {
         PlaceAttrs {
             id: p.fid,
             name: p.name.into(),
-            class: p.class.into(),
+            class: p.class,
             pinyin: p.pinyin.into(),
-            status: p.status.into(),
+            status: p.status,
         }
     }
 
@@ -55,9 +55,9 @@ impl PlaceAttrs {
         vec![
             ("id", Value::Int(self.id)),
             ("name", s(&self.name)),
-            ("class", s(&self.class)),
+            ("class", s(self.class.as_str())),
             ("pinyin", s(&self.pinyin)),
-            ("status", s(&self.status)),
+            ("status", s(self.status.as_str())),
         ]
     }
 }
@@ -101,8 +101,9 @@ fn add_place(
     prints: &mut Fingerprints,
 ) {
     let Some(g) = &p.geom else { return };
-    let thoroughfare = PlaceClass::parse(&p.class).is_some_and(PlaceClass::is_thoroughfare);
-    let content = hash_of((&p.name, &p.class, &p.pinyin, &p.status, geometry_hash(g)));
+    let thoroughfare = p.class.is_thoroughfare();
+    // Hashed as the text the rows held, so a fingerprint is what it was.
+    let content = hash_of((&p.name, p.class.as_str(), &p.pinyin, p.status.as_str(), geometry_hash(g)));
     if thoroughfare {
         let lines = world_lines(g);
         if lines.is_empty() {
@@ -110,7 +111,8 @@ fn add_place(
         }
         prints.insert((6, p.fid as u64), (content, bbox(lines.iter().flatten())));
         roads.push(Arc::new(RoadLine { attrs: PlaceAttrs::new(p), lines }));
-    } else if let (Some((minzoom, rank)), Some(c)) = (place_class(&p.class), representative_point(g)) {
+    } else if let (Some((minzoom, rank)), Some(c)) = (place_class(p.class.as_str()), representative_point(g))
+    {
         let at = to_world(c);
         prints.insert((7, p.fid as u64), (content, point_box(at)));
         points.push(Arc::new(PlacePoint { attrs: PlaceAttrs::new(p), minzoom, rank, at }));
@@ -152,7 +154,7 @@ impl Features {
             self.places.iter().filter(|p| !fids.contains(&p.attrs.id)).cloned().collect();
         let mut roads: Vec<Arc<RoadLine>> =
             self.roads.iter().filter(|r| !fids.contains(&r.attrs.id)).cloned().collect();
-        for p in changed.iter().filter(|p| p.status == "current") {
+        for p in changed.iter().filter(|p| p.status == PlaceStatus::Current) {
             add_place(p.clone(), &mut points, &mut roads, prints);
         }
         let (place_tree, road_tree) = place_trees(&points, &roads);
@@ -183,7 +185,7 @@ impl Features {
         let marker_at: Vec<WorldPoint> =
             markers.iter().map(|m| to_world(Coord { x: m.lon, y: m.lat })).collect();
         for (m, at) in markers.iter().zip(&marker_at) {
-            let content = hash_of((&m.line_code, &m.kind, &m.condition, at));
+            let content = hash_of((&m.line_code, m.kind.as_str(), m.condition.as_str(), at));
             prints.insert((9, hash_of(&m.number)), (content, point_box(*at)));
         }
         let marker_tree = RTree::bulk_load(

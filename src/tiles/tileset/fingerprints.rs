@@ -55,8 +55,9 @@ pub(super) fn division_prints(divs: &[DivisionRow]) -> Vec<Print> {
     let mut division_prints = Vec::with_capacity(divs.len());
     for d in divs {
         let g = d.geom.as_ref().map(world_box);
-        let content = hash_of((&d.name, &d.pinyin, d.level, d.geom.as_ref().map(geometry_hash)));
-        let key = (d.level as u8, d.code.parse::<u64>().unwrap_or(0));
+        let level = d.level.as_i64();
+        let content = hash_of((&d.name, &d.pinyin, level, d.geom.as_ref().map(geometry_hash)));
+        let key = (level as u8, d.code.as_str().parse::<u64>().unwrap_or(0));
         division_prints.push((key, (content, g.unwrap_or([0; 4]))));
     }
     division_prints

@@ -15,7 +15,7 @@ use super::coverage::{Coverage, DivisionFeature};
 use super::layers::{BUFFER, Selection, division_layer, label_minzoom};
 use super::world::{TileId, to_world, unit};
 use crate::index::PlateIndex;
-use crate::model::Level;
+use crate::model::{Level, PlaceStatus};
 use crate::store::{DivisionRow, MarkerRow, PlaceRow, Store, StoreResult};
 use features::layer_min;
 use fingerprints::{division_prints, point_box};
@@ -62,18 +62,18 @@ impl TileSet {
         plates: Option<Arc<PlateIndex>>,
     ) -> StoreResult<TileSet> {
         let started = std::time::Instant::now();
-        let wants_division = |level: i64| {
-            Level::from_i64(level).is_some_and(|l| {
-                sel.has(division_layer(l).id) || sel.has("division_label") || sel.has("boundary")
-            })
-        };
+        let wants_division =
+            |l: Level| sel.has(division_layer(l).id) || sel.has("division_label") || sel.has("boundary");
         let (divs, places, markers) = store.read_snapshot(|c| {
             let divs: Vec<DivisionRow> = DivisionRow::load_all(c, true)?
                 .into_iter()
                 .filter(|d| d.valid_to.is_none() && d.geom.is_some() && wants_division(d.level))
                 .collect();
             let places: Vec<PlaceRow> = if sel.has("place") || sel.has("road") {
-                PlaceRow::load_all(c, true)?.into_iter().filter(|p| p.status == "current").collect()
+                PlaceRow::load_all(c, true)?
+                    .into_iter()
+                    .filter(|p| p.status == PlaceStatus::Current)
+                    .collect()
             } else {
                 Vec::new()
             };
@@ -175,9 +175,9 @@ impl Divisions {
         let mut by_level: Vec<Vec<(DivisionFeature, geo::MultiPolygon<f64>)>> =
             (0..5).map(|_| Vec::new()).collect();
         for d in rows {
-            let (Some(level), Some(geom)) = (Level::from_i64(d.level), d.geom) else { continue };
-            let f = DivisionFeature { code: d.code, name: d.name, pinyin: d.pinyin };
-            by_level[level.as_i64() as usize - 1].push((f, geom));
+            let Some(geom) = d.geom else { continue };
+            let f = DivisionFeature { code: d.code.into(), name: d.name, pinyin: d.pinyin };
+            by_level[d.level.as_i64() as usize - 1].push((f, geom));
         }
         let levels = by_level
             .into_par_iter()

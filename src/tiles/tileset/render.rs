@@ -146,8 +146,8 @@ impl Features {
                     let props = vec![
                         ("code", s(&m.number)),
                         ("line", s(&m.line_code)),
-                        ("kind", s(&m.kind)),
-                        ("status", s(&m.condition)),
+                        ("kind", s(m.kind.as_str())),
+                        ("status", s(m.condition.as_str())),
                     ];
                     lb.points(Some(u64::from(item.id)), props, &[t.to_tile(at)]);
                 }
