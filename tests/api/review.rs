@@ -903,6 +903,13 @@ async fn tile_roads(r: &Review, path: &str) -> (String, String, Vec<String>) {
 #[tokio::test]
 async fn a_published_road_shows_in_the_next_tile_and_only_its_tiles_leave_the_cache() {
     let r = review();
+    // Until the first tile set is loaded, a change reloads it and clears
+    // the cache: wait for it, as a client reading cache headers would.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    while r.w.app.get_json("/ready").await.1["tiles"] != "ready" {
+        assert!(std::time::Instant::now() < deadline, "the tiles were never prepared");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     let name = fresh_name("映翠路");
     let line = line_in_county(0.02);
     let at = &line["coordinates"][0];
