@@ -14,6 +14,7 @@ pub mod places;
 pub mod plates;
 pub mod roads;
 pub mod streets;
+pub mod tiers;
 pub mod update;
 
 pub use divisions::{Division, DivisionIndex};

@@ -37,9 +37,7 @@ type Segment = (Coord<f64>, Coord<f64>, u32);
 
 /// The road index: a grid built once, and the roads changed since (roads
 /// no longer current marked; new or changed ones numbered after the base's,
-/// in tiers with grids of their own). Each change adds a tier of its roads,
-/// and a tier is merged into the one before it once it holds a quarter of
-/// its segments, so a change rebuilds grids in proportion to what it adds.
+/// in tiers with grids of their own, sized by segments: see `tiers.rs`).
 #[derive(Clone)]
 pub struct RoadIndex {
     base: Arc<RoadBase>,
@@ -65,10 +63,6 @@ struct RoadTier {
     grid: Option<NearGrid<Segment>>,
     segments: usize,
 }
-
-/// A tier is merged into the one before it once it holds this share of
-/// that one's segments (1/4).
-const TIER_RATIO: usize = 4;
 
 fn segments(lines: &[LineString<f64>]) -> impl Iterator<Item = Ends> + '_ {
     lines.iter().flat_map(|ls| ls.lines().map(|l| (l.start, l.end)))
@@ -128,15 +122,12 @@ impl RoadIndex {
         let mut roads: Vec<(Road, Vec<Ends>)> =
             current.into_iter().map(|(road, lines)| (road, segments(&lines).collect())).collect();
         let mut first = self.id_count() as u32;
-        let mut size: usize = roads.iter().map(|r| r.1.len()).sum();
-        // Merge while the tier before is not much bigger than what joins it.
-        while tiers.last().is_some_and(|last| size * TIER_RATIO >= last.segments) {
-            let Some(last) = tiers.pop() else { break };
+        let size = roads.iter().map(|r| r.1.len()).sum();
+        for last in super::tiers::absorbed(&mut tiers, size, |t| t.segments) {
             let mut merged: Vec<(Road, Vec<Ends>)> = last.roads.clone();
             merged.append(&mut roads);
             roads = merged;
             first = last.first;
-            size += last.segments;
         }
         if !roads.is_empty() {
             tiers.push(Arc::new(RoadTier::build(first, roads, &dead)));

@@ -69,30 +69,29 @@ pub(super) fn file_room(
 fn place_names(names: &Names, old: &PlaceIndex, new_names: &[String], at: &[u32]) -> Names {
     let existing = old.len() as u32;
     let renamed = new_names.iter().zip(at).any(|(n, &i)| i < existing && old.get(i).name != *n);
-    let new: Vec<(&String, u32)> =
-        new_names.iter().zip(at.iter().copied()).filter(|&(_, i)| i >= existing).collect();
-    let keys_of = |chunk: &[(&String, u32)]| {
-        let mut keys = NameIndexBuilder::default();
-        for &(name, i) in chunk {
-            keys.add_name(name, NameRef::Place(i));
-        }
-        keys
-    };
-    let added = if new.len() < 2048 {
-        keys_of(&new)
-    } else {
-        use rayon::prelude::*;
-        new.par_chunks(1024).map(keys_of).reduce(NameIndexBuilder::default, |mut a, b| {
-            a.merge(&b);
-            a
-        })
-    };
     if !renamed {
+        let new: Vec<(&String, u32)> =
+            new_names.iter().zip(at.iter().copied()).filter(|&(_, i)| i >= existing).collect();
+        let keys_of = |chunk: &[(&String, u32)]| {
+            let mut keys = NameIndexBuilder::default();
+            for &(name, i) in chunk {
+                keys.add_name(name, NameRef::Place(i));
+            }
+            keys
+        };
+        let added = if new.len() < 2048 {
+            keys_of(&new)
+        } else {
+            use rayon::prelude::*;
+            new.par_chunks(1024).map(keys_of).reduce(NameIndexBuilder::default, |mut a, b| {
+                a.merge(&b);
+                a
+            })
+        };
         return if added.is_empty() { names.clone() } else { names.with_added(added) };
     }
     let mut keys = names.place_keys.as_ref().clone();
     keys.merge(&names.added_keys());
-    keys.merge(&added);
     keys.remove_targets(|t| matches!(t, NameRef::Place(i) if at.contains(&i)));
     for (name, &i) in new_names.iter().zip(at) {
         keys.add_name(name, NameRef::Place(i));

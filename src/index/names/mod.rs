@@ -103,9 +103,9 @@ pub(super) fn dedup_targets(out: &mut Vec<NameMatch>) {
     out.retain(|m| seen.insert(m.target));
 }
 
-/// The names of divisions and of places, in two indices: division names
-/// change with the division tree, place names with every published or
-/// imported place, and the second is small enough to rebuild on each.
+/// The names of divisions and of places: division names change with the
+/// division tree; place names are built with the indices, and the names of
+/// places added since go into tiers beside them.
 #[derive(Clone)]
 pub struct Names {
     /// Names, short forms, aliases of divisions.
@@ -116,10 +116,8 @@ pub struct Names {
     /// so that a change computes only the keys of the places it touches.
     pub place_keys: Arc<NameIndexBuilder>,
     /// Names of places added since `places` was built (a place keeps its
-    /// name for life: a rename makes a new place), in tiers: each change
-    /// adds a small tier, and a tier is merged into the one before it once
-    /// it holds a quarter of its keys, so a change rebuilds keys in
-    /// proportion to what it adds, not to everything added before.
+    /// name for life: a rename makes a new place), in tiers sized by keys
+    /// (see `index/tiers.rs`).
     pub added: Vec<Arc<AddedTier>>,
 }
 
@@ -131,10 +129,6 @@ pub struct AddedTier {
     /// Its keys.
     pub keys: NameIndexBuilder,
 }
-
-/// A tier is merged into the one before it once it holds this share of
-/// that one's keys (1/4): at most about log4(n) tiers for n keys.
-const TIER_RATIO: usize = 4;
 
 impl Names {
     /// Division names, place names and no names added since.
@@ -152,18 +146,11 @@ impl Names {
     /// beside it.
     pub fn with_added(&self, mut keys: NameIndexBuilder) -> Names {
         let mut tiers = self.added.clone();
-        while tiers.last().is_some_and(|last| keys.len() * TIER_RATIO >= last.keys.len()) {
-            if let Some(last) = tiers.pop() {
-                keys.merge(&last.keys);
-            }
+        for last in super::tiers::absorbed(&mut tiers, keys.len(), |t| t.keys.len()) {
+            keys.merge(&last.keys);
         }
         tiers.push(Arc::new(AddedTier { index: keys.clone().build(), keys }));
         Names { added: tiers, ..self.clone() }
-    }
-
-    /// Keys of every added tier.
-    pub fn added_len(&self) -> usize {
-        self.added.iter().map(|t| t.keys.len()).sum()
     }
 
     /// Every added tier's keys, merged.
@@ -179,12 +166,12 @@ impl Names {
         [&*self.divisions, &*self.places].into_iter().chain(self.added.iter().map(|t| &t.index))
     }
 
-    /// Number of distinct keys of the three.
+    /// Number of distinct keys of every part.
     pub fn len(&self) -> usize {
         self.parts().map(|p| p.len()).sum()
     }
 
-    /// Whether all are empty.
+    /// Whether every part is empty.
     pub fn is_empty(&self) -> bool {
         self.parts().all(|p| p.is_empty())
     }
@@ -199,9 +186,8 @@ impl Names {
     pub fn prefixes_of<'a>(&'a self, text: &str) -> Vec<(usize, &'a [u32])> {
         let mut out = self.divisions.prefixes_of(text);
         let before = out.len();
-        out.extend(self.places.prefixes_of(text));
-        for t in self.added.iter() {
-            out.extend(t.index.prefixes_of(text));
+        for p in self.parts().skip(1) {
+            out.extend(p.prefixes_of(text));
         }
         if out.len() > before {
             out.sort_by_key(|(len, _)| *len);
@@ -249,6 +235,5 @@ mod tests {
             assert!(found.iter().any(|m| m.target == NameRef::Place(i)), "{} not found", name_of(i));
         }
         assert!(names.exact("中山东路").iter().any(|m| m.target == NameRef::Place(0)));
-        assert_eq!(names.added_len(), names.added_keys().len());
     }
 }
