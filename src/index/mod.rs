@@ -3,6 +3,7 @@
 //! They are read-only snapshots; a writer rebuilds and swaps them.
 
 pub mod cell_grid;
+pub mod dead;
 pub mod divisions;
 pub mod id;
 pub mod markers;
@@ -223,13 +224,11 @@ impl Gazetteer {
             *t = Instant::now();
         };
 
-        let place_by_fid: HashMap<i64, u32> = places.ids().map(|i| (places.get(i).fid, i)).collect();
         let mut plate_items = Vec::new();
         let mut streets = StreetIndex::default();
         let mut at = DivisionCache::default();
         AddressRow::for_each_plate(c, |a| {
-            let plate =
-                update::plate_of(&a, a.code.0, divisions, places, &place_by_fid, &mut streets, &mut at);
+            let plate = update::plate_of(&a, a.code.0, divisions, places, &mut streets, &mut at);
             plate_items.push(([a.lon, a.lat], plate));
         })?;
         lap("read door plates", &mut t);

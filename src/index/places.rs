@@ -1,9 +1,10 @@
 //! Places in memory: what `/places` filters and ranks on, and an R-tree of
 //! their bounding boxes for `bbox=` and `near=`.
 
+use super::tiers::TieredTree;
 use crate::model::{DivisionCode, PlaceClass, PlaceStatus};
 use geo::{BoundingRect, Centroid, Coord, Geometry, Rect};
-use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
+use rstar::{AABB, primitives::GeomWithData, primitives::Rectangle};
 
 /// One place.
 #[derive(Debug, Clone)]
@@ -26,7 +27,7 @@ pub struct Place {
     pub bbox: Option<Rect<f64>>,
     /// The place that carries the name on after a rename (store fid).
     pub replaced_by: Option<i64>,
-    /// The same, as a place index (set by [`PlaceIndex::build`]).
+    /// The same, as a place index (set by the index).
     pub successor: Option<u32>,
 }
 
@@ -39,65 +40,80 @@ fn located(mut p: Place, g: Option<Geometry<f64>>) -> Place {
     p
 }
 
-/// The place index.
+type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+
+/// The place index. Snapshots share it: the places in a persistent vector
+/// (a change copies the path to what it changes), the boxes in a tiered
+/// R-tree (a changed place's old box stays, and is skipped).
 #[derive(Clone)]
 pub struct PlaceIndex {
-    places: Vec<Place>,
+    places: imbl::Vector<Place>,
     /// Whether each place's class carries door plates, apart from the
     /// records: the geocoder asks it of every place a street name names.
     carries_plates: Vec<bool>,
-    tree: RTree<GeomWithData<Rectangle<[f64; 2]>, u32>>,
+    /// Place index by store fid.
+    by_fid: imbl::HashMap<i64, u32>,
+    tree: TieredTree<Entry>,
+}
+
+fn entry(i: u32, p: &Place) -> Option<Entry> {
+    let b = p.bbox?;
+    Some(GeomWithData::new(Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]), i))
 }
 
 impl PlaceIndex {
     /// Builds from places and their geometries.
     pub fn build(items: Vec<(Place, Option<Geometry<f64>>)>) -> PlaceIndex {
-        let places = items.into_iter().map(|(p, g)| located(p, g)).collect();
-        PlaceIndex::from_places(places)
+        let mut places: Vec<Place> = items.into_iter().map(|(p, g)| located(p, g)).collect();
+        let by_fid: imbl::HashMap<i64, u32> =
+            places.iter().enumerate().map(|(i, p)| (p.fid, i as u32)).collect();
+        for p in &mut places {
+            p.successor = p.replaced_by.and_then(|f| by_fid.get(&f).copied());
+        }
+        let rects = places.iter().enumerate().filter_map(|(i, p)| entry(i as u32, p)).collect();
+        let carries_plates = places.iter().map(|p| p.class.carries_plates()).collect();
+        PlaceIndex { places: places.into(), carries_plates, by_fid, tree: TieredTree::build(rects) }
     }
 
     /// The index with `changed` places: each replaces the place of its id,
     /// or is added after the others. Returns the indices they hold.
     pub fn with_places(&self, changed: Vec<(Place, Option<Geometry<f64>>)>) -> (PlaceIndex, Vec<u32>) {
-        let mut places = self.places.clone();
-        let by_fid: std::collections::HashMap<i64, u32> =
-            places.iter().enumerate().map(|(i, p)| (p.fid, i as u32)).collect();
+        let mut ix = self.clone();
         let mut at = Vec::with_capacity(changed.len());
+        let mut rects = Vec::new();
         for (p, g) in changed {
             let p = located(p, g);
-            match by_fid.get(&p.fid) {
-                Some(&i) => {
-                    places[i as usize] = p;
-                    at.push(i);
-                }
+            let i = match self.by_fid.get(&p.fid) {
+                Some(&i) => i,
                 None => {
-                    at.push(places.len() as u32);
-                    places.push(p);
+                    let i = ix.places.len() as u32;
+                    ix.by_fid.insert(p.fid, i);
+                    ix.places.push_back(p.clone());
+                    ix.carries_plates.push(false);
+                    i
                 }
+            };
+            let moved = self.places.get(i as usize).is_none_or(|old| old.bbox != p.bbox);
+            if moved {
+                rects.extend(entry(i, &p));
+            }
+            ix.carries_plates[i as usize] = p.class.carries_plates();
+            ix.places.set(i as usize, p);
+            at.push(i);
+        }
+        for &i in &at {
+            let successor = ix.places[i as usize].replaced_by.and_then(|f| ix.by_fid.get(&f).copied());
+            if ix.places[i as usize].successor != successor {
+                ix.places[i as usize].successor = successor;
             }
         }
-        (PlaceIndex::from_places(places), at)
+        ix.tree = ix.tree.with_added(rects);
+        (ix, at)
     }
 
-    fn from_places(mut places: Vec<Place>) -> PlaceIndex {
-        let rects = places
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| {
-                let b = p.bbox?;
-                Some(GeomWithData::new(
-                    Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]),
-                    i as u32,
-                ))
-            })
-            .collect();
-        let by_fid: std::collections::HashMap<i64, u32> =
-            places.iter().enumerate().map(|(i, p)| (p.fid, i as u32)).collect();
-        for p in &mut places {
-            p.successor = p.replaced_by.and_then(|f| by_fid.get(&f).copied());
-        }
-        let carries_plates = places.iter().map(|p| p.class.carries_plates()).collect();
-        PlaceIndex { places, carries_plates, tree: RTree::bulk_load(rects) }
+    /// The index of the place with store id `fid`.
+    pub fn by_fid(&self, fid: i64) -> Option<u32> {
+        self.by_fid.get(&fid).copied()
     }
 
     /// Number of places.
@@ -141,6 +157,12 @@ impl PlaceIndex {
     /// Places whose bounding box meets `bbox` (lon/lat).
     pub fn in_bbox(&self, bbox: Rect<f64>) -> Vec<u32> {
         let env = AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
-        self.tree.locate_in_envelope_intersecting(&env).map(|g| g.data).collect()
+        // An entry is stale when its place's box moved since: the entry of
+        // the box it has now is the one to answer.
+        let current = |e: &&Entry| entry(e.data, &self.places[e.data as usize]).is_some_and(|c| c == **e);
+        let mut ids: Vec<u32> = self.tree.intersecting(&env).filter(current).map(|e| e.data).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 }

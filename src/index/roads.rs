@@ -1,10 +1,11 @@
 //! Roads in memory: a cell grid of road segments for "nearest road".
 
 use super::cell_grid::NearGrid;
+use super::dead::DeadSet;
 use super::metric::LocalFrame;
 use super::occupancy::Occupancy;
 use geo::{Coord, LineString};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 /// One road (a current place of a thoroughfare class).
@@ -42,7 +43,7 @@ type Segment = (Coord<f64>, Coord<f64>, u32);
 pub struct RoadIndex {
     base: Arc<RoadBase>,
     /// Road ids no longer current.
-    dead: Arc<FxHashSet<u32>>,
+    dead: DeadSet,
     /// Roads added since the base, oldest tier first; ids follow the base's.
     tiers: Vec<Arc<RoadTier>>,
 }
@@ -75,12 +76,12 @@ fn boxed((a, b): Ends, i: u32) -> (Coord<f64>, Coord<f64>, Segment) {
 }
 
 impl RoadTier {
-    fn build(first: u32, roads: Vec<(Road, Vec<Ends>)>, dead: &FxHashSet<u32>) -> RoadTier {
+    fn build(first: u32, roads: Vec<(Road, Vec<Ends>)>, dead: &DeadSet) -> RoadTier {
         let segs: Vec<(Coord<f64>, Coord<f64>, Segment)> = roads
             .iter()
             .enumerate()
             .map(|(k, r)| (first + k as u32, r))
-            .filter(|(i, _)| !dead.contains(i))
+            .filter(|&(i, _)| !dead.contains(i))
             .flat_map(|(i, (_, ends))| ends.iter().map(move |&e| boxed(e, i)))
             .collect();
         let grid = (!segs.is_empty()).then(|| NearGrid::build(&segs, &LEVELS));
@@ -105,18 +106,22 @@ impl RoadIndex {
         }
         let occupied = Occupancy::build(segs.iter().map(|&(lo, hi, _)| (lo, hi)));
         let base = RoadBase { roads, by_place, grid: NearGrid::build(&segs, &LEVELS), occupied };
-        RoadIndex { base: Arc::new(base), dead: Arc::default(), tiers: Vec::new() }
+        RoadIndex { base: Arc::new(base), dead: DeadSet::default(), tiers: Vec::new() }
     }
 
     /// The index after the places `fids` changed: their roads leave it,
     /// and `current` (the current roads among them) enter it.
     pub fn with_changes(&self, fids: &[i64], current: Vec<(Road, Vec<LineString<f64>>)>) -> RoadIndex {
-        let mut dead = self.dead.as_ref().clone();
+        let mut dead = self.dead.clone();
         for fid in fids {
-            dead.extend(self.base.by_place.get(fid).into_iter().flatten().copied());
+            for &i in self.base.by_place.get(fid).into_iter().flatten() {
+                dead.insert(i);
+            }
         }
         for t in &self.tiers {
-            dead.extend(t.ids().zip(&t.roads).filter(|(_, r)| fids.contains(&r.0.place_fid)).map(|(i, _)| i));
+            for (i, _) in t.ids().zip(&t.roads).filter(|(_, r)| fids.contains(&r.0.place_fid)) {
+                dead.insert(i);
+            }
         }
         let mut tiers = self.tiers.clone();
         let mut roads: Vec<(Road, Vec<Ends>)> =
@@ -132,7 +137,7 @@ impl RoadIndex {
         if !roads.is_empty() {
             tiers.push(Arc::new(RoadTier::build(first, roads, &dead)));
         }
-        RoadIndex { base: self.base.clone(), dead: Arc::new(dead), tiers }
+        RoadIndex { base: self.base.clone(), dead, tiers }
     }
 
     /// How many roads the overlay holds (added, and no longer current).
@@ -174,7 +179,7 @@ impl RoadIndex {
             b.grid.nearest(frame, max_m, |&(a, b, _)| frame.distance2_to_segment(a, b))
         } else {
             b.grid.nearest(frame, max_m, |&(a, b, i)| {
-                if self.dead.contains(&i) { f64::INFINITY } else { frame.distance2_to_segment(a, b) }
+                if self.dead.contains(i) { f64::INFINITY } else { frame.distance2_to_segment(a, b) }
             })
         };
         // A tier's grid holds the roads current when it was built; those
@@ -183,7 +188,7 @@ impl RoadIndex {
         for t in &self.tiers {
             let found = t.grid.as_ref().and_then(|g| {
                 g.nearest(frame, max_m, |&(a, b, i)| {
-                    if self.dead.contains(&i) { f64::INFINITY } else { frame.distance2_to_segment(a, b) }
+                    if self.dead.contains(i) { f64::INFINITY } else { frame.distance2_to_segment(a, b) }
                 })
             });
             best = super::metric::nearer(best, found.map(|(d, (_, _, i))| (d, i)));

@@ -27,23 +27,28 @@ pub struct Street {
     pub at: Coord<f64>,
 }
 
-/// Streets and the plates on them: tables built once from the store, and
-/// tables of what changed since (written once the first are shared by a
-/// snapshot, and read first), so a change copies only the second.
+/// Streets and the plates on them: tables built once from the store, then
+/// tiers of tables of what changed since (see `tiers.rs`), then the tables
+/// the change being applied writes, which [`StreetIndex::seal`] makes a
+/// tier. Newer tables are read first for plates and rooms; a change copies
+/// only what it adds.
 #[derive(Default, Clone)]
 pub struct StreetIndex {
     base: Arc<Tables>,
+    tiers: Vec<Arc<Tables>>,
     over: Tables,
-    /// Rooms no longer current (their codes), which the base still files.
-    gone_rooms: rustc_hash::FxHashSet<u64>,
+    /// Rooms no longer current (their codes), which older tables still file.
+    gone_rooms: imbl::HashSet<u64>,
     /// The street each place stands for, by place index: set once the
     /// streets are known ([`StreetIndex::link_places`]).
     by_place: Vec<OptId>,
 }
 
-/// Streets, their plates and rooms; ids in the overlay follow the base's.
+/// Streets, their plates and rooms; the streets of a tier are numbered
+/// from `first`, after those of the tables before it.
 #[derive(Default, Clone)]
 struct Tables {
+    first: u32,
     streets: Vec<Street>,
     /// hash(name, scope) → street; verified on lookup.
     by_key: HashedIds,
@@ -64,8 +69,14 @@ impl HashedIds {
         self.0.insert_unique(k, (k, id), |e| e.0);
     }
 
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn extend(&mut self, other: &HashedIds) {
+        for &(k, id) in other.0.iter() {
+            self.insert(k, id);
+        }
     }
 
     /// The ids filed under `k` that `is` confirms (ids are filed in
@@ -93,16 +104,60 @@ fn key(n: u32, text: &str) -> u64 {
     h.finish()
 }
 
+impl Tables {
+    fn size(&self) -> usize {
+        self.streets.len() + self.by_key.len() + self.plates.len() + self.rooms.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.size() == 0
+    }
+
+    /// `self` followed by `newer`.
+    fn merged(&self, newer: Tables) -> Tables {
+        let mut t = self.clone();
+        t.streets.extend(newer.streets);
+        t.by_key.extend(&newer.by_key);
+        t.plates.extend(&newer.plates);
+        for (k, rooms) in newer.rooms {
+            t.rooms.entry(k).or_default().extend(rooms);
+        }
+        t
+    }
+}
+
 impl StreetIndex {
+    /// Makes what the change being applied wrote a tier of its own (which
+    /// may absorb the newest tiers).
+    pub fn seal(&mut self) {
+        if self.over.is_empty() {
+            return;
+        }
+        let mut t = std::mem::take(&mut self.over);
+        for last in super::tiers::absorbed(&mut self.tiers, t.size(), Tables::size) {
+            t = last.merged(t);
+        }
+        self.tiers.push(Arc::new(t));
+        self.over.first = self.len() as u32;
+    }
+
+    /// The tables newest first.
+    fn newest_first(&self) -> impl Iterator<Item = &Tables> + '_ {
+        std::iter::once(&self.over).chain(self.tiers.iter().rev().map(|t| &**t)).chain([&*self.base])
+    }
+
     /// The tables to write: the base while no snapshot shares it (the
     /// first build), the overlay after.
     fn tables(&mut self) -> &mut Tables {
-        if self.over.streets.is_empty()
-            && self.over.plates.is_empty()
-            && self.over.rooms.is_empty()
+        let len = self.len() as u32;
+        if self.over.is_empty()
+            && self.tiers.is_empty()
             && let Some(base) = Arc::get_mut(&mut self.base)
         {
             return base;
+        }
+        if self.over.is_empty() {
+            self.over.first = len;
         }
         &mut self.over
     }
@@ -149,21 +204,27 @@ impl StreetIndex {
                 .find(|r| &*r.1 == unit_room && !self.gone_rooms.contains(&r.0))
                 .map(|r| r.0)
         };
-        of(&self.over).or_else(|| of(&self.base))
+        self.newest_first().find_map(of)
     }
 
     /// One street.
     pub fn get(&self, i: u32) -> &Street {
-        let n = self.base.streets.len();
-        match (i as usize).checked_sub(n) {
-            None => &self.base.streets[i as usize],
-            Some(k) => &self.over.streets[k],
+        if let Some(s) = self.base.streets.get(i as usize) {
+            return s;
         }
+        let t = match self.tiers.partition_point(|t| t.first <= i) {
+            k if k == self.tiers.len() && i >= self.over.first => &self.over,
+            k => &*self.tiers[k - 1],
+        };
+        &t.streets[(i - t.first) as usize]
     }
 
     /// Number of streets.
     pub fn len(&self) -> usize {
-        self.base.streets.len() + self.over.streets.len()
+        if !self.over.streets.is_empty() {
+            return self.over.first as usize + self.over.streets.len();
+        }
+        self.tiers.last().map_or(self.base.streets.len(), |t| t.first as usize + t.streets.len())
     }
 
     /// Whether there are none.
@@ -175,7 +236,9 @@ impl StreetIndex {
     pub fn find(&self, name: &str, scope: u32) -> Option<u32> {
         let is = |i: u32| self.get(i).scope == scope && &*self.get(i).name == name;
         let k = key(scope, name);
-        self.base.by_key.find(k, is).or_else(|| self.over.by_key.find(k, is))
+        self.base.by_key.find(k, is).or_else(|| {
+            self.tiers.iter().find_map(|t| t.by_key.find(k, is)).or_else(|| self.over.by_key.find(k, is))
+        })
     }
 
     /// Links every road, lane or compound to the street of its name in its
@@ -185,27 +248,40 @@ impl StreetIndex {
     pub fn link_places(&mut self, places: &PlaceIndex, divisions: &DivisionIndex) {
         self.by_place = vec![OptId::NONE; places.len()];
         for i in places.ids() {
-            let p = places.get(i);
-            if !places.carries_plates(i) {
-                continue;
-            }
-            let Some(division) = divisions.by_code(p.division_code.as_str(), None) else { continue };
-            let Some(county) = divisions.county_of(division) else { continue };
-            let street = match self.find(&p.name, county) {
-                Some(s) => s,
-                None if p.status == PlaceStatus::Current && p.point.is_some() => {
-                    self.intern(&p.name, county, || Street {
-                        name: p.name.as_str().into(),
-                        scope: county,
-                        place: Some(i),
-                        division,
-                        at: p.point.unwrap_or_default(),
-                    })
-                }
-                None => continue,
-            };
-            self.by_place[i as usize] = OptId::some(street);
+            self.link_place(places, divisions, i);
         }
+    }
+
+    /// Links the places `changed` (and gives new places their slot).
+    pub fn link_changed(&mut self, places: &PlaceIndex, divisions: &DivisionIndex, changed: &[u32]) {
+        self.by_place.resize(places.len(), OptId::NONE);
+        for &i in changed {
+            self.by_place[i as usize] = OptId::NONE;
+            self.link_place(places, divisions, i);
+        }
+    }
+
+    fn link_place(&mut self, places: &PlaceIndex, divisions: &DivisionIndex, i: u32) {
+        let p = places.get(i);
+        if !places.carries_plates(i) {
+            return;
+        }
+        let Some(division) = divisions.by_code(p.division_code.as_str(), None) else { return };
+        let Some(county) = divisions.county_of(division) else { return };
+        let street = match self.find(&p.name, county) {
+            Some(s) => s,
+            None if p.status == PlaceStatus::Current && p.point.is_some() => {
+                self.intern(&p.name, county, || Street {
+                    name: p.name.as_str().into(),
+                    scope: county,
+                    place: Some(i),
+                    division,
+                    at: p.point.unwrap_or_default(),
+                })
+            }
+            None => return,
+        };
+        self.by_place[i as usize] = OptId::some(street);
     }
 
     /// The street place `place` stands for (a road, lane or compound in a
@@ -237,6 +313,8 @@ impl StreetIndex {
     /// given the candidate and must confirm it (hash collisions).
     pub fn plate(&self, street: u32, suffix: &str, check: impl Fn(u32) -> bool) -> Option<u32> {
         let k = key(street, suffix);
-        self.over.plates.find_last(k, &check).or_else(|| self.base.plates.find(k, &check))
+        let added =
+            self.newest_first().take(self.tiers.len() + 1).find_map(|t| t.plates.find_last(k, &check));
+        added.or_else(|| self.base.plates.find(k, &check))
     }
 }

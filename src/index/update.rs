@@ -13,7 +13,6 @@ use super::{NameIndexBuilder, NameRef};
 use crate::model::{AddressCode, AddressKind, PlaceStatus};
 use crate::store::{AddressRow, PlaceRow, PlateRow, RoomRow};
 use geo::Coord;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The plate of a store row, its street interned (roads and compounds are
@@ -24,14 +23,13 @@ pub(super) fn plate_of(
     code: u64,
     divisions: &DivisionIndex,
     places: &PlaceIndex,
-    place_by_fid: &HashMap<i64, u32>,
     streets: &mut StreetIndex,
     at: &mut DivisionCache,
 ) -> Plate {
     let (division, county) = at.get(divisions, a.division_code);
     let street = match (division, county) {
         (Some(division), Some(county)) if !a.street.is_empty() => {
-            let place = a.place_fid.and_then(|f| place_by_fid.get(&f).copied());
+            let place = a.place_fid.and_then(|f| places.by_fid(f));
             let scope = if a.group_no.is_some() { division } else { county };
             Some(streets.intern(a.street, scope, || Street {
                 name: a.street.into(),
@@ -109,17 +107,17 @@ impl Gazetteer {
         addresses: &[(AddressCode, Option<AddressRow>)],
     ) -> Gazetteer {
         let mut g = self.clone();
-        let places_changed = !places.is_empty();
-        if places_changed {
+        let mut changed_places = Vec::new();
+        if !places.is_empty() {
             let fids: Vec<i64> = places.iter().map(|p| p.fid).collect();
             let roads: Vec<_> = places.iter().filter_map(super::road_of).collect();
             let names: Vec<String> = places.iter().map(|p| p.name.clone()).collect();
             let (index, at) = g.places.with_places(places.into_iter().map(super::place_of).collect());
             g.names = place_names(&g.names, &self.places, &names, &at);
+            changed_places = at;
             g.places = Arc::new(index);
             g.roads = Arc::new(g.roads.with_changes(&fids, roads));
         }
-        let place_by_fid: HashMap<i64, u32> = g.places.ids().map(|i| (g.places.get(i).fid, i)).collect();
         let mut at = DivisionCache::default();
         let mut changes = PlateChanges::default();
         let mut rooms: Vec<&AddressRow> = Vec::new();
@@ -136,8 +134,7 @@ impl Gazetteer {
                 Some(r) if r.status == PlaceStatus::Current && is_room => rooms.push(r),
                 Some(r) if r.status == PlaceStatus::Current => {
                     let pr = r.plate_row();
-                    let plate =
-                        plate_of(&pr, n, &g.divisions, &g.places, &place_by_fid, &mut g.streets, &mut at);
+                    let plate = plate_of(&pr, n, &g.divisions, &g.places, &mut g.streets, &mut at);
                     changes.added.push(([r.lon, r.lat], plate));
                 }
                 _ => {}
@@ -147,6 +144,8 @@ impl Gazetteer {
             let (plates, ids) = g.plates.with_changes(&changes);
             for (&i, (_, p)) in ids.iter().zip(&changes.added) {
                 g.streets.file_plate(p, i);
+                // The place a new street stands for links to it.
+                changed_places.extend(p.street.get().and_then(|s| g.streets.get(s).place));
             }
             g.plates = Arc::new(plates);
         }
@@ -156,9 +155,10 @@ impl Gazetteer {
                 file_room(&room, &g.divisions, &g.plates, &mut g.streets, &mut at);
             }
         }
-        if places_changed || !changes.added.is_empty() {
-            g.streets.link_places(&g.places, &g.divisions);
-        }
+        changed_places.sort_unstable();
+        changed_places.dedup();
+        g.streets.link_changed(&g.places, &g.divisions, &changed_places);
+        g.streets.seal();
         g
     }
 }

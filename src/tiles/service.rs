@@ -160,7 +160,7 @@ impl TileService {
         }
         let old = self.current.borrow().clone();
         let new = TileSet::load(store, old.as_deref(), Some(plates))?;
-        let boxes = old.as_ref().map(|o| new.changed_boxes(o));
+        let boxes = old.as_ref().map(|o| new.changed_boxes(o, None));
         self.swap_in(new, boxes.as_deref());
         Ok(boxes.map_or(0, |b| b.len()))
     }
@@ -175,8 +175,7 @@ impl TileService {
             return Some(0);
         }
         let old = self.current.borrow().clone()?;
-        let new = old.with_features(places, Some(plates));
-        let boxes = new.changed_boxes(&old);
+        let (new, boxes) = old.with_features(places, Some(plates));
         self.swap_in(new, Some(&boxes));
         Some(boxes.len())
     }

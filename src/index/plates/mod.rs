@@ -12,6 +12,7 @@ pub use search::NearestPlate;
 
 use super::OptId;
 use super::cell_grid::NearGrid;
+use super::dead::DeadSet;
 use super::occupancy::Occupancy;
 use geo::Coord;
 use hashbrown::HashTable;
@@ -42,22 +43,29 @@ pub(super) const LEVELS: [(f64, f64); 3] = [(FINE_DEG, 300.0), (0.004, 1200.0), 
 
 /// The plate index: a base built once from the store, and an overlay of
 /// what changed since (plates no longer live, and plates added or changed,
-/// numbered after the base's), so that a change costs a copy of the
-/// overlay, not a rebuild of the grids.
+/// numbered after the base's in tiers with grids of their own: see
+/// `tiers.rs`), so that a change costs in proportion to what it adds, not
+/// a rebuild of the grids.
 #[derive(Clone)]
 pub struct PlateIndex {
     base: Arc<PlateBase>,
-    /// Plates that are no longer live (retired, moved, relabelled), one
-    /// bit per id; `None` when there are none.
-    dead: Option<Arc<Vec<u64>>>,
-    /// Plates added since the base, ids `base.len()…`.
-    extra: Arc<Vec<([f64; 2], Plate)>>,
-    /// The live ones of them on cell grids of their own.
-    extra_grid: Option<Arc<NearGrid<u32>>>,
-    /// The ids of `extra` by plate code ([`code_hash`]).
-    extra_by_code: Arc<HashTable<u32>>,
+    /// Plates that are no longer live (retired, moved, relabelled).
+    dead: DeadSet,
+    /// Plates added since the base, oldest tier first; ids follow the
+    /// base's.
+    tiers: Vec<Arc<PlateTier>>,
     /// Live plates.
     live: usize,
+}
+
+/// Plates added together (or merged), ids `first..first + plates.len()`.
+struct PlateTier {
+    first: u32,
+    plates: Vec<([f64; 2], Plate)>,
+    /// The plates live when the tier was built, on cell grids of their own.
+    grid: Option<NearGrid<u32>>,
+    /// The ids of `plates` by plate code ([`overlay::code_hash`]).
+    by_code: HashTable<u32>,
 }
 
 /// What the index is built from.
@@ -105,14 +113,7 @@ impl PlateIndex {
         );
         let live = plates.len();
         let base = PlateBase { plates, points, grid, occupied, by_code };
-        PlateIndex {
-            base: Arc::new(base),
-            dead: None,
-            extra: Arc::default(),
-            extra_grid: None,
-            extra_by_code: Arc::default(),
-            live,
-        }
+        PlateIndex { base: Arc::new(base), dead: DeadSet::default(), tiers: Vec::new(), live }
     }
 
     /// Reads every door plate of the store, with no division or street
@@ -130,14 +131,17 @@ impl PlateIndex {
 
     /// Whether plate `i` is live (not retired, moved or relabelled since).
     pub fn is_live(&self, i: u32) -> bool {
-        self.dead
-            .as_ref()
-            .is_none_or(|bits| bits.get(i as usize / 64).is_none_or(|w| w & (1 << (i % 64)) == 0))
+        !self.dead.contains(i)
+    }
+
+    /// How many ids there are, live or not.
+    fn id_count(&self) -> usize {
+        self.tiers.last().map_or(self.base.plates.len(), |t| t.first as usize + t.plates.len())
     }
 
     /// Every live plate id.
     pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
-        (0..(self.base.plates.len() + self.extra.len()) as u32).filter(|&i| self.is_live(i))
+        (0..self.id_count() as u32).filter(|&i| self.is_live(i))
     }
 
     /// Number of live plates.
@@ -150,21 +154,25 @@ impl PlateIndex {
         self.live == 0
     }
 
+    /// The tier entry of an id after the base.
+    fn added(&self, i: u32) -> &([f64; 2], Plate) {
+        let t = &self.tiers[self.tiers.partition_point(|t| t.first <= i) - 1];
+        &t.plates[(i - t.first) as usize]
+    }
+
     /// One plate (live or not).
     pub fn get(&self, i: u32) -> &Plate {
-        let n = self.base.plates.len();
-        match (i as usize).checked_sub(n) {
-            None => &self.base.plates[i as usize],
-            Some(k) => &self.extra[k].1,
+        match self.base.plates.get(i as usize) {
+            Some(p) => p,
+            None => &self.added(i).1,
         }
     }
 
     /// Where plate `i` is.
     pub fn point(&self, i: u32) -> Coord<f64> {
-        let n = self.base.plates.len();
-        let p = match (i as usize).checked_sub(n) {
-            None => self.base.points[i as usize],
-            Some(k) => self.extra[k].0,
+        let p = match self.base.points.get(i as usize) {
+            Some(p) => *p,
+            None => self.added(i).0,
         };
         Coord { x: p[0], y: p[1] }
     }

@@ -1,10 +1,11 @@
 //! Changes to the plate index over a shared base: plates no longer live
-//! are marked, plates added are numbered after the base's on grids of
-//! their own, and a plate is found by its code (the base's in code order,
-//! the overlay's in a hash table); what changed between two snapshots.
+//! are marked, plates added are numbered after the base's in tiers with
+//! grids of their own, and a plate is found by its code (the base's in code
+//! order, each tier's in a hash table); what changed between two snapshots.
 
-use super::{LEVELS, Plate, PlateIndex, fine_cell};
+use super::{LEVELS, Plate, PlateIndex, PlateTier, fine_cell};
 use crate::index::cell_grid::NearGrid;
+use crate::index::dead::DeadSet;
 use geo::Coord;
 use hashbrown::HashTable;
 use std::sync::Arc;
@@ -19,53 +20,54 @@ pub struct PlateChanges {
     pub added: Vec<([f64; 2], Plate)>,
 }
 
+impl PlateTier {
+    fn build(first: u32, plates: Vec<([f64; 2], Plate)>, dead: &DeadSet) -> PlateTier {
+        let entries: Vec<(Coord<f64>, Coord<f64>, u32)> = plates
+            .iter()
+            .enumerate()
+            .map(|(k, (p, _))| (first + k as u32, Coord { x: p[0], y: p[1] }))
+            .filter(|&(i, _)| !dead.contains(i))
+            .map(|(i, c)| (c, c, i))
+            .collect();
+        let grid = (!entries.is_empty()).then(|| NearGrid::build(&entries, &LEVELS));
+        let mut by_code = HashTable::with_capacity(plates.len());
+        for (k, (_, p)) in plates.iter().enumerate() {
+            let code_of = |&i: &u32| code_hash(plates[(i - first) as usize].1.code);
+            by_code.insert_unique(code_hash(p.code), first + k as u32, code_of);
+        }
+        PlateTier { first, plates, grid, by_code }
+    }
+}
+
 impl PlateIndex {
-    /// The index after `changes`: the base is shared, the overlay copied.
+    /// The index after `changes`: the base and the older tiers are shared.
     /// Ids never change: a plate that leaves is marked, one that enters
     /// gets the next id. Returns the ids the added plates got, in order.
     pub fn with_changes(&self, changes: &PlateChanges) -> (PlateIndex, Vec<u32>) {
-        let total = self.base.plates.len() + self.extra.len() + changes.added.len();
-        let mut dead = self.dead.as_deref().cloned().unwrap_or_default();
-        dead.resize(total.div_ceil(64), 0);
+        let mut dead = self.dead.clone();
         let mut live = self.live;
         for &code in &changes.removed {
-            if let Some(i) = self.find_code(code) {
+            if let Some(i) = self.find_code(code)
+                && dead.insert(i)
+            {
                 live -= 1;
-                dead[i as usize / 64] |= 1 << (i % 64);
             }
         }
-        let first = self.base.plates.len() + self.extra.len();
-        let mut extra = self.extra.as_ref().clone();
-        extra.extend(changes.added.iter().cloned());
+        let mut first = self.id_count() as u32;
+        let ids = (first..first + changes.added.len() as u32).collect();
         live += changes.added.len();
-        let ids = (first..total).map(|i| i as u32).collect();
-        let dead = dead.iter().any(|&w| w != 0).then(|| Arc::new(dead));
-        let n = self.base.plates.len();
-        let is_dead = |i: usize| dead.as_ref().is_some_and(|d| d[i / 64] & (1 << (i % 64)) != 0);
-        let entries: Vec<(Coord<f64>, Coord<f64>, u32)> = extra
-            .iter()
-            .enumerate()
-            .filter(|(k, _)| !is_dead(n + k))
-            .map(|(k, (p, _))| {
-                let c = Coord { x: p[0], y: p[1] };
-                (c, c, (n + k) as u32)
-            })
-            .collect();
-        let extra_grid = (!entries.is_empty()).then(|| Arc::new(NearGrid::build(&entries, &LEVELS)));
-        let mut extra_by_code = HashTable::with_capacity(extra.len());
-        for (k, (_, p)) in extra.iter().enumerate() {
-            let code_of = |&i: &u32| code_hash(extra[i as usize - n].1.code);
-            extra_by_code.insert_unique(code_hash(p.code), (n + k) as u32, code_of);
+        let mut tiers = self.tiers.clone();
+        let mut plates = changes.added.clone();
+        for last in super::super::tiers::absorbed(&mut tiers, plates.len(), |t| t.plates.len()) {
+            let mut merged = last.plates.clone();
+            merged.append(&mut plates);
+            plates = merged;
+            first = last.first;
         }
-        let index = PlateIndex {
-            base: self.base.clone(),
-            dead,
-            extra: Arc::new(extra),
-            extra_grid,
-            extra_by_code: Arc::new(extra_by_code),
-            live,
-        };
-        (index, ids)
+        if !plates.is_empty() {
+            tiers.push(Arc::new(PlateTier::build(first, plates, &dead)));
+        }
+        (PlateIndex { base: self.base.clone(), dead, tiers, live }, ids)
     }
 
     /// The live plate with `code`, if any.
@@ -77,56 +79,45 @@ impl PlateIndex {
             .take_while(|&&i| b.plates[i as usize].code == code)
             .copied()
             .find(|&i| self.is_live(i));
-        base.or_else(|| {
-            // Of a code added more than once, the latest live plate.
-            let n = b.plates.len();
-            let ids = self.extra_by_code.iter_hash(code_hash(code)).copied();
-            ids.filter(|&i| self.extra[i as usize - n].1.code == code && self.is_live(i)).max()
-        })
-    }
-
-    /// The plates added since the base (after a change, their ids are
-    /// `base.len()` on, in this order).
-    pub fn extra(&self) -> &[([f64; 2], Plate)] {
-        &self.extra
+        // Of a code added more than once, the latest live plate.
+        let added = self.tiers.iter().rev().find_map(|t| {
+            let ids = t.by_code.iter_hash(code_hash(code)).copied();
+            ids.filter(|&i| t.plates[(i - t.first) as usize].1.code == code && self.is_live(i)).max()
+        });
+        added.or(base)
     }
 
     /// How many plates the overlay holds (added, and plates no longer
     /// live): when it grows large, the index is rebuilt.
     pub fn overlay_len(&self) -> usize {
-        self.extra.len() + (self.base.plates.len() + self.extra.len() - self.live)
+        self.tiers.iter().map(|t| t.plates.len()).sum::<usize>() + self.dead.len()
     }
 
-    /// The id of the first plate after the base (the first of
-    /// [`PlateIndex::extra`]).
-    pub fn base_len(&self) -> usize {
-        self.base.plates.len()
+    /// The plates added since the base, with their ids.
+    fn added_plates(&self) -> impl Iterator<Item = (u32, &([f64; 2], Plate))> + '_ {
+        self.tiers.iter().flat_map(|t| (t.first..).zip(&t.plates))
+    }
+
+    /// The cell grids of the tiers of added plates.
+    pub(super) fn tier_grids(&self) -> impl Iterator<Item = &NearGrid<u32>> + '_ {
+        self.tiers.iter().filter_map(|t| t.grid.as_ref())
     }
 
     /// Where plates were added, removed, moved or relabelled between `old`
     /// and this index (old and new places of a moved plate). Over the same
-    /// base, from the overlays; otherwise one merge over both bases, which
-    /// are kept in the same order.
+    /// base, from the overlays (the plates one added after the other's
+    /// last id, and the plates dead in one and not the other); otherwise one
+    /// merge over both bases, which are kept in the same order.
     pub fn changed_since(&self, old: &PlateIndex) -> Vec<Coord<f64>> {
+        let point = |c: &[f64; 2]| Coord { x: c[0], y: c[1] };
         if Arc::ptr_eq(&self.base, &old.base) {
-            let mut out: Vec<Coord<f64>> = Vec::new();
-            for ix in [self, old] {
-                out.extend(ix.extra.iter().map(|(p, _)| Coord { x: p[0], y: p[1] }));
-            }
-            let words = (self.base.plates.len() + self.extra.len()).div_ceil(64);
-            let word =
-                |ix: &PlateIndex, w: usize| ix.dead.as_ref().and_then(|d| d.get(w).copied()).unwrap_or(0);
-            for w in 0..words {
-                let mut diff = word(self, w) ^ word(old, w);
-                while diff != 0 {
-                    let bit = diff.trailing_zeros() as usize;
-                    let i = w * 64 + bit;
-                    if i < self.base.plates.len() + self.extra.len() {
-                        out.push(self.point(i as u32));
-                    }
-                    diff &= diff - 1;
-                }
-            }
+            let (newer, older) = if self.id_count() >= old.id_count() { (self, old) } else { (old, self) };
+            let mut out: Vec<Coord<f64>> = newer
+                .added_plates()
+                .filter(|&(i, _)| i as usize >= older.id_count())
+                .map(|(_, (p, _))| point(p))
+                .collect();
+            out.extend(self.dead.differing(&old.dead).map(|i| newer.point(i)));
             return out;
         }
         let key = |ix: &PlateIndex, i: usize| (fine_cell(ix.base.points[i]), ix.base.plates[i].code);
@@ -155,7 +146,7 @@ impl PlateIndex {
             }
         }
         for ix in [self, old] {
-            out.extend(ix.extra.iter().map(|(p, _)| Coord { x: p[0], y: p[1] }));
+            out.extend(ix.added_plates().map(|(_, (p, _))| point(p)));
         }
         out
     }
@@ -163,7 +154,7 @@ impl PlateIndex {
 
 /// The hash a plate code is filed under in [`PlateIndex::find_code`]'s
 /// table of added plates.
-fn code_hash(code: u64) -> u64 {
+pub(super) fn code_hash(code: u64) -> u64 {
     use std::hash::BuildHasher;
     rustc_hash::FxBuildHasher.hash_one(code)
 }

@@ -23,8 +23,10 @@ impl PlateIndex {
     /// then the plates added since the base that lie inside it.
     pub fn within(&self, lo: Coord<f64>, hi: Coord<f64>) -> impl Iterator<Item = u32> + '_ {
         let base = self.base.grid.finest().within(lo, hi).copied().filter(|&i| self.is_live(i));
-        let extra = self.extra_grid.iter().flat_map(move |g| g.finest().within(lo, hi).copied());
-        base.chain(extra)
+        let added = self
+            .tier_grids()
+            .flat_map(move |g| g.finest().within(lo, hi).copied().filter(|&i| self.is_live(i)));
+        base.chain(added)
     }
 
     /// The metrically nearest live plate within `max_m` metres; of plates
@@ -34,7 +36,7 @@ impl PlateIndex {
         let b = &self.base;
         let base = if !b.occupied.any_within(frame.origin(), frame.degrees_covering(max_m)) {
             None
-        } else if self.dead.is_none() {
+        } else if self.dead.is_empty() {
             b.grid.nearest(frame, max_m, |&i| frame.distance2_to_point(base_point(b, i)))
         } else {
             // A plate no longer live is at no distance at all.
@@ -42,11 +44,13 @@ impl PlateIndex {
                 if self.is_live(i) { frame.distance2_to_point(base_point(b, i)) } else { f64::INFINITY }
             })
         };
-        let extra = self
-            .extra_grid
-            .as_ref()
-            .and_then(|g| g.nearest(frame, max_m, |&i| frame.distance2_to_point(self.point(i))));
-        let (distance_m, index) = crate::index::metric::nearer(base, extra)?;
+        let added = self.tier_grids().fold(None, |best, g| {
+            let near = g.nearest(frame, max_m, |&i| {
+                if self.is_live(i) { frame.distance2_to_point(self.point(i)) } else { f64::INFINITY }
+            });
+            crate::index::metric::nearer(best, near)
+        });
+        let (distance_m, index) = crate::index::metric::nearer(base, added)?;
         Some(NearestPlate { index, distance_m, at: self.point(index) })
     }
 }

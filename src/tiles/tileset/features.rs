@@ -4,6 +4,7 @@
 
 use super::fingerprints::{Fingerprints, geometry_hash, hash_of, point_box};
 use crate::index::PlateIndex;
+use crate::index::tiers::TieredTree;
 use crate::model::{PlaceClass, PlaceStatus};
 use crate::store::{MarkerRow, PlaceRow};
 use crate::tiles::coverage::{Boxed, bbox};
@@ -11,7 +12,7 @@ use crate::tiles::encode::{Value, s};
 use crate::tiles::layers::{self, place_class};
 use crate::tiles::world::{WorldPoint, to_world};
 use geo::{Centroid, Coord, Geometry, InteriorPoint, LineString};
-use rstar::RTree;
+use rstar::{AABB, RTree};
 use std::sync::Arc;
 
 /// A place drawn as a point.
@@ -62,18 +63,38 @@ impl PlaceAttrs {
     }
 }
 
-/// The points and lines of the tileset.
+/// The points and lines of the tileset. Places and roads sit in slots that
+/// never move (a change empties a place's slot and gives it a new one) in
+/// persistent vectors, their boxes in tiered R-trees whose entries of an
+/// emptied slot are skipped, so a change costs what it adds.
+#[derive(Clone)]
 pub struct Features {
-    pub(super) places: Vec<Arc<PlacePoint>>,
-    pub(super) place_tree: RTree<Boxed>,
-    pub(super) roads: Vec<Arc<RoadLine>>,
-    pub(super) road_tree: RTree<Boxed>,
+    pub(super) places: imbl::Vector<Option<Arc<PlacePoint>>>,
+    pub(super) place_tree: TieredTree<Boxed>,
+    pub(super) roads: imbl::Vector<Option<Arc<RoadLine>>>,
+    pub(super) road_tree: TieredTree<Boxed>,
+    /// The slot of each place's feature, by place id.
+    slots: imbl::HashMap<i64, Slot>,
     /// Door plates: the service shares its index's (read apart for a
     /// tile build); none when the tile set has no door-plate layer.
     pub(super) plates: Option<Arc<PlateIndex>>,
-    pub(super) markers: Vec<MarkerRow>,
-    pub(super) marker_at: Vec<WorldPoint>,
-    pub(super) marker_tree: RTree<Boxed>,
+    pub(super) markers: Arc<Vec<MarkerRow>>,
+    pub(super) marker_at: Arc<Vec<WorldPoint>>,
+    pub(super) marker_tree: Arc<RTree<Boxed>>,
+}
+
+/// Where a place's feature is.
+#[derive(Clone, Copy)]
+enum Slot {
+    Point(u32),
+    Road(u32),
+}
+
+/// Features being added: the new slots' boxes for the trees.
+#[derive(Default)]
+struct Added {
+    places: Vec<Boxed>,
+    roads: Vec<Boxed>,
 }
 
 fn world_lines(g: &Geometry<f64>) -> Vec<Vec<WorldPoint>> {
@@ -93,48 +114,44 @@ fn representative_point(g: &Geometry<f64>) -> Option<Coord<f64>> {
     }
 }
 
-/// Adds a place to the point or road features with its fingerprint.
-fn add_place(
-    p: PlaceRow,
-    points: &mut Vec<Arc<PlacePoint>>,
-    roads: &mut Vec<Arc<RoadLine>>,
-    prints: &mut Fingerprints,
-) {
-    let Some(g) = &p.geom else { return };
-    let thoroughfare = p.class.is_thoroughfare();
-    // Hashed as the text the rows held, so a fingerprint is what it was.
-    let content = hash_of((&p.name, p.class.as_str(), &p.pinyin, p.status.as_str(), geometry_hash(g)));
-    if thoroughfare {
-        let lines = world_lines(g);
-        if lines.is_empty() {
-            return;
-        }
-        prints.insert((6, p.fid as u64), (content, bbox(lines.iter().flatten())));
-        roads.push(Arc::new(RoadLine { attrs: PlaceAttrs::new(p), lines }));
-    } else if let (Some((minzoom, rank)), Some(c)) = (place_class(p.class.as_str()), representative_point(g))
-    {
-        let at = to_world(c);
-        prints.insert((7, p.fid as u64), (content, point_box(at)));
-        points.push(Arc::new(PlacePoint { attrs: PlaceAttrs::new(p), minzoom, rank, at }));
-    }
-}
-
-/// The R-trees of place points and of roads.
-fn place_trees(points: &[Arc<PlacePoint>], roads: &[Arc<RoadLine>]) -> (RTree<Boxed>, RTree<Boxed>) {
-    let place_tree = RTree::bulk_load(
-        points.iter().enumerate().map(|(i, p)| Boxed { bbox: point_box(p.at), id: i as u32 }).collect(),
-    );
-    let road_tree = RTree::bulk_load(
-        roads
-            .iter()
-            .enumerate()
-            .map(|(i, r)| Boxed { bbox: bbox(r.lines.iter().flatten()), id: i as u32 })
-            .collect(),
-    );
-    (place_tree, road_tree)
+/// The fingerprint keys of a place's features: as a road, as a point.
+pub(super) fn place_keys(fid: i64) -> [(u8, u64); 2] {
+    [(6, fid as u64), (7, fid as u64)]
 }
 
 impl Features {
+    /// Adds a place to the point or road features with its fingerprint.
+    fn add_place(&mut self, p: PlaceRow, added: &mut Added, prints: &mut Fingerprints) {
+        let Some(g) = &p.geom else { return };
+        let thoroughfare = p.class.is_thoroughfare();
+        // Hashed as the text the rows held, so a fingerprint is what it was.
+        let content = hash_of((&p.name, p.class.as_str(), &p.pinyin, p.status.as_str(), geometry_hash(g)));
+        if thoroughfare {
+            let lines = world_lines(g);
+            if lines.is_empty() {
+                return;
+            }
+            let (id, bbox) = (self.roads.len() as u32, bbox(lines.iter().flatten()));
+            prints.insert(place_keys(p.fid)[0], (content, bbox));
+            added.roads.push(Boxed { bbox, id });
+            self.slots.insert(p.fid, Slot::Road(id));
+            self.roads.push_back(Some(Arc::new(RoadLine { attrs: PlaceAttrs::new(p), lines })));
+        } else if let (Some((minzoom, rank)), Some(c)) =
+            (place_class(p.class.as_str()), representative_point(g))
+        {
+            let (id, at) = (self.places.len() as u32, to_world(c));
+            prints.insert(place_keys(p.fid)[1], (content, point_box(at)));
+            added.places.push(Boxed { bbox: point_box(at), id });
+            self.slots.insert(p.fid, Slot::Point(id));
+            self.places.push_back(Some(Arc::new(PlacePoint {
+                attrs: PlaceAttrs::new(p),
+                minzoom,
+                rank,
+                at,
+            })));
+        }
+    }
+
     /// These features with the places `changed` (rows of any status: a
     /// place no longer current leaves) and `plates`.
     pub(super) fn with_changes(
@@ -143,31 +160,25 @@ impl Features {
         plates: Option<Arc<PlateIndex>>,
         prints: &mut Fingerprints,
     ) -> Features {
-        let fids: rustc_hash::FxHashSet<i64> = changed.iter().map(|p| p.fid).collect();
-        for &fid in &fids {
-            prints.remove(&(6, fid as u64));
-            prints.remove(&(7, fid as u64));
+        let mut f = self.clone();
+        f.plates = plates;
+        for p in changed {
+            for k in place_keys(p.fid) {
+                prints.remove(&k);
+            }
+            match f.slots.remove(&p.fid) {
+                Some(Slot::Point(i)) => f.places[i as usize] = None,
+                Some(Slot::Road(i)) => f.roads[i as usize] = None,
+                None => {}
+            }
         }
-        // The features are shared with the set before: a change copies
-        // pointers, not geometries.
-        let mut points: Vec<Arc<PlacePoint>> =
-            self.places.iter().filter(|p| !fids.contains(&p.attrs.id)).cloned().collect();
-        let mut roads: Vec<Arc<RoadLine>> =
-            self.roads.iter().filter(|r| !fids.contains(&r.attrs.id)).cloned().collect();
+        let mut added = Added::default();
         for p in changed.iter().filter(|p| p.status == PlaceStatus::Current) {
-            add_place(p.clone(), &mut points, &mut roads, prints);
+            f.add_place(p.clone(), &mut added, prints);
         }
-        let (place_tree, road_tree) = place_trees(&points, &roads);
-        Features {
-            places: points,
-            place_tree,
-            roads,
-            road_tree,
-            plates,
-            markers: self.markers.clone(),
-            marker_at: self.marker_at.clone(),
-            marker_tree: self.marker_tree.clone(),
-        }
+        f.place_tree = f.place_tree.with_added(added.places);
+        f.road_tree = f.road_tree.with_added(added.roads);
+        f
     }
 
     pub(super) fn build(
@@ -176,12 +187,6 @@ impl Features {
         markers: Vec<MarkerRow>,
         prints: &mut Fingerprints,
     ) -> Features {
-        let mut points = Vec::new();
-        let mut roads = Vec::new();
-        for p in places {
-            add_place(p, &mut points, &mut roads, prints);
-        }
-        let (place_tree, road_tree) = place_trees(&points, &roads);
         let marker_at: Vec<WorldPoint> =
             markers.iter().map(|m| to_world(Coord { x: m.lon, y: m.lat })).collect();
         for (m, at) in markers.iter().zip(&marker_at) {
@@ -191,7 +196,48 @@ impl Features {
         let marker_tree = RTree::bulk_load(
             marker_at.iter().enumerate().map(|(i, p)| Boxed { bbox: point_box(*p), id: i as u32 }).collect(),
         );
-        Features { places: points, place_tree, roads, road_tree, plates, markers, marker_at, marker_tree }
+        let mut f = Features {
+            places: imbl::Vector::new(),
+            place_tree: TieredTree::build(Vec::new()),
+            roads: imbl::Vector::new(),
+            road_tree: TieredTree::build(Vec::new()),
+            slots: imbl::HashMap::new(),
+            plates,
+            markers: Arc::new(markers),
+            marker_at: Arc::new(marker_at),
+            marker_tree: Arc::new(marker_tree),
+        };
+        let mut added = Added::default();
+        for p in places {
+            f.add_place(p, &mut added, prints);
+        }
+        f.place_tree = TieredTree::build(added.places);
+        f.road_tree = TieredTree::build(added.roads);
+        f
+    }
+
+    /// The place points live now (their slots not emptied).
+    pub(super) fn place_points(&self) -> impl Iterator<Item = &PlacePoint> + '_ {
+        self.places.iter().flatten().map(|p| &**p)
+    }
+
+    /// The place points whose box meets `b` (world units).
+    pub(super) fn places_in(&self, b: [i64; 4]) -> impl Iterator<Item = &PlacePoint> + '_ {
+        let env = AABB::from_corners([b[0], b[1]], [b[2], b[3]]);
+        let ids: Vec<u32> = self.place_tree.intersecting(&env).map(|e| e.id).collect();
+        ids.into_iter().filter_map(|i| self.places[i as usize].as_deref())
+    }
+
+    /// The roads whose box meets `b` (world units).
+    pub(super) fn roads_in(&self, b: [i64; 4]) -> impl Iterator<Item = &RoadLine> + '_ {
+        let env = AABB::from_corners([b[0], b[1]], [b[2], b[3]]);
+        let ids: Vec<u32> = self.road_tree.intersecting(&env).map(|e| e.id).collect();
+        ids.into_iter().filter_map(|i| self.roads[i as usize].as_deref())
+    }
+
+    /// The boxes of the roads live now.
+    pub(super) fn road_boxes(&self) -> impl Iterator<Item = [i64; 4]> + '_ {
+        self.road_tree.iter().filter(|e| self.roads[e.id as usize].is_some()).map(|e| e.bbox)
     }
 }
 

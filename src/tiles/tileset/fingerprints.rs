@@ -7,12 +7,14 @@ use crate::store::DivisionRow;
 use crate::tiles::coverage::bbox;
 use crate::tiles::world::{WorldPoint, to_world};
 use geo::Coord;
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::{FxBuildHasher, FxHasher};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-/// (layer, feature id) → (hash of its content, its box in world units).
-pub type Fingerprints = FxHashMap<(u8, u64), (u64, [i64; 4])>;
+/// (layer, feature id) → (hash of its content, its box in world units):
+/// a persistent map, which snapshots share.
+pub type Fingerprints =
+    imbl::GenericHashMap<(u8, u64), (u64, [i64; 4]), FxBuildHasher, imbl::shared_ptr::DefaultSharedPtr>;
 
 /// A hash of any hashable content.
 pub(super) fn hash_of(v: impl Hash) -> u64 {
@@ -66,7 +68,9 @@ pub(super) fn division_prints(divs: &[DivisionRow]) -> Vec<Print> {
 impl TileSet {
     /// The world boxes of every feature that differs between two snapshots
     /// (added, removed or changed), with the neighbours of changed divisions.
-    pub fn changed_boxes(&self, old: &TileSet) -> Vec<[i64; 4]> {
+    /// With `keys`, only the features of those keys are compared (a change
+    /// of the features knows what it touched).
+    pub fn changed_boxes(&self, old: &TileSet, keys: Option<&[(u8, u64)]>) -> Vec<[i64; 4]> {
         let mut out: Vec<[i64; 4]> = match (&self.features.plates, &old.features.plates) {
             (Some(new), Some(old)) if Arc::ptr_eq(new, old) => Vec::new(),
             (Some(new), Some(old)) => new.changed_since(old),
@@ -99,7 +103,15 @@ impl TileSet {
                 }
             }
         };
-        compare(&self.fingerprints, &old.fingerprints);
+        match keys {
+            None => compare(&self.fingerprints, &old.fingerprints),
+            Some(keys) => {
+                let only = |m: &Fingerprints| -> Fingerprints {
+                    keys.iter().filter_map(|k| Some((*k, *m.get(k)?))).collect()
+                };
+                compare(&only(&self.fingerprints), &only(&old.fingerprints));
+            }
+        }
         if !Arc::ptr_eq(&self.division_prints, &old.division_prints) {
             compare(&self.division_prints, &old.division_prints);
         }

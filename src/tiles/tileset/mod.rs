@@ -99,17 +99,25 @@ impl TileSet {
 
     /// The same divisions and markers with the places `changed` (rows of
     /// any status) and new door plates: what a change that touched neither
-    /// divisions nor markers needs, without reading the store again.
-    pub fn with_features(&self, changed: &[PlaceRow], plates: Option<Arc<PlateIndex>>) -> TileSet {
+    /// divisions nor markers needs, without reading the store again; and
+    /// the world boxes the change touched.
+    pub fn with_features(
+        &self,
+        changed: &[PlaceRow],
+        plates: Option<Arc<PlateIndex>>,
+    ) -> (TileSet, Vec<[i64; 4]>) {
         let plates = plates.filter(|_| self.features.plates.is_some());
         let mut fingerprints = self.fingerprints.clone();
         let features = self.features.with_changes(changed, plates, &mut fingerprints);
-        TileSet {
+        let new = TileSet {
             divisions: self.divisions.clone(),
             features,
             division_prints: self.division_prints.clone(),
             fingerprints,
-        }
+        };
+        let keys: Vec<(u8, u64)> = changed.iter().flat_map(|p| features::place_keys(p.fid)).collect();
+        let boxes = new.changed_boxes(self, Some(&keys));
+        (new, boxes)
     }
 
     /// Generalises every level for every zoom now rather than on first use.
@@ -147,13 +155,13 @@ impl TileSet {
         }
         let f = &self.features;
         if z >= layer_min("road") && sel.has("road") {
-            boxes.extend(f.road_tree.iter().map(|b| b.bbox));
+            boxes.extend(f.road_boxes());
         }
         if z >= layer_min("marker") && sel.has("marker") {
             boxes.extend(f.marker_tree.iter().map(|b| b.bbox));
         }
         if z >= layer_min("place") && sel.has("place") {
-            boxes.extend(f.places.iter().filter(|p| p.minzoom <= z).map(|p| point_box(p.at)));
+            boxes.extend(f.place_points().filter(|p| p.minzoom <= z).map(|p| point_box(p.at)));
         }
         if let Some(plates) =
             f.plates.as_ref().filter(|_| z >= layer_min("door_plate") && sel.has("door_plate"))

@@ -126,8 +126,7 @@ impl Features {
         if z >= layer_min("road") && sel.has("road") {
             let mut lb = LayerBuilder::new("road");
             let tolerance = 2.0;
-            for item in query(&self.road_tree, buffered) {
-                let r = &self.roads[item.id as usize];
+            for r in self.roads_in(buffered) {
                 let pieces: Vec<Vec<[i32; 2]>> = r
                     .lines
                     .iter()
@@ -155,10 +154,8 @@ impl Features {
             out.push(lb);
         }
         if z >= layer_min("place") && sel.has("place") {
-            let mut candidates: Vec<&PlacePoint> = query(&self.place_tree, inner)
-                .map(|b| &*self.places[b.id as usize])
-                .filter(|p| p.minzoom <= z && inside(p.at, inner))
-                .collect();
+            let mut candidates: Vec<&PlacePoint> =
+                self.places_in(inner).filter(|p| p.minzoom <= z && inside(p.at, inner)).collect();
             candidates.sort_by_key(|p| (p.rank, p.attrs.id));
             let mut lb = LayerBuilder::new("place");
             let mut taken = Thinning::new(64 * thin);
