@@ -54,7 +54,11 @@ pub struct FeedSettings {
     pub retry_max_secs: u64,
     /// Door plates and roads the indices carry as changes over their
     /// built grids before they are rebuilt from the store in the
-    /// background. Default 20000.
+    /// background. The changes sit in tiers, so a change costs the same
+    /// however many came before; the rebuild is about holding the dead
+    /// entries and the tiers' grids no longer, and it briefly holds a
+    /// second copy of the plates. Default 1,000,000 (some 400,000 edits
+    /// of a busy mix, an hour at 100 edits a second).
     pub overlay_limit: usize,
 }
 
@@ -69,7 +73,7 @@ impl Default for FeedSettings {
             delivery_timeout_secs: 10,
             retry_first_secs: 2,
             retry_max_secs: 3600,
-            overlay_limit: 20_000,
+            overlay_limit: 1_000_000,
         }
     }
 }

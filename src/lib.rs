@@ -14,6 +14,7 @@
 //!   and road).
 //! - [`review`]: naming review — proposals, the regulation's checks, the
 //!   workflow from draft to published name, tokens with roles.
+//! - [`eval`]: the nationwide forward-geocoding evaluation and its report.
 //! - [`demo`]: the deterministic generator of the bundled demo dataset.
 //! - [`io`]: GDAL/PROJ import with field mapping and a rejection report.
 //! - [`http`]: the axum service: router, handlers, errors, OpenAPI.
@@ -23,6 +24,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod eval;
 pub mod geocode;
 pub mod http;
 pub mod index;

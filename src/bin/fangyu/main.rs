@@ -2,6 +2,7 @@
 //! tokens, audit.
 
 mod audit;
+mod eval;
 mod geocode;
 mod import;
 mod serve;
@@ -121,6 +122,29 @@ enum Command {
         #[arg(long, global = true)]
         store: Option<PathBuf>,
     },
+    /// The forward-geocoding evaluation: cases generated from the store's
+    /// division tree and change history (fixed seed), and the real-world
+    /// strings of data/eval; prints the tables.
+    Eval {
+        /// Store file.
+        #[arg(long)]
+        store: Option<PathBuf>,
+        /// Seed of the generated cases.
+        #[arg(long, default_value_t = 20261203)]
+        seed: u64,
+        /// Counties (default every one).
+        #[arg(long)]
+        counties: Option<usize>,
+        /// Townships sampled.
+        #[arg(long, default_value_t = 20_000)]
+        townships: usize,
+        /// Villages sampled.
+        #[arg(long, default_value_t = 20_000)]
+        villages: usize,
+        /// Wrong answers listed per class.
+        #[arg(long, default_value_t = 5)]
+        misses: usize,
+    },
     /// The hash-chained change log.
     Audit {
         #[command(subcommand)]
@@ -230,6 +254,15 @@ fn main() -> Result<()> {
         } => {
             let path = store.unwrap_or(settings.store.path.clone());
             tiles::build(&settings, &path, tiles::Build { max_zoom, min_zoom, out, layers, every_zoom })
+        }
+        Command::Eval { store, seed, counties, townships, villages, misses } => {
+            let sizes = fangyu::eval::cases::Sizes {
+                counties: counties.unwrap_or(usize::MAX),
+                townships,
+                villages,
+                ..Default::default()
+            };
+            eval::run(&store.unwrap_or(settings.store.path.clone()), seed, sizes, misses)
         }
         Command::Audit { command: AuditCommand::Verify, store } => {
             audit::verify(&store.unwrap_or(settings.store.path.clone()))

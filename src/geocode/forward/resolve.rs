@@ -67,22 +67,31 @@ pub(super) fn resolve(
     for s in spans {
         let numeric = s.text.bytes().all(|b| b.is_ascii_digit());
         let mut cur: FxHashMap<u32, Naming> = FxHashMap::default();
-        // A common name (新村 names thousands of villages) read after other
-        // divisions: only those under a division already named, when any is.
-        let in_context: Vec<(u32, bool)> = if s.divisions.len() > 8 && !per_span.is_empty() {
-            // The few divisions already named, in one short list: each
-            // candidate's ancestors are compared against it.
-            let named: Vec<u32> = per_span.iter().flat_map(|p| p.keys().copied()).collect();
-            s.divisions
-                .iter()
-                .copied()
-                .filter(|&(d, _)| named.iter().any(|&a| a != d && g.divisions.is_within(d, a)))
-                .collect()
-        } else {
-            vec![]
+        // Read after other divisions, a name stands for a division under
+        // one of them when it can (新村 names thousands of villages; 淮安
+        // after 淮安市 is its 淮安区).
+        // (Those under the most spans read before: 淮安区 under both 江苏
+        // and 淮安市 before 淮安市 under 江苏 alone.)
+        let under = |d: u32| {
+            let Some(c) = g.divisions.current_of(d) else { return 0 };
+            per_span.iter().filter(|p| p.keys().any(|&a| a != c && g.divisions.is_within(c, a))).count()
         };
+        let most = s.divisions.iter().map(|&(d, _)| under(d)).max().unwrap_or(0);
+        let in_context: Vec<(u32, bool)> =
+            if most == 0 { Vec::new() } else { s.divisions.iter().copied().filter(|&(d, _)| under(d) == most).collect() };
         let candidates = if in_context.is_empty() { &s.divisions } else { &in_context };
-        for &(d, own) in candidates {
+        // Of the readings left, a division's own name before a short form
+        // or alias (宿县 the county, not 宿县地区 the prefecture), then the
+        // higher level (城关区 before a 城关镇 elsewhere in the city, 虎丘区
+        // before 虎丘街道), then the latest version of a name given up.
+        let rank = |&(d, own): &(u32, bool)| {
+            let v = g.divisions.get(d);
+            (!own, v.level, std::cmp::Reverse(v.valid_to.unwrap_or(NaiveDate::MAX)))
+        };
+        let best = candidates.iter().map(rank).min();
+        let candidates: Vec<(u32, bool)> =
+            candidates.iter().copied().filter(|c| best == Some(rank(c))).collect();
+        for &(d, own) in &candidates {
             let Some(c) = g.divisions.current_of(d) else { continue };
             let (old, now) = (g.divisions.get(d), g.divisions.get(c));
             let naming = if d != c && at.is_some_and(|a| old.valid_on(Some(a))) {

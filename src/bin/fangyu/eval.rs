@@ -1,0 +1,27 @@
+//! `fangyu eval`: the forward-geocoding evaluation on a store.
+
+use anyhow::Result;
+use fangyu::eval::{Report, cases};
+use fangyu::index::Gazetteer;
+use fangyu::store::Store;
+use std::path::Path;
+
+/// Generates the cases, geocodes them and prints the report.
+pub fn run(path: &Path, seed: u64, sizes: cases::Sizes, misses: usize) -> Result<()> {
+    anyhow::ensure!(path.exists(), "{} does not exist", path.display());
+    let started = std::time::Instant::now();
+    let g = Gazetteer::load(&Store::open(path)?)?;
+    let all = cases::generate(&g, seed, sizes);
+    eprintln!("{} cases from {} in {:.1?}", all.len(), path.display(), started.elapsed());
+    let started = std::time::Instant::now();
+    let outcomes = fangyu::eval::run(&g, &all);
+    eprintln!("geocoded in {:.1?}", started.elapsed());
+    let report = Report::of(&all, &outcomes, misses);
+    println!("{}", report.table());
+    for (class, m) in &report.misses {
+        for (input, answer, confidence) in m {
+            println!("miss {class}: {input:?} → {} ({confidence:.2})", answer.as_deref().unwrap_or("none"));
+        }
+    }
+    Ok(())
+}
