@@ -162,7 +162,7 @@ fn county_cases(g: &Gazetteer, counties: &[u32], rng: &mut impl Rng, out: &mut V
                 if let Some(s) = without_suffix(name) {
                     push("county/suffix_dropped", format!("{p}{pref}{s}{tail}"), x);
                 }
-                if unique.get(&(div.parent.unwrap_or(u32::MAX), name)).is_some()
+                if unique.contains_key(&(div.parent.unwrap_or(u32::MAX), name))
                     && unique.get(&(u32::MAX, name)) > Some(&1)
                 {
                     push("county/same_name_with_context", format!("{p}{pref}{name}{tail}"), x);

@@ -5,9 +5,12 @@
 //! addresses inside other text, contradictions), each with the division
 //! it must resolve to; and the report: per class the share right, the
 //! share answered with confidence ≥ 0.9, the share wrong at that
-//! confidence, and the calibration (confidence band → share right).
+//! confidence, and the calibration (confidence band → share right). A
+//! second set ([`public`]) is written from other lists, the way records
+//! write addresses, and only measured.
 
 pub mod cases;
+pub mod public;
 
 use crate::geocode::{Options, geocode};
 use crate::index::Gazetteer;
@@ -107,6 +110,9 @@ fn share(a: usize, b: usize) -> f64 {
 /// The bands of the calibration table: lower bounds.
 pub const BANDS: [f64; 7] = [0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99];
 
+/// A wrong answer: the input, the best answer, its confidence.
+pub type Miss = (String, Option<String>, f64);
+
 /// The evaluation's figures.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -120,7 +126,7 @@ pub struct Report {
     /// Per confidence band (lower bound index into [`BANDS`]): cases, right.
     pub bands: [(usize, usize); BANDS.len()],
     /// Some wrong answers per class: (input, answer, confidence).
-    pub misses: BTreeMap<&'static str, Vec<(String, Option<String>, f64)>>,
+    pub misses: BTreeMap<&'static str, Vec<Miss>>,
 }
 
 impl Report {
@@ -162,7 +168,9 @@ impl Report {
         for (k, t) in &self.classes {
             row(&mut s, k, t);
         }
-        s.push_str("\n| group | cases | right | confidence ≥ 0.9 | wrong of those |\n|---|---|---|---|---|\n");
+        s.push_str(
+            "\n| group | cases | right | confidence ≥ 0.9 | wrong of those |\n|---|---|---|---|---|\n",
+        );
         for (k, t) in &self.groups {
             row(&mut s, k, t);
         }

@@ -10,7 +10,9 @@ use serde::Serialize;
 pub struct Correction {
     /// Stable identifier: `full_width`, `spacing`, `typo`, `numerals`,
     /// `alias`, `short_name`, `old_name`, `missing_level`, `wrong_part`,
-    /// `fuzzy_name`, `number_not_found`, `ambiguous`.
+    /// `fuzzy_name`, `number_not_found`, `ambiguous`, `unmatched` (text
+    /// left unread), `ignored_text` (text around the address: a label, a
+    /// name, a phone number, a sentence).
     pub kind: &'static str,
     /// What the input had.
     pub from: String,
@@ -29,6 +31,19 @@ impl Correction {
 /// do not occur in standard place names of these positions are listed.
 const TYPOS: &[(&str, &str)] =
     &[("懂", "栋"), ("憧", "幢"), ("撞", "幢"), ("単元", "单元"), ("单无", "单元"), ("搂", "楼")];
+
+/// Committee names as records write them, and the village or community
+/// they stand for (施家梁村村民委员会 is 施家梁村).
+const COMMITTEES: &[(&str, &str)] = &[
+    ("村村民委员会", "村"),
+    ("村民委员会", "村"),
+    ("社区居民委员会", "社区"),
+    ("居民委员会", "社区"),
+    ("村村委会", "村"),
+    ("村委会", "村"),
+    ("社区居委会", "社区"),
+    ("居委会", "社区"),
+];
 
 /// The cleaned text and the corrections made.
 pub fn normalize(input: &str) -> (String, Vec<Correction>) {
@@ -67,6 +82,11 @@ pub fn normalize(input: &str) -> (String, Vec<Correction>) {
     }
     if dropped {
         corrections.push(Correction::new("spacing", "空格或标点", ""));
+    }
+    for (committee, place) in COMMITTEES {
+        if out.contains(committee) {
+            out = out.replace(committee, place);
+        }
     }
     for (typo, meant) in TYPOS {
         if out.contains(typo) {

@@ -118,20 +118,28 @@ pub fn village_name(committee: &str) -> String {
 /// Everyday forms of an autonomous division's name: the first two
 /// characters of its short name with the generic term (兰坪县 for
 /// 兰坪白族普米族自治县, 前郭县 for 前郭尔罗斯蒙古族自治县, 黔南州 for
-/// 黔南布依族苗族自治州, 恩施州 for 恩施土家族苗族自治州).
+/// 黔南布依族苗族自治州, 恩施州 for 恩施土家族苗族自治州); the whole short
+/// name with it (黔东南州, 西双版纳州); the name without 自治 (博尔塔拉蒙古州).
 ///
 /// ```
 /// use fangyu::model::everyday_names;
-/// assert_eq!(everyday_names("前郭尔罗斯蒙古族自治县"), ["前郭县"]);
-/// assert_eq!(everyday_names("黔南布依族苗族自治州"), ["黔南州"]);
+/// assert_eq!(everyday_names("前郭尔罗斯蒙古族自治县"), ["前郭县", "前郭尔罗斯县", "前郭尔罗斯蒙古族县"]);
+/// assert_eq!(everyday_names("黔南布依族苗族自治州"), ["黔南州", "黔南布依族苗族州"]);
+/// assert!(everyday_names("黔东南苗族侗族自治州").contains(&"黔东南州".to_string()));
 /// assert!(everyday_names("鄞州区").is_empty());
 /// ```
 pub fn everyday_names(name: &str) -> Vec<String> {
     let generic = [("自治县", "县"), ("自治州", "州"), ("自治旗", "旗")];
-    let Some((_, g)) = generic.iter().find(|(suffix, _)| name.ends_with(suffix)) else { return vec![] };
+    let Some((suffix, g)) = generic.iter().find(|(suffix, _)| name.ends_with(suffix)) else { return vec![] };
     let Some(short) = short_name(name) else { return vec![] };
     let head: String = short.chars().take(2).collect();
-    vec![format!("{head}{g}")]
+    let mut out = vec![format!("{head}{g}")];
+    for form in [format!("{short}{g}"), format!("{}{g}", &name[..name.len() - suffix.len()])] {
+        if !out.contains(&form) && form != name {
+            out.push(form);
+        }
+    }
+    out
 }
 
 /// Colloquial abbreviations of a few cities, in everyday use and not

@@ -200,3 +200,58 @@ fn real_world_strings_find_their_county() {
     assert!(total >= 50, "{total} labelled cases");
     assert!(ok as f64 >= 0.98 * total as f64, "{ok}/{total}");
 }
+
+/// The nationwide evaluation (`fangyu eval`), a fixed slice on a seed the
+/// geocoder was not tuned on (it was tuned on 20261203): every county in
+/// the forms people write, townships and villages behind a province or
+/// prefecture, old county names behind their prefecture, addresses inside
+/// other text, contradictions; and the second set, written from the
+/// statistical lists as records write them.
+#[test]
+fn the_nationwide_evaluation_meets_its_targets() {
+    use fangyu::eval::{Report, cases, public, run};
+    let g = gazetteer();
+    let sizes = cases::Sizes { townships: 5_000, villages: 2_000, ..Default::default() };
+    let all = cases::generate(g, 7, sizes);
+    let report = Report::of(&all, &run(g, &all), 5);
+    eprintln!("{}", report.table());
+    for (class, m) in &report.misses {
+        for (input, answer, c) in m {
+            eprintln!("  miss {class}: {input} → {answer:?} ({c:.2})");
+        }
+    }
+    let group = |k: &str| report.groups.get(k).copied().unwrap_or_default();
+    for (k, target) in [
+        ("county", 0.99),
+        ("township", 0.98),
+        ("village", 0.98),
+        ("change", 0.97),
+        ("text", 0.95),
+        ("conflict", 0.99),
+    ] {
+        let t = group(k);
+        assert!(t.n >= 100, "{k}: only {} cases", t.n);
+        assert!(t.right_share() >= target, "{k}: {:.4} < {target}", t.right_share());
+    }
+    assert!(
+        report.all.confident_wrong_share() <= 0.01,
+        "wrong at ≥ 0.9: {:.4}",
+        report.all.confident_wrong_share()
+    );
+    let clean: Vec<_> =
+        ["county/full", "township/full"].iter().filter_map(|k| report.classes.get(k).copied()).collect();
+    let (n, confident) = clean.iter().fold((0, 0), |a, t| (a.0 + t.n, a.1 + t.confident));
+    assert!(confident as f64 >= 0.9 * n as f64, "clean addresses at ≥ 0.9: {confident}/{n}");
+
+    let sources = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sources");
+    let second = public::generate(g, &sources, 7, 2_000).expect("statistical lists");
+    let r2 = Report::of(&second, &run(g, &second), 5);
+    eprintln!("{}", r2.table());
+    assert!(r2.all.n >= 1_900, "{} cases", r2.all.n);
+    assert!(r2.all.right_share() >= 0.98, "second set: {:.4}", r2.all.right_share());
+    assert!(
+        r2.all.confident_wrong_share() <= 0.01,
+        "second set wrong at ≥ 0.9: {:.4}",
+        r2.all.confident_wrong_share()
+    );
+}

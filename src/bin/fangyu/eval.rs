@@ -7,7 +7,7 @@ use fangyu::store::Store;
 use std::path::Path;
 
 /// Generates the cases, geocodes them and prints the report.
-pub fn run(path: &Path, seed: u64, sizes: cases::Sizes, misses: usize) -> Result<()> {
+pub fn run(path: &Path, seed: u64, sizes: cases::Sizes, public: usize, misses: usize) -> Result<()> {
     anyhow::ensure!(path.exists(), "{} does not exist", path.display());
     let started = std::time::Instant::now();
     let g = Gazetteer::load(&Store::open(path)?)?;
@@ -17,8 +17,13 @@ pub fn run(path: &Path, seed: u64, sizes: cases::Sizes, misses: usize) -> Result
     let outcomes = fangyu::eval::run(&g, &all);
     eprintln!("geocoded in {:.1?}", started.elapsed());
     let report = Report::of(&all, &outcomes, misses);
-    println!("{}", report.table());
-    for (class, m) in &report.misses {
+    println!("## Generated from the division tree and its history (seed {seed})\n\n{}", report.table());
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sources");
+    let second = fangyu::eval::public::generate(&g, &sources, seed, public)?;
+    let second_outcomes = fangyu::eval::run(&g, &second);
+    let second_report = Report::of(&second, &second_outcomes, misses);
+    println!("## Written as records write them (statistical lists of 2023)\n\n{}", second_report.table());
+    for (class, m) in report.misses.iter().chain(&second_report.misses) {
         for (input, answer, confidence) in m {
             println!("miss {class}: {input:?} → {} ({confidence:.2})", answer.as_deref().unwrap_or("none"));
         }

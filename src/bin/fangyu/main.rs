@@ -141,6 +141,9 @@ enum Command {
         /// Villages sampled.
         #[arg(long, default_value_t = 20_000)]
         villages: usize,
+        /// Cases of the second set (written as records write them).
+        #[arg(long, default_value_t = 5_000)]
+        public: usize,
         /// Wrong answers listed per class.
         #[arg(long, default_value_t = 5)]
         misses: usize,
@@ -255,14 +258,14 @@ fn main() -> Result<()> {
             let path = store.unwrap_or(settings.store.path.clone());
             tiles::build(&settings, &path, tiles::Build { max_zoom, min_zoom, out, layers, every_zoom })
         }
-        Command::Eval { store, seed, counties, townships, villages, misses } => {
+        Command::Eval { store, seed, counties, townships, villages, public, misses } => {
             let sizes = fangyu::eval::cases::Sizes {
                 counties: counties.unwrap_or(usize::MAX),
                 townships,
                 villages,
                 ..Default::default()
             };
-            eval::run(&store.unwrap_or(settings.store.path.clone()), seed, sizes, misses)
+            eval::run(&store.unwrap_or(settings.store.path.clone()), seed, sizes, public, misses)
         }
         Command::Audit { command: AuditCommand::Verify, store } => {
             audit::verify(&store.unwrap_or(settings.store.path.clone()))

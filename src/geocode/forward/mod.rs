@@ -15,9 +15,11 @@
 //!
 //! This file holds the answer's types and the query; step 2 is
 //! `segment.rs`, step 3 `resolve.rs`, steps 4 and 5 `street.rs` and
-//! `plate.rs`, and `confidence.rs` scores a candidate by its corrections.
+//! `plate.rs`, `confidence.rs` scores a candidate by its corrections, and
+//! `extract.rs` finds an address inside other text.
 
 mod confidence;
+mod extract;
 mod plate;
 mod resolve;
 mod segment;
@@ -129,10 +131,29 @@ pub struct Options {
 /// Most readings listed in an `ambiguous` note.
 pub(super) const MAX_LISTED: usize = 8;
 
-/// Geocodes one address.
+/// Geocodes one address, found first in the text around it when there is
+/// some (a label, a name and phone number, a sentence, several lines).
 pub fn geocode(g: &Gazetteer, q: &str, opts: Options) -> Vec<Candidate> {
-    let (text, base_notes) = normalize(q);
-    let (spans, rest_at, rest_names) = segment::segment(g, &text);
+    let wrapped = extract::may_be_wrapped(q);
+    if !wrapped {
+        let (text, notes) = normalize(q);
+        let out = read(g, &text, notes, opts);
+        if out.first().is_some_and(|c| !c.components.divisions.is_empty()) {
+            return out;
+        }
+    }
+    if let Some((address, ignored)) = extract::address_in(g, q) {
+        let (text, mut notes) = normalize(&address);
+        notes.extend(ignored.into_iter().map(|i| Correction::new("ignored_text", i, "")));
+        return read(g, &text, notes, opts);
+    }
+    let (text, notes) = normalize(q);
+    read(g, &text, notes, opts)
+}
+
+/// Geocodes a cleaned address (`base_notes`: what cleaning it changed).
+fn read(g: &Gazetteer, text: &str, base_notes: Vec<Correction>, opts: Options) -> Vec<Candidate> {
+    let (spans, rest_at, rest_names) = segment::segment(g, text);
     let rest = &text[rest_at..];
     let hyps = resolve::resolve(g, &spans, opts.within, opts.at);
     // The readings, named in the note (the first few of many).

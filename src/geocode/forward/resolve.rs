@@ -77,8 +77,11 @@ pub(super) fn resolve(
             per_span.iter().filter(|p| p.keys().any(|&a| a != c && g.divisions.is_within(c, a))).count()
         };
         let most = s.divisions.iter().map(|&(d, _)| under(d)).max().unwrap_or(0);
-        let in_context: Vec<(u32, bool)> =
-            if most == 0 { Vec::new() } else { s.divisions.iter().copied().filter(|&(d, _)| under(d) == most).collect() };
+        let in_context: Vec<(u32, bool)> = if most == 0 {
+            Vec::new()
+        } else {
+            s.divisions.iter().copied().filter(|&(d, _)| under(d) == most).collect()
+        };
         let candidates = if in_context.is_empty() { &s.divisions } else { &in_context };
         // Of the readings left, a division's own name before a short form
         // or alias (宿县 the county, not 宿县地区 the prefecture), then the
@@ -125,16 +128,27 @@ pub(super) fn resolve(
             None => vec![],
         };
     }
-    // Score each named division by how many spans name it or an ancestor.
-    let mut scored: FxHashMap<u32, (usize, Level)> = FxHashMap::default();
+    // Score each named division by how many spans name it or an ancestor,
+    // less the spans it contradicts (naming only divisions neither above
+    // nor below it): contradicting a county or a larger division costs
+    // more than contradicting a township or a village, so a township of
+    // another county does not outrank the county the text names.
+    let mut scored: FxHashMap<u32, (i64, Level)> = FxHashMap::default();
     for cands in &per_span {
         for &c in cands.keys() {
             if scored.contains_key(&c) || within.is_some_and(|w| !g.divisions.is_within(c, w)) {
                 continue;
             }
-            let support =
-                per_span.iter().filter(|cs| cs.contains_key(&c) || lies_under_any(g, c, cs)).count();
-            scored.insert(c, (support, g.divisions.level(c)));
+            let mut score = 0;
+            for cs in &per_span {
+                if cs.contains_key(&c) || lies_under_any(g, c, cs) {
+                    score += 2;
+                } else if !cs.keys().any(|&a| g.divisions.is_within(a, c)) {
+                    let named = cs.keys().map(|&a| g.divisions.level(a)).min();
+                    score -= if named.is_some_and(|l| l <= Level::County) { 3 } else { 1 };
+                }
+            }
+            scored.insert(c, (score, g.divisions.level(c)));
         }
     }
     let Some(&best) = scored.values().max() else {
