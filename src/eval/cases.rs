@@ -145,8 +145,10 @@ pub fn generate(g: &Gazetteer, seed: u64, sizes: Sizes) -> Vec<Case> {
 
 fn county_cases(g: &Gazetteer, counties: &[u32], rng: &mut impl Rng, out: &mut Vec<Case>) {
     let unique = names_under(g, Level::County);
-    let mut push = |class, input: String, d| out.push(Case { class, input, want: Want::Within(d) });
+    let push =
+        |out: &mut Vec<Case>, class, input: String, d| out.push(Case { class, input, want: Want::Within(d) });
     for &x in counties {
+        let mut push = |class, input, d| push(out, class, input, d);
         let div = g.divisions.get(x);
         let name = div.name.as_str();
         let c = chain(g, x);
@@ -190,6 +192,15 @@ fn county_cases(g: &Gazetteer, counties: &[u32], rng: &mut impl Rng, out: &mut V
         }
         if alone {
             push("county/alone", format!("{name}{tail}"), x);
+        }
+        // A name several counties carry, alone: the readings ranked, none
+        // confident.
+        if unique.get(&(u32::MAX, name)).is_some_and(|&n| n > 1) {
+            out.push(Case {
+                class: "conflict/ambiguous_alone",
+                input: format!("{name}{tail}"),
+                want: Want::NotConfident,
+            });
         }
     }
 }
@@ -299,6 +310,39 @@ fn conflict_cases(g: &Gazetteer, counties: &[u32], rng: &mut impl Rng, out: &mut
         }
         let input = format!("{}{pref}{}", g.divisions.get(other).name, g.divisions.get(x).name);
         out.push(Case { class: "conflict/wrong_province", input, want: Want::NotConfident });
+        // Under another prefecture of its own province.
+        let own_prefecture = g.divisions.lineage(x).find(|&a| g.divisions.level(a) == Level::Prefecture);
+        let province = g.divisions.lineage(x).find(|&a| g.divisions.level(a) == Level::Province);
+        if let (Some(own), Some(province)) = (own_prefecture, province) {
+            let others: Vec<u32> = g
+                .divisions
+                .children(province)
+                .iter()
+                .copied()
+                .filter(|&p| {
+                    p != own
+                        && g.divisions.level(p) == Level::Prefecture
+                        && g.divisions.get(p).valid_to.is_none()
+                })
+                .collect();
+            if !others.is_empty() {
+                let other = others[rng.random_range(0..others.len())];
+                let name = &g.divisions.get(x).name;
+                let wrong = &g.divisions.get(other).name;
+                // Only when no county of that name, today's or a former
+                // one (合肥市郊区, now 包河区), lies in the other prefecture.
+                let clash = g.names.exact(name).iter().any(|m| match m.target {
+                    crate::index::NameRef::Division(o) => {
+                        g.divisions.current_of(o).is_some_and(|c| g.divisions.is_within(c, other))
+                    }
+                    crate::index::NameRef::Place(_) => false,
+                });
+                if !clash {
+                    let input = format!("{}{wrong}{name}", c.province);
+                    out.push(Case { class: "conflict/wrong_prefecture", input, want: Want::NotConfident });
+                }
+            }
+        }
     }
     const MADE_UP: &[&str] = &["银河", "星辰", "云梦泽", "蓬莱仙", "桃花源", "琉璃", "昆仑墟", "青丘"];
     for k in 0..200 {

@@ -184,6 +184,19 @@ impl Report {
     }
 }
 
+impl Report {
+    /// The calibration as CSV rows `set,low,high,answers,right` (for the
+    /// plot `scripts/plot-calibration.py` draws).
+    pub fn bands_csv(&self, set: &str) -> String {
+        let mut s = String::new();
+        for (i, &(n, right)) in self.bands.iter().enumerate() {
+            let hi = BANDS.get(i + 1).copied().unwrap_or(1.0);
+            let _ = writeln!(s, "{set},{},{hi},{n},{right}", BANDS[i]);
+        }
+        s
+    }
+}
+
 /// The group of a class: what comes before its `/`.
 pub fn group(class: &'static str) -> &'static str {
     class.split('/').next().unwrap_or(class)

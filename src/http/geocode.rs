@@ -90,6 +90,21 @@ fn collection_response(query: &str, found: &[Candidate]) -> ApiResult<Response> 
 /// GeoJSON FeatureCollection. Each feature's properties: `standard_address`,
 /// `address_code` (door plates), `match_level`, `confidence`, `divisions`,
 /// `components`, `corrections`. No match → no features.
+///
+/// The address may sit inside other text (a label such as 地址：, a name
+/// and a phone number, a sentence, several lines): it is found, and each
+/// piece left out is a correction of kind `ignored_text`.
+///
+/// `confidence` (0–1) is how likely the answer is right at the level it
+/// answers (`match_level`: the very door plate, or the road, village or
+/// division named). It is calibrated on `fangyu eval` (over 150,000
+/// addresses generated nationwide, and a second set written as records
+/// write them): of answers at 0.9 or more, more than 99 % are right at
+/// county level, and nearly every clean address reaches that band. An
+/// ambiguous reading (several divisions of the name, listed in an
+/// `ambiguous` correction) or a contradiction (`wrong_part`: a district
+/// not in the province named) stays well below 0.9; a short form, a
+/// dropped province or an old name hardly lowers it.
 #[utoipa::path(get, path = "/geocode", tag = "geocoding", params(GeocodeQuery),
     responses((status = 200, description = "GeoJSON FeatureCollection"), (status = 400, body = super::error::Problem)))]
 pub async fn geocode(State(s): State<AppState>, Query(q): Query<GeocodeQuery>) -> ApiResult<Response> {

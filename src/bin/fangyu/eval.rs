@@ -7,7 +7,15 @@ use fangyu::store::Store;
 use std::path::Path;
 
 /// Generates the cases, geocodes them and prints the report.
-pub fn run(path: &Path, seed: u64, sizes: cases::Sizes, public: usize, misses: usize) -> Result<()> {
+/// `bands`: where to write the calibration as CSV.
+pub fn run(
+    path: &Path,
+    seed: u64,
+    sizes: cases::Sizes,
+    public: usize,
+    misses: usize,
+    bands: Option<&Path>,
+) -> Result<()> {
     anyhow::ensure!(path.exists(), "{} does not exist", path.display());
     let started = std::time::Instant::now();
     let g = Gazetteer::load(&Store::open(path)?)?;
@@ -23,6 +31,14 @@ pub fn run(path: &Path, seed: u64, sizes: cases::Sizes, public: usize, misses: u
     let second_outcomes = fangyu::eval::run(&g, &second);
     let second_report = Report::of(&second, &second_outcomes, misses);
     println!("## Written as records write them (statistical lists of 2023)\n\n{}", second_report.table());
+    if let Some(path) = bands {
+        let csv = format!(
+            "set,low,high,answers,right\n{}{}",
+            report.bands_csv("generated"),
+            second_report.bands_csv("records")
+        );
+        std::fs::write(path, csv)?;
+    }
     for (class, m) in report.misses.iter().chain(&second_report.misses) {
         for (input, answer, confidence) in m {
             println!("miss {class}: {input:?} → {} ({confidence:.2})", answer.as_deref().unwrap_or("none"));

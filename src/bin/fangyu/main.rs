@@ -147,6 +147,9 @@ enum Command {
         /// Wrong answers listed per class.
         #[arg(long, default_value_t = 5)]
         misses: usize,
+        /// Write the calibration (confidence band → share right) as CSV here.
+        #[arg(long)]
+        bands: Option<PathBuf>,
     },
     /// The hash-chained change log.
     Audit {
@@ -258,14 +261,15 @@ fn main() -> Result<()> {
             let path = store.unwrap_or(settings.store.path.clone());
             tiles::build(&settings, &path, tiles::Build { max_zoom, min_zoom, out, layers, every_zoom })
         }
-        Command::Eval { store, seed, counties, townships, villages, public, misses } => {
+        Command::Eval { store, seed, counties, townships, villages, public, misses, bands } => {
             let sizes = fangyu::eval::cases::Sizes {
                 counties: counties.unwrap_or(usize::MAX),
                 townships,
                 villages,
                 ..Default::default()
             };
-            eval::run(&store.unwrap_or(settings.store.path.clone()), seed, sizes, public, misses)
+            let store = store.unwrap_or(settings.store.path.clone());
+            eval::run(&store, seed, sizes, public, misses, bands.as_deref())
         }
         Command::Audit { command: AuditCommand::Verify, store } => {
             audit::verify(&store.unwrap_or(settings.store.path.clone()))
