@@ -51,6 +51,8 @@ pub struct Outcome {
     pub confidence: f64,
     /// The best answer's standard address.
     pub answer: Option<String>,
+    /// The best answer's division.
+    pub division: Option<u32>,
 }
 
 /// Runs every case (in parallel).
@@ -65,7 +67,8 @@ pub fn run(g: &Gazetteer, cases: &[Case]) -> Vec<Outcome> {
                 Want::Within(d) => best.as_ref().is_some_and(|b| g.divisions.is_within(b.division, d)),
                 Want::NotConfident => confidence < CONFIDENT,
             };
-            Outcome { right, confidence, answer: best.map(|b| b.standard_address) }
+            let division = best.as_ref().map(|b| b.division);
+            Outcome { right, confidence, answer: best.map(|b| b.standard_address), division }
         })
         .collect()
 }
@@ -195,6 +198,28 @@ impl Report {
         }
         s
     }
+}
+
+/// The county-level code a division lies in (its own code cut to six
+/// digits when no county stands above it: the towns of 东莞).
+fn county_code(g: &Gazetteer, d: u32) -> String {
+    let at =
+        g.divisions.lineage(d).find(|&a| g.divisions.level(a) <= crate::model::Level::County).unwrap_or(d);
+    g.divisions.get(at).code.as_str().chars().take(6).collect()
+}
+
+/// The cases that expect a division as TSV rows `set, class, input
+/// (newlines as \n), wanted county code, answered county code, confidence`,
+/// for scoring another geocoder on the same strings at county level.
+pub fn cases_tsv(g: &Gazetteer, set: &str, cases: &[Case], outcomes: &[Outcome]) -> String {
+    let mut s = String::new();
+    for (c, o) in cases.iter().zip(outcomes) {
+        let Want::Within(want) = c.want else { continue };
+        let got = o.division.map(|d| county_code(g, d)).unwrap_or_default();
+        let input = c.input.replace('\t', " ").replace('\n', "\\n").replace('\r', "");
+        let _ = writeln!(s, "{set}\t{}\t{input}\t{}\t{got}\t{}", c.class, county_code(g, want), o.confidence);
+    }
+    s
 }
 
 /// The group of a class: what comes before its `/`.

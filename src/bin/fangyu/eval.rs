@@ -15,6 +15,7 @@ pub fn run(
     public: usize,
     misses: usize,
     bands: Option<&Path>,
+    cases_out: Option<&Path>,
 ) -> Result<()> {
     anyhow::ensure!(path.exists(), "{} does not exist", path.display());
     let started = std::time::Instant::now();
@@ -31,6 +32,14 @@ pub fn run(
     let second_outcomes = fangyu::eval::run(&g, &second);
     let second_report = Report::of(&second, &second_outcomes, misses);
     println!("## Written as records write them (statistical lists of 2023)\n\n{}", second_report.table());
+    if let Some(path) = cases_out {
+        let tsv = format!(
+            "set\tclass\tinput\twant_county\tgot_county\tconfidence\n{}{}",
+            fangyu::eval::cases_tsv(&g, "generated", &all, &outcomes),
+            fangyu::eval::cases_tsv(&g, "records", &second, &second_outcomes)
+        );
+        std::fs::write(path, tsv)?;
+    }
     if let Some(path) = bands {
         let csv = format!(
             "set,low,high,answers,right\n{}{}",

@@ -150,6 +150,10 @@ enum Command {
         /// Write the calibration (confidence band → share right) as CSV here.
         #[arg(long)]
         bands: Option<PathBuf>,
+        /// Write the cases with the county wanted and the county answered
+        /// as TSV here (scripts/compare-cpca.py scores another geocoder on them).
+        #[arg(long)]
+        cases: Option<PathBuf>,
     },
     /// The hash-chained change log.
     Audit {
@@ -261,7 +265,7 @@ fn main() -> Result<()> {
             let path = store.unwrap_or(settings.store.path.clone());
             tiles::build(&settings, &path, tiles::Build { max_zoom, min_zoom, out, layers, every_zoom })
         }
-        Command::Eval { store, seed, counties, townships, villages, public, misses, bands } => {
+        Command::Eval { store, seed, counties, townships, villages, public, misses, bands, cases } => {
             let sizes = fangyu::eval::cases::Sizes {
                 counties: counties.unwrap_or(usize::MAX),
                 townships,
@@ -269,7 +273,7 @@ fn main() -> Result<()> {
                 ..Default::default()
             };
             let store = store.unwrap_or(settings.store.path.clone());
-            eval::run(&store, seed, sizes, public, misses, bands.as_deref())
+            eval::run(&store, seed, sizes, public, misses, bands.as_deref(), cases.as_deref())
         }
         Command::Audit { command: AuditCommand::Verify, store } => {
             audit::verify(&store.unwrap_or(settings.store.path.clone()))
