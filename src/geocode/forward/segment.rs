@@ -100,6 +100,17 @@ pub(super) fn segment<'t, 'g>(g: &'g Gazetteer, text: &'t str) -> (Vec<Span<'t>>
             if named_short && !spans.is_empty() && !fits(g, &spans, &divisions) {
                 continue;
             }
+            // 济南市中区 written 济南市中: a city's name ending in 市 that
+            // leaves text no name starts, where the city's short form would
+            // leave a division under it (市中), is the short form.
+            if written.ends_with('市')
+                && !after.is_empty()
+                && g.names.prefixes_of(after).is_empty()
+                && let Some(short) = written.strip_suffix('市')
+                && starts_with_division_under(g, &rest[short.len()..], &divisions)
+            {
+                continue;
+            }
             best = Some((*len, divisions));
             break;
         }
