@@ -95,9 +95,12 @@ pub(super) fn segment<'t, 'g>(g: &'g Gazetteer, text: &'t str) -> (Vec<Span<'t>>
             {
                 continue;
             }
-            // A short form that fits none of the divisions already read is
-            // more likely the start of a street name than a contradiction.
-            if named_short && !spans.is_empty() && !fits(g, &spans, &divisions) {
+            // A short form, or a village's name, that fits none of the
+            // divisions already read is more likely the start of a street
+            // name than a contradiction (东莞市虎门镇新华街: not a village
+            // 新华街 in another province).
+            let villages = divisions.iter().all(|&(d, _)| g.divisions.level(d) == Level::Village);
+            if (named_short || villages) && !spans.is_empty() && !fits(g, &spans, &divisions) {
                 continue;
             }
             // 济南市中区 written 济南市中: a city's name ending in 市 that

@@ -26,9 +26,8 @@ pub(super) fn match_detail(
     let mut out = Vec::new();
     // Scope of the street search: the county (a township named in the input
     // that does not hold the street is a wrong part, not a dead end).
-    let scope = d.and_then(|d| {
-        if g.divisions.get(d).level >= Level::County { g.divisions.county_of(d) } else { Some(d) }
-    });
+    // (The towns of a city without districts: the city.)
+    let scope = d.and_then(|d| g.divisions.lineage(d).find(|&a| g.divisions.level(a) <= Level::County));
     let mut streets: Vec<(u32, usize, Vec<Correction>)> = Vec::new(); // (street, bytes used, notes)
     for (len, posts) in rest_names.iter().rev() {
         for &p in *posts {
