@@ -43,6 +43,26 @@ impl DeadSet {
         was_live
     }
 
+    /// Forgets every id from `first` on (they are numbered afresh).
+    pub fn clear_from(&mut self, first: u32) {
+        let first = first as usize;
+        for (k, page) in self.pages.iter_mut().enumerate().skip(first / PAGE_BITS) {
+            let Some(p) = page else { continue };
+            let start = first.saturating_sub(k * PAGE_BITS);
+            if start == 0 {
+                self.count -= p.iter().map(|w| w.count_ones() as usize).sum::<usize>();
+                *page = None;
+                continue;
+            }
+            let p = Arc::make_mut(p);
+            for (w, word) in p.iter_mut().enumerate().skip(start / 64) {
+                let keep = if w == start / 64 { (1u64 << (start % 64)) - 1 } else { 0 };
+                self.count -= (*word & !keep).count_ones() as usize;
+                *word &= keep;
+            }
+        }
+    }
+
     /// How many ids are dead.
     pub fn len(&self) -> usize {
         self.count
@@ -100,5 +120,8 @@ mod tests {
         d.sort_unstable();
         assert_eq!(d, vec![70_001, 400_000]);
         assert_eq!(a.differing(&a.clone()).count(), 0);
+        b.clear_from(70_001);
+        assert_eq!(b.len(), 2, "3 and 70,000 stay");
+        assert!(b.contains(70_000) && !b.contains(70_001) && !b.contains(200_000) && !b.contains(400_000));
     }
 }

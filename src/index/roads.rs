@@ -128,11 +128,24 @@ impl RoadIndex {
             current.into_iter().map(|(road, lines)| (road, segments(&lines).collect())).collect();
         let mut first = self.id_count() as u32;
         let size = roads.iter().map(|r| r.1.len()).sum();
-        for last in super::tiers::absorbed(&mut tiers, size, |t| t.segments) {
-            let mut merged: Vec<(Road, Vec<Ends>)> = last.roads.clone();
+        let absorbed = super::tiers::absorbed(&mut tiers, size, |t| t.segments);
+        let merging = !absorbed.is_empty();
+        for last in absorbed {
+            // Road ids are an index's own (nothing outside it keeps them),
+            // so a merge drops the roads no longer current and numbers the
+            // rest afresh: a renamed road's old geometry does not pile up.
+            let mut merged: Vec<(Road, Vec<Ends>)> = last
+                .ids()
+                .zip(&last.roads)
+                .filter(|&(i, _)| !dead.contains(i))
+                .map(|(_, r)| r.clone())
+                .collect();
             merged.append(&mut roads);
             roads = merged;
             first = last.first;
+        }
+        if merging {
+            dead.clear_from(first);
         }
         if !roads.is_empty() {
             tiers.push(Arc::new(RoadTier::build(first, roads, &dead)));
