@@ -305,3 +305,87 @@ async fn a_short_form_followed_by_a_name_starting_with_a_generic_term_is_read_as
     let p = first(&geocode(&q).await).clone();
     assert_eq!(p["address_code"], code, "{q} → {p}");
 }
+
+/// The deepest division code of an answer.
+fn division_code(p: &Value) -> String {
+    let chain = p["divisions"].as_array().cloned().unwrap_or_default();
+    chain.last().and_then(|d| d["code"].as_str()).unwrap_or("").to_string()
+}
+
+#[tokio::test]
+async fn divisions_without_a_level_in_between_and_functional_areas_resolve_where_they_lie() {
+    // Cities without districts (towns directly under the city) and
+    // county-level units directly under a province: confident, in place.
+    for (q, code) in [
+        ("广东省东莞市虎门镇", "441900"),
+        ("海南省儋州市那大镇", "4604"),
+        ("嘉峪关市峪泉镇", "6202"),
+        ("湖北省潜江市园林街道", "429005"),
+        ("湖北省神农架林区松柏镇", "429021"),
+        ("新疆石河子市", "659001"),
+    ] {
+        let body = geocode(q).await;
+        let p = first(&body);
+        assert!(division_code(p).starts_with(code), "{q} → {p}");
+        assert!(p["confidence"].as_f64().unwrap() >= 0.9, "{q} → {p}");
+    }
+    // Functional areas that are no legal division: the city or the named
+    // district they lie in, less confident — never a same-named place
+    // elsewhere; a district the address names stays the answer where a new
+    // area or zone overlaps it (the tree files 施家梁镇 under 两江新区).
+    for (q, code) in [
+        ("东莞市松山湖高新区", "441900"),
+        ("广东省中山市火炬开发区", "442000"),
+        ("成都市高新区", "5101"),
+        ("重庆市北碚区施家梁镇", "500109"),
+        ("四川省成都市双流区天府新区", "510116"),
+        ("浙江省宁波市北仑区宁波保税区", "330206"),
+    ] {
+        let body = geocode(q).await;
+        let p = first(&body);
+        assert!(division_code(p).starts_with(code), "{q} → {p}");
+        assert!(p["confidence"].as_f64().unwrap() < 0.9, "{q} → {p}");
+    }
+}
+
+#[tokio::test]
+async fn an_address_inside_other_text_is_found_and_the_rest_reported() {
+    for q in [
+        "收件地址：浙江省宁波市鄞州区",
+        "张伟 13912345678 浙江省宁波市鄞州区",
+        "我住在浙江省宁波市鄞州区附近",
+        "联系人：王芳\n地址：浙江省宁波市鄞州区\n邮编：315000",
+    ] {
+        let body = geocode(q).await;
+        let p = first(&body);
+        assert_eq!(division_code(p), "330212", "{q} → {p}");
+        assert!(correction_kinds(p).contains(&"ignored_text".into()), "{q} → {p}");
+        assert!(p["confidence"].as_f64().unwrap() >= 0.9, "{q} → {p}");
+    }
+    // The phone number is among what was left out, not read as a number.
+    let body = geocode("张伟 13912345678 浙江省宁波市鄞州区").await;
+    let ignored: Vec<&str> = first(&body)["corrections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "ignored_text")
+        .filter_map(|c| c["from"].as_str())
+        .collect();
+    assert!(ignored.contains(&"13912345678") && ignored.contains(&"张伟"), "{ignored:?}");
+}
+
+#[tokio::test]
+async fn an_old_county_name_after_its_prefecture_is_todays_successor_or_as_it_was() {
+    // 鄞县 became 鄞州区 in 2002.
+    let body = geocode("宁波市鄞县").await;
+    let p = first(&body);
+    assert_eq!(division_code(p), "330212", "{p}");
+    assert!(correction_kinds(p).contains(&"old_name".into()), "{p}");
+    assert!(p["confidence"].as_f64().unwrap() >= 0.9, "{p}");
+    // Asked as it was in 2000, the county of that day answers.
+    let (status, body) = app().get_json(&format!("/geocode?q={}&at=2000-06-01", enc("宁波市鄞县"))).await;
+    assert_eq!(status, 200);
+    let p = first(&body);
+    let last = p["divisions"].as_array().and_then(|c| c.last().cloned()).unwrap_or_default();
+    assert_eq!(last["name"], "鄞县", "{p}");
+}

@@ -151,6 +151,17 @@ pub fn geocode(g: &Gazetteer, q: &str, opts: Options) -> Vec<Candidate> {
     read(g, &text, notes, opts)
 }
 
+/// A division answer given as the version the text named on the `at=`
+/// date, when it named one that has changed since.
+fn as_it_was(g: &Gazetteer, mut c: Candidate, h: &resolve::Hypothesis) -> Candidate {
+    if let Some(old) = h.as_of.filter(|_| Some(c.division) == h.division && c.address_code.is_none()) {
+        c.divisions = crate::geocode::division_json::chain_json(&g.divisions, old);
+        c.standard_address = g.divisions.chain_names(old);
+        c.division = old;
+    }
+    c
+}
+
 /// Geocodes a cleaned address (`base_notes`: what cleaning it changed).
 fn read(g: &Gazetteer, text: &str, base_notes: Vec<Correction>, opts: Options) -> Vec<Candidate> {
     let (spans, rest_at, rest_names) = segment::segment(g, text);
@@ -178,7 +189,8 @@ fn read(g: &Gazetteer, text: &str, base_notes: Vec<Correction>, opts: Options) -
         if let Some(a) = &ambiguity {
             notes.push(a.clone());
         }
-        out.extend(street::match_detail(g, h.division, rest, &rest_names, &written, notes));
+        let found = street::match_detail(g, h.division, rest, &rest_names, &written, notes);
+        out.extend(found.into_iter().map(|c| as_it_was(g, c, h)));
     }
     if out.is_empty() && !rest.is_empty() && spans.is_empty() {
         // Nothing named a division: the street alone, anywhere.

@@ -13,6 +13,9 @@ use rustc_hash::FxHashMap;
 /// A reading of the division part.
 pub(super) struct Hypothesis {
     pub(super) division: Option<u32>,
+    /// With `at=`: the version of `division` the text named as it was on
+    /// that date (鄞县 in 2000 for today's 鄞州区), to answer with.
+    pub(super) as_of: Option<u32>,
     pub(super) notes: Vec<Correction>,
 }
 
@@ -64,6 +67,7 @@ pub(super) fn resolve(
     // Each span's divisions as today's divisions, with how they were named
     // (the best naming when several versions lead to the same division).
     let mut per_span: Vec<FxHashMap<u32, Naming>> = Vec::new();
+    let mut as_of: FxHashMap<u32, u32> = FxHashMap::default();
     for s in spans {
         let numeric = s.text.bytes().all(|b| b.is_ascii_digit());
         let mut cur: FxHashMap<u32, Naming> = FxHashMap::default();
@@ -98,6 +102,7 @@ pub(super) fn resolve(
             let Some(c) = g.divisions.current_of(d) else { continue };
             let (old, now) = (g.divisions.get(d), g.divisions.get(c));
             let naming = if d != c && at.is_some_and(|a| old.valid_on(Some(a))) {
+                as_of.insert(c, d);
                 Naming::Standard
             } else if d != c && numeric && old.code != now.code {
                 Naming::OldCode
@@ -124,7 +129,7 @@ pub(super) fn resolve(
     }
     if per_span.is_empty() {
         return match within {
-            Some(w) => vec![Hypothesis { division: Some(w), notes: vec![] }],
+            Some(w) => vec![Hypothesis { division: Some(w), as_of: None, notes: vec![] }],
             None => vec![],
         };
     }
@@ -191,7 +196,7 @@ pub(super) fn resolve(
             if !missing.is_empty() {
                 notes.push(Correction::new("missing_level", "", missing));
             }
-            Hypothesis { division: Some(c), notes }
+            Hypothesis { division: Some(c), as_of: as_of.get(&c).copied(), notes }
         })
         .collect()
 }
