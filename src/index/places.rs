@@ -84,28 +84,28 @@ impl PlaceIndex {
         for (p, g) in changed {
             let p = located(p, g);
             let i = match self.by_fid.get(&p.fid) {
-                Some(&i) => i,
+                Some(&i) => {
+                    if self.places[i as usize].bbox != p.bbox {
+                        rects.extend(entry(i, &p));
+                    }
+                    ix.carries_plates[i as usize] = p.class.carries_plates();
+                    ix.places.set(i as usize, p);
+                    i
+                }
                 None => {
                     let i = ix.places.len() as u32;
+                    rects.extend(entry(i, &p));
                     ix.by_fid.insert(p.fid, i);
-                    ix.places.push_back(p.clone());
-                    ix.carries_plates.push(false);
+                    ix.carries_plates.push(p.class.carries_plates());
+                    ix.places.push_back(p);
                     i
                 }
             };
-            let moved = self.places.get(i as usize).is_none_or(|old| old.bbox != p.bbox);
-            if moved {
-                rects.extend(entry(i, &p));
-            }
-            ix.carries_plates[i as usize] = p.class.carries_plates();
-            ix.places.set(i as usize, p);
             at.push(i);
         }
         for &i in &at {
             let successor = ix.places[i as usize].replaced_by.and_then(|f| ix.by_fid.get(&f).copied());
-            if ix.places[i as usize].successor != successor {
-                ix.places[i as usize].successor = successor;
-            }
+            ix.places[i as usize].successor = successor;
         }
         ix.tree = ix.tree.with_added(rects);
         (ix, at)
@@ -160,7 +160,7 @@ impl PlaceIndex {
         // An entry is stale when its place's box moved since: the entry of
         // the box it has now is the one to answer.
         let current = |e: &&Entry| entry(e.data, &self.places[e.data as usize]).is_some_and(|c| c == **e);
-        let mut ids: Vec<u32> = self.tree.intersecting(&env).filter(current).map(|e| e.data).collect();
+        let mut ids: Vec<u32> = self.tree.intersecting(env).filter(current).map(|e| e.data).collect();
         ids.sort_unstable();
         ids.dedup();
         ids

@@ -58,8 +58,8 @@ impl<T: rstar::RTreeObject + Clone> TieredTree<T> {
     }
 
     /// The entries whose envelope meets `env`, of every tier.
-    pub fn intersecting<'a>(&'a self, env: &'a T::Envelope) -> impl Iterator<Item = &'a T> + 'a {
-        self.tiers.iter().flat_map(move |t| t.locate_in_envelope_intersecting(env))
+    pub fn intersecting(&self, env: T::Envelope) -> impl Iterator<Item = &T> + '_ {
+        self.tiers.iter().flat_map(move |t| t.locate_in_envelope_intersecting(&env))
     }
 
     /// Every entry, of every tier.

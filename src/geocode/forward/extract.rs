@@ -32,24 +32,36 @@ pub(super) fn may_be_wrapped(text: &str) -> bool {
     false
 }
 
-/// Whether a division of `level` or above is named at the start of `text`
-/// by at least two characters.
+/// The highest level of a division named at the start of `text` by at
+/// least two characters.
+fn named_level(g: &Gazetteer, text: &str) -> Option<Level> {
+    let names = g.names.prefixes_of(text);
+    let long = names.iter().filter(|(len, _)| text[..*len].chars().count() >= 2);
+    let divisions = long.flat_map(|(_, posts)| posts.iter()).filter_map(|&p| match NameIndex::target(p) {
+        NameRef::Division(d) => Some(g.divisions.level(d)),
+        NameRef::Place(_) => None,
+    });
+    divisions.min()
+}
+
+/// Whether a division of `level` or above is named at the start of `text`.
 fn names_division(g: &Gazetteer, text: &str, level: Level) -> bool {
-    g.names.prefixes_of(text).iter().any(|(len, posts)| {
-        text[..*len].chars().count() >= 2
-            && posts.iter().any(
-                |&p| matches!(NameIndex::target(p), NameRef::Division(d) if g.divisions.level(d) <= level),
-            )
-    })
+    named_level(g, text).is_some_and(|l| l <= level)
 }
 
 /// Where in `line` the address starts: the first county or larger division
 /// named, else the first township (我家在中卫市 starts at 中卫, not at the
-/// township 在中乡).
+/// township 在中乡). One scan: a county ends it.
 fn address_start(g: &Gazetteer, line: &str) -> Option<usize> {
-    let starts = || line.char_indices().map(|(k, _)| k);
-    let county = starts().find(|&k| names_division(g, &line[k..], Level::County));
-    county.or_else(|| starts().find(|&k| names_division(g, &line[k..], Level::Township)))
+    let mut township = None;
+    for (k, _) in line.char_indices() {
+        match named_level(g, &line[k..]) {
+            Some(l) if l <= Level::County => return Some(k),
+            Some(l) if l <= Level::Township => township = township.or(Some(k)),
+            _ => {}
+        }
+    }
+    township
 }
 
 /// Removes phone numbers (a run of seven or more digits and dashes) and

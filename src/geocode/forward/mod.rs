@@ -134,21 +134,21 @@ pub(super) const MAX_LISTED: usize = 8;
 /// Geocodes one address, found first in the text around it when there is
 /// some (a label, a name and phone number, a sentence, several lines).
 pub fn geocode(g: &Gazetteer, q: &str, opts: Options) -> Vec<Candidate> {
-    let wrapped = extract::may_be_wrapped(q);
-    if !wrapped {
+    let plain = || {
         let (text, notes) = normalize(q);
-        let out = read(g, &text, notes, opts);
-        if out.first().is_some_and(|c| !c.components.divisions.is_empty()) {
-            return out;
-        }
-    }
-    if let Some((address, ignored)) = extract::address_in(g, q) {
+        read(g, &text, notes, opts)
+    };
+    // Plain text that reads a division is the address; otherwise look for
+    // one inside it (and fall back to the plain reading, made once).
+    let first = (!extract::may_be_wrapped(q)).then(plain);
+    let read_a_division =
+        first.as_ref().and_then(|out| out.first()).is_some_and(|c| !c.components.divisions.is_empty());
+    if !read_a_division && let Some((address, ignored)) = extract::address_in(g, q) {
         let (text, mut notes) = normalize(&address);
         notes.extend(ignored.into_iter().map(|i| Correction::new("ignored_text", i, "")));
         return read(g, &text, notes, opts);
     }
-    let (text, notes) = normalize(q);
-    read(g, &text, notes, opts)
+    first.unwrap_or_else(plain)
 }
 
 /// A division answer given as the version the text named on the `at=`

@@ -80,11 +80,12 @@ pub(super) fn resolve(
             let Some(c) = g.divisions.current_of(d) else { return 0 };
             per_span.iter().filter(|p| p.keys().any(|&a| a != c && g.divisions.is_within(c, a))).count()
         };
-        let most = s.divisions.iter().map(|&(d, _)| under(d)).max().unwrap_or(0);
+        let counts: Vec<usize> = s.divisions.iter().map(|&(d, _)| under(d)).collect();
+        let most = counts.iter().copied().max().unwrap_or(0);
         let in_context: Vec<(u32, bool)> = if most == 0 {
             Vec::new()
         } else {
-            s.divisions.iter().copied().filter(|&(d, _)| under(d) == most).collect()
+            s.divisions.iter().zip(&counts).filter(|&(_, &n)| n == most).map(|(&d, _)| d).collect()
         };
         let candidates = if in_context.is_empty() { &s.divisions } else { &in_context };
         // Of the readings left, a division's own name before a short form

@@ -224,15 +224,13 @@ impl Features {
     /// The place points whose box meets `b` (world units).
     pub(super) fn places_in(&self, b: [i64; 4]) -> impl Iterator<Item = &PlacePoint> + '_ {
         let env = AABB::from_corners([b[0], b[1]], [b[2], b[3]]);
-        let ids: Vec<u32> = self.place_tree.intersecting(&env).map(|e| e.id).collect();
-        ids.into_iter().filter_map(|i| self.places[i as usize].as_deref())
+        self.place_tree.intersecting(env).filter_map(|e| self.places[e.id as usize].as_deref())
     }
 
     /// The roads whose box meets `b` (world units).
     pub(super) fn roads_in(&self, b: [i64; 4]) -> impl Iterator<Item = &RoadLine> + '_ {
         let env = AABB::from_corners([b[0], b[1]], [b[2], b[3]]);
-        let ids: Vec<u32> = self.road_tree.intersecting(&env).map(|e| e.id).collect();
-        ids.into_iter().filter_map(|i| self.roads[i as usize].as_deref())
+        self.road_tree.intersecting(env).filter_map(|e| self.roads[e.id as usize].as_deref())
     }
 
     /// The boxes of the roads live now.
