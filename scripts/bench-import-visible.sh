@@ -9,24 +9,16 @@
 # Usage: scripts/bench-import-visible.sh [STORE] [N] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/load-common.sh
 src="${1:-target/test-demo.gpkg}"
 n="${2:-10000}"
 rounds="${3:-3}"
 copy="target/bench-import.gpkg"
 work="target/bench-import"
 mkdir -p "$work"
-sqlite3 "$src" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
-rm -f "$copy" "$copy-wal" "$copy-shm"
-cp "$src" "$copy"
 cargo build --release --bin fangyu
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-target/release/fangyu serve --listen "127.0.0.1:$port" --store "$copy" >"$work/serve.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-url="http://127.0.0.1:$port"
-until curl -sf "$url/health" >/dev/null 2>&1; do sleep 0.5; done
 # Once the tiles are prepared (their generalisation keeps the cores busy).
-until curl -sf "$url/ready" | grep -q '"tiles": *"ready"'; do sleep 0.5; done
+serve_copy "$src" "$copy" "$work/serve.log"
 for r in $(seq 1 "$rounds"); do
   python3 - "$work/roads.geojson" "$n" "$r" <<'EOF'
 import json, sys

@@ -13,17 +13,8 @@ src="${1:-target/test-demo.gpkg}"
 rounds="${2:-5}"
 secs="${3:-10}"
 copy="target/bench-reads.gpkg"
-sqlite3 "$src" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
-rm -f "$copy" "$copy-wal" "$copy-shm"
-cp "$src" "$copy"
 cargo build --release --bin fangyu --example edit_visible
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-target/release/fangyu serve --listen "127.0.0.1:$port" --store "$copy" >/dev/null 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-url="http://127.0.0.1:$port"
-until curl -sf "$url/health" >/dev/null 2>&1; do sleep 0.5; done
-wait_quiet "$url"
+serve_copy "$src" "$copy"
 routes=(reverse)
 [ -f target/bench-geocode/queries.txt ] && routes+=(geocode)
 for route in "${routes[@]}"; do

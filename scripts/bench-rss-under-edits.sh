@@ -11,19 +11,12 @@ source scripts/load-common.sh
 src="${1:-target/national.gpkg}"
 secs="${2:-600}"
 copy="target/bench-rss.gpkg"
-sqlite3 "$src" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
-rm -f "$copy" "$copy-wal" "$copy-shm"
-cp "$src" "$copy"
 cargo build --release --bin fangyu --example edit_visible
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-target/release/fangyu serve --listen "127.0.0.1:$port" --store "$copy" >/dev/null 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true; kill $reads 2>/dev/null || true' EXIT
-url="http://127.0.0.1:$port"
-until curl -sf "$url/ready" >/dev/null 2>&1; do sleep 0.5; done
+# (The tiles' start-up work, every zoom generalised, is done first.)
+serve_copy "$src" "$copy"
+reads=""
+trap 'kill $server 2>/dev/null || true; [ -n "$reads" ] && kill $reads 2>/dev/null || true' EXIT
 rss() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$server/status"; }
-# The tiles' start-up work (every zoom generalised) is done first.
-wait_quiet "$url"
 first=$(rss)
 echo "before the edits: RSS $first MB"
 wrk -t1 -c8 -d"${secs}s" -s benches/load/reverse.lua "$url" >/tmp/rss-reads.out 2>&1 &

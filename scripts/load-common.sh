@@ -81,3 +81,21 @@ pair_ratios() {
     "$(echo "$sorted" | sed -n "$(((pairs + 1) / 2))p"), lowest $(echo "$sorted" | head -1)," \
     "highest $(echo "$sorted" | tail -1)"
 }
+
+# serve_copy SRC COPY [LOG]: copies the store SRC to COPY (its WAL folded
+# in first) and serves the copy on a free port, returning once its start-up
+# work is done; sets `server` (the pid) and `url`, and kills the server on
+# exit. Build the binary first.
+serve_copy() {
+  local src=$1 copy=$2 log=${3:-/dev/null} port
+  sqlite3 "$src" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
+  rm -f "$copy" "$copy-wal" "$copy-shm"
+  cp "$src" "$copy"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  target/release/fangyu serve --listen "127.0.0.1:$port" --store "$copy" >"$log" 2>&1 &
+  server=$!
+  trap 'kill $server 2>/dev/null || true' EXIT
+  url="http://127.0.0.1:$port"
+  until curl -sf "$url/health" >/dev/null 2>&1; do sleep 0.5; done
+  wait_quiet "$url"
+}
