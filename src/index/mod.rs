@@ -233,9 +233,6 @@ impl Gazetteer {
         })?;
         lap("read door plates", &mut t);
         let plates = PlateIndex::build(plate_items);
-        for i in plates.ids() {
-            streets.file_plate(plates.get(i), i);
-        }
         AddressRow::for_each_room(c, |r| update::file_room(&r, divisions, &plates, &mut streets, &mut at))?;
         streets.link_places(places, divisions);
         lap("door plate grid, street numbers and rooms", &mut t);

@@ -6,7 +6,9 @@ use geo::Coord;
 /// Cell size, degrees (about 1 km).
 const CELL_DEG: f64 = 0.01;
 
-/// The bitmap over the bounding box of what was marked.
+/// The bitmap over the bounding box of what was marked (by default,
+/// nothing).
+#[derive(Default)]
 pub struct Occupancy {
     min: Coord<f64>,
     nx: usize,

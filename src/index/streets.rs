@@ -1,8 +1,10 @@
 //! Streets for forward geocoding: every road, compound or village that door
-//! plates hang off, one per name and county (per village for rural plates), and each street's plates by
-//! the text after the street name (`88-1号`, `3幢`, `4组6号`).
+//! plates hang off, one per name and county (per village for rural
+//! plates), and the rooms of each building; a street's plates are found in
+//! the plate index by the street and the text after its name (`88-1号`,
+//! `3幢`, `4组6号`).
 
-use super::{DivisionIndex, OptId, PlaceIndex, Plate, PlateIndex};
+use super::{DivisionIndex, OptId, PlaceIndex, PlateIndex};
 use crate::model::PlaceStatus;
 use geo::Coord;
 use hashbrown::HashTable;
@@ -25,6 +27,9 @@ pub struct Street {
     pub division: u32,
     /// A representative point: the place's centroid, else its first plate.
     pub at: Coord<f64>,
+    /// The province its plates are filed under in the plate index (the
+    /// first two digits of their codes).
+    pub province: u8,
 }
 
 /// Streets and the plates on them: tables built once from the store, then
@@ -52,9 +57,8 @@ struct Tables {
     streets: Vec<Street>,
     /// hash(name, scope) → street; verified on lookup.
     by_key: HashedIds,
-    /// hash(street, number text) → plate index; verified on lookup.
-    plates: HashedIds,
-    /// hash(building plate, unit and room text) → rooms (code, text).
+    /// hash(building plate's code, unit and room text) → rooms (code,
+    /// text).
     rooms: FxHashMap<u64, Vec<(u64, Box<str>)>>,
 }
 
@@ -89,15 +93,9 @@ impl HashedIds {
     fn find(&self, k: u64, is: impl Fn(u32) -> bool) -> Option<u32> {
         self.confirmed(k, is).min()
     }
-
-    /// The id filed last under `k` that `is` confirms (of a plate filed
-    /// again after a change, the newest).
-    fn find_last(&self, k: u64, is: impl Fn(u32) -> bool) -> Option<u32> {
-        self.confirmed(k, is).max()
-    }
 }
 
-fn key(n: u32, text: &str) -> u64 {
+fn key(n: impl Hash, text: &str) -> u64 {
     let mut h = FxHasher::default();
     n.hash(&mut h);
     text.hash(&mut h);
@@ -106,7 +104,7 @@ fn key(n: u32, text: &str) -> u64 {
 
 impl Tables {
     fn size(&self) -> usize {
-        self.streets.len() + self.by_key.len() + self.plates.len() + self.rooms.len()
+        self.streets.len() + self.by_key.len() + self.rooms.len()
     }
 
     fn is_empty(&self) -> bool {
@@ -118,7 +116,6 @@ impl Tables {
         let mut t = self.clone();
         t.streets.extend(newer.streets);
         t.by_key.extend(&newer.by_key);
-        t.plates.extend(&newer.plates);
         for (k, rooms) in newer.rooms {
             t.rooms.entry(k).or_default().extend(rooms);
         }
@@ -174,14 +171,9 @@ impl StreetIndex {
         i
     }
 
-    /// Files plate `plate` of street `street` under the text after the
-    /// street name (after a change, ahead of what the base files there).
-    pub fn add_plate(&mut self, street: u32, suffix: &str, plate: u32) {
-        self.tables().plates.insert(key(street, suffix), plate);
-    }
-
-    /// Files room `code` (`2单元501室`) under the plate of its building.
-    pub fn add_room(&mut self, building_plate: u32, unit_room: &str, code: u64) {
+    /// Files room `code` (`2单元501室`) under the plate of its building
+    /// (the plate's code).
+    pub fn add_room(&mut self, building_plate: u64, unit_room: &str, code: u64) {
         self.gone_rooms.remove(&code);
         let t = self.tables();
         t.rooms.entry(key(building_plate, unit_room)).or_default().push((code, unit_room.into()));
@@ -192,9 +184,9 @@ impl StreetIndex {
         self.gone_rooms.insert(code);
     }
 
-    /// The code of the room `unit_room` of the building with plate
-    /// `building_plate`.
-    pub fn room(&self, building_plate: u32, unit_room: &str) -> Option<u64> {
+    /// The code of the room `unit_room` of the building with the plate
+    /// of code `building_plate`.
+    pub fn room(&self, building_plate: u64, unit_room: &str) -> Option<u64> {
         let k = key(building_plate, unit_room);
         let of = |t: &Tables| {
             t.rooms
@@ -277,6 +269,7 @@ impl StreetIndex {
                     place: Some(i),
                     division,
                     at: p.point.unwrap_or_default(),
+                    province: super::plates::province_of(p.division_code.as_str()),
                 })
             }
             None => return,
@@ -290,31 +283,18 @@ impl StreetIndex {
         self.by_place.get(place as usize).and_then(|s| s.get())
     }
 
-    /// Files plate `id` under its street and the text after the street's
-    /// name (a plate with no street is not filed).
-    pub fn file_plate(&mut self, plate: &Plate, id: u32) {
-        if let Some(street) = plate.street.get() {
-            let name_len = self.get(street).name.len();
-            self.add_plate(street, &plate.label[name_len..], id);
-        }
-    }
-
     /// The live plate of `street` whose text after the street's name is
     /// `suffix`.
     pub fn live_plate(&self, plates: &PlateIndex, street: u32, suffix: &str) -> Option<u32> {
-        let name_len = self.get(street).name.len();
-        self.plate(street, suffix, |p| {
-            let plate = plates.get(p);
-            plate.street == OptId::some(street) && &plate.label[name_len..] == suffix && plates.is_live(p)
-        })
+        let s = self.get(street);
+        let mut label = String::with_capacity(s.name.len() + suffix.len());
+        label.push_str(&s.name);
+        label.push_str(suffix);
+        plates.on_street(s.province, street, &label)
     }
 
-    /// The plate filed under `street` and `suffix`, if any: `check` is
-    /// given the candidate and must confirm it (hash collisions).
-    pub fn plate(&self, street: u32, suffix: &str, check: impl Fn(u32) -> bool) -> Option<u32> {
-        let k = key(street, suffix);
-        let added =
-            self.newest_first().take(self.tiers.len() + 1).find_map(|t| t.plates.find_last(k, &check));
-        added.or_else(|| self.base.plates.find(k, &check))
+    /// Streets, street names and rooms the tiers carry.
+    pub fn overlay_len(&self) -> usize {
+        self.tiers.iter().map(|t| t.size()).sum::<usize>() + self.over.size() + self.gone_rooms.len()
     }
 }

@@ -37,6 +37,7 @@ pub(super) fn plate_of(
                 place,
                 division,
                 at: place.and_then(|p| places.get(p).point).unwrap_or(Coord { x: a.lon, y: a.lat }),
+                province: super::plates::province_of_code(code),
             }))
         }
         _ => None,
@@ -55,7 +56,7 @@ pub(super) fn file_room(
     let (_, Some(county)) = at.get(divisions, r.division_code) else { return };
     let Some(sid) = streets.find(r.street, county) else { return };
     if let Some(b) = streets.live_plate(plates, sid, r.building) {
-        streets.add_room(b, r.unit_room, r.code.0);
+        streets.add_room(plates.get(b).code, r.unit_room, r.code.0);
     }
 }
 
@@ -141,9 +142,8 @@ impl Gazetteer {
             }
         }
         if !changes.removed.is_empty() || !changes.added.is_empty() {
-            let (plates, ids) = g.plates.with_changes(&changes);
-            for (&i, (_, p)) in ids.iter().zip(&changes.added) {
-                g.streets.file_plate(p, i);
+            let (plates, _) = g.plates.with_changes(&changes);
+            for (_, p) in &changes.added {
                 // The place a new street stands for links to it.
                 changed_places.extend(p.street.get().and_then(|s| g.streets.get(s).place));
             }

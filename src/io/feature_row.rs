@@ -114,6 +114,14 @@ pub(super) fn read_row(
                 field(feature, opts, "division").unwrap_or_else(|| code.to_string()[..12].to_string());
             let division =
                 DivisionCode::parse(&division).map_err(|e| ("division".to_string(), e.to_string()))?;
+            // An address code begins with the code of its division: at
+            // least its province's (the plate index files plates by it).
+            if code.to_string()[..2] != division.as_str()[..2] {
+                return Err((
+                    "code".into(),
+                    format!("地址编码 “{code}” 与所在行政区划 {division} 不在同一省"),
+                ));
+            }
             let number = field(feature, opts, "number");
             let standard = field(feature, opts, "standard_address")
                 .unwrap_or_else(|| format!("{street}{}", number.clone().unwrap_or_default()));

@@ -139,30 +139,40 @@ impl Projections {
         Ok(*applied)
     }
 
-    /// Whether the overlays have grown past what an incremental change
-    /// should carry.
+    /// Whether the overlays of the roads and streets have grown past what
+    /// an incremental change should carry (the door plates' are folded
+    /// part by part: [`Projections::compact_if_full`]).
     fn overlay_full(&self) -> bool {
-        self.overlay_len() > self.overlay_limit
+        let g = self.gazetteer.load();
+        g.roads.overlay_len() + g.streets.overlay_len() > self.overlay_limit
     }
 
-    /// Plates and roads the overlays carry now.
+    /// Plates, roads and streets the overlays carry now.
     pub fn overlay_len(&self) -> usize {
         let g = self.gazetteer.load();
-        g.plates.overlay_len() + g.roads.overlay_len()
+        g.plates.overlay_len() + g.roads.overlay_len() + g.streets.overlay_len()
     }
 
-    /// When the overlays are full, rebuilds the indices that carry them
-    /// (places, roads, door plates, streets, place names) from the store on a
-    /// thread of its own while changes go on being applied to the current
-    /// snapshot; then applies, to the rebuilt one, what was committed after
-    /// the store was read, and swaps it in. Returns at once.
+    /// When a province's door plates carry a large overlay, folds it into
+    /// a new base of that province on a thread of its own, while changes go
+    /// on being applied to the current snapshot, then swaps it in with what
+    /// changed there since (the cost is one province's plates, not the
+    /// country's). When the roads and streets carry more than the limit,
+    /// rebuilds the indices that carry overlays from the store instead.
+    /// Returns at once.
     pub fn compact_if_full(self: &Arc<Self>) {
-        if !self.overlay_full() || self.compacting.swap(true, std::sync::atomic::Ordering::AcqRel) {
+        let part = self.gazetteer.load().plates.part_to_compact(self.overlay_limit);
+        let full = part.is_none() && self.overlay_full();
+        if (part.is_none() && !full) || self.compacting.swap(true, std::sync::atomic::Ordering::AcqRel) {
             return;
         }
         let me = self.clone();
         let spawned = std::thread::Builder::new().name("index-compaction".into()).spawn(move || {
-            if let Err(e) = me.compact() {
+            let done = match part {
+                Some(k) => me.compact_plates(k),
+                None => me.compact(),
+            };
+            if let Err(e) = done {
                 tracing::warn!("rebuilding the indices: {e}");
             }
             me.compacting.store(false, std::sync::atomic::Ordering::Release);
@@ -170,6 +180,19 @@ impl Projections {
         if spawned.is_err() {
             self.compacting.store(false, std::sync::atomic::Ordering::Release);
         }
+    }
+
+    /// Folds the overlay of the door plates of part `k` into a new base.
+    fn compact_plates(&self, k: usize) -> StoreResult<()> {
+        let Some(fresh) = self.gazetteer.load().plates.compacted_part(k) else { return Ok(()) };
+        // No change is applied while the compacted part is put in place.
+        let _applied = self.applied.lock().unwrap_or_else(|e| e.into_inner());
+        let now = self.gazetteer.load_full();
+        let mut g = (*now).clone();
+        g.plates = Arc::new(now.plates.with_compacted(fresh));
+        self.install(g, Some(&[]))?;
+        tracing::debug!("door plates of province {k:02} folded into a new base");
+        Ok(())
     }
 
     fn compact(&self) -> StoreResult<()> {

@@ -57,7 +57,7 @@ pub(super) fn plate_candidate(
     // A room of the building: its own code when registered.
     let unit_room = number.unit_room_text();
     if !unit_room.is_empty() {
-        match g.streets.room(p, &unit_room) {
+        match g.streets.room(plate.code, &unit_room) {
             Some(room) => {
                 standard_address.push_str(&unit_room);
                 code = room;

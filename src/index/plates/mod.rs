@@ -1,21 +1,20 @@
 //! Door plates in memory: cell grids of plate points at three sizes for
 //! "nearest door plate" (the finest also answers "plates in this box"),
-//! and just enough per plate to answer without the store. `search.rs`
-//! holds the nearest and box searches, `overlay.rs` the changes over a
-//! shared base (and finding a plate by its code).
+//! and just enough per plate to answer without the store, in a part per
+//! province. `part.rs` holds a part, `search.rs` the nearest and box
+//! searches, `overlay.rs` the changes over shared parts (and finding a
+//! plate by its code), and compacting a part.
 
 mod overlay;
+mod part;
 mod search;
 
 pub use overlay::PlateChanges;
 pub use search::NearestPlate;
 
 use super::OptId;
-use super::cell_grid::NearGrid;
-use super::dead::DeadSet;
-use super::occupancy::Occupancy;
 use geo::Coord;
-use hashbrown::HashTable;
+use part::PlatePart;
 use std::sync::Arc;
 
 /// One plate: its code, the text after the division chain
@@ -41,79 +40,61 @@ pub(super) const FINE_DEG: f64 = 0.001;
 /// reach is looked for in cells four times as wide, and so on.
 pub(super) const LEVELS: [(f64, f64); 3] = [(FINE_DEG, 300.0), (0.004, 1200.0), (0.016, f64::INFINITY)];
 
-/// The plate index: a base built once from the store, and an overlay of
-/// what changed since (plates no longer live, and plates added or changed,
-/// numbered after the base's in tiers with grids of their own: see
-/// `tiers.rs`), so that a change costs in proportion to what it adds, not
-/// a rebuild of the grids.
+/// Parts of the index: one per two-digit prefix of the plate codes (the
+/// province), so that folding what changed into a new base rebuilds one
+/// province, not the country.
+const PARTS: usize = 100;
+
+/// Bits of an id that number a plate within its part; the rest name the
+/// part.
+const LOCAL_BITS: u32 = 25;
+
+/// The plate index: a part per province (see `part.rs`), each a base and
+/// an overlay of what changed since (plates no longer live, and plates
+/// added or changed, numbered after the base's in tiers with grids of
+/// their own: see `tiers.rs`), so that a change costs in proportion to what
+/// it adds, not a rebuild of the grids. Ids are the part's number and the
+/// plate's id within the part; they hold for one snapshot (a compacted part
+/// numbers its plates afresh), so nothing keeps them across changes: the
+/// streets and rooms refer to plates by code.
 #[derive(Clone)]
 pub struct PlateIndex {
-    base: Arc<PlateBase>,
-    /// Plates that are no longer live (retired, moved, relabelled).
-    dead: DeadSet,
-    /// Plates added since the base, oldest tier first; ids follow the
-    /// base's.
-    tiers: Vec<Arc<PlateTier>>,
-    /// Live plates.
-    live: usize,
+    parts: Vec<Option<Arc<PlatePart>>>,
 }
 
-/// Plates added together (or merged), ids `first..first + plates.len()`.
-struct PlateTier {
-    first: u32,
-    plates: Vec<([f64; 2], Plate)>,
-    /// The plates live when the tier was built, on cell grids of their own.
-    grid: Option<NearGrid<u32>>,
-    /// The ids of `plates` by plate code ([`overlay::code_hash`]).
-    by_code: HashTable<u32>,
+/// The part a plate code is filed in: its first two digits.
+fn part_of(code: u64) -> usize {
+    usize::from(province_of_code(code)) % PARTS
 }
 
-/// What the index is built from.
-struct PlateBase {
-    plates: Vec<Plate>,
-    /// Plate locations, in the order of `plates`.
-    points: Vec<[f64; 2]>,
-    /// Plates by cell: the finest level answers box queries, all levels
-    /// "nearest".
-    grid: NearGrid<u32>,
-    occupied: Occupancy,
-    /// Plate ids in code order, to find a plate by its code.
-    by_code: Vec<u32>,
+/// The first two digits of an 18-digit plate code: its province.
+pub fn province_of_code(code: u64) -> u8 {
+    (code / 10u64.pow(16)).min(99) as u8
+}
+
+/// The id of plate `local` of part `part`.
+fn id_of(part: usize, local: u32) -> u32 {
+    ((part as u32) << LOCAL_BITS) | local
+}
+
+/// The part and local id of id `i`.
+fn split(i: u32) -> (usize, u32) {
+    ((i >> LOCAL_BITS) as usize, i & ((1 << LOCAL_BITS) - 1))
 }
 
 impl PlateIndex {
-    /// Builds the index from `(lon, lat, plate)` triples. Plates are kept
-    /// in fine-cell order (then by code), so that the plates of neighbouring
-    /// cells lie next to each other in memory and two snapshots can be
-    /// compared in one pass.
-    pub fn build(mut items: Vec<([f64; 2], Plate)>) -> PlateIndex {
-        use rayon::slice::ParallelSliceMut;
-        items.par_sort_unstable_by_key(|(p, plate)| (fine_cell(*p), plate.code));
-        let mut plates = Vec::with_capacity(items.len());
-        let mut points = Vec::with_capacity(items.len());
-        let mut entries = Vec::with_capacity(items.len());
-        for (i, (p, plate)) in items.into_iter().enumerate() {
-            plates.push(plate);
-            points.push(p);
-            let c = Coord { x: p[0], y: p[1] };
-            entries.push((c, c, i as u32));
+    /// Builds the index from `(lon, lat, plate)` triples.
+    pub fn build(items: Vec<([f64; 2], Plate)>) -> PlateIndex {
+        use rayon::prelude::*;
+        let mut by_part: Vec<Vec<([f64; 2], Plate)>> = (0..PARTS).map(|_| Vec::new()).collect();
+        for item in items {
+            by_part[part_of(item.1.code)].push(item);
         }
-        let ((grid, occupied), by_code) = rayon::join(
-            || {
-                rayon::join(
-                    || NearGrid::build(&entries, &LEVELS),
-                    || Occupancy::build(entries.iter().map(|&(a, b, _)| (a, b))),
-                )
-            },
-            || {
-                let mut by_code: Vec<u32> = (0..plates.len() as u32).collect();
-                by_code.par_sort_unstable_by_key(|&i| plates[i as usize].code);
-                by_code
-            },
-        );
-        let live = plates.len();
-        let base = PlateBase { plates, points, grid, occupied, by_code };
-        PlateIndex { base: Arc::new(base), dead: DeadSet::default(), tiers: Vec::new(), live }
+        let parts = by_part
+            .into_par_iter()
+            .map(|items| (!items.is_empty()).then(|| Arc::new(PlatePart::build(items))))
+            .collect();
+        PlateIndex { parts }
     }
 
     /// Reads every door plate of the store, with no division or street
@@ -129,53 +110,67 @@ impl PlateIndex {
         Ok(PlateIndex::build(items))
     }
 
-    /// Whether plate `i` is live (not retired, moved or relabelled since).
-    pub fn is_live(&self, i: u32) -> bool {
-        !self.dead.contains(i)
+    /// The parts there are, with their numbers.
+    fn parts(&self) -> impl Iterator<Item = (usize, &PlatePart)> + '_ {
+        self.parts.iter().enumerate().filter_map(|(k, p)| Some((k, &**p.as_ref()?)))
     }
 
-    /// How many ids there are, live or not.
-    fn id_count(&self) -> usize {
-        self.tiers.last().map_or(self.base.plates.len(), |t| t.first as usize + t.plates.len())
+    /// The part of id `i` and its local id.
+    fn part(&self, i: u32) -> (&PlatePart, u32) {
+        let (k, local) = split(i);
+        match self.parts.get(k) {
+            Some(Some(p)) => (p, local),
+            _ => panic!("plate id {i} names no part of the index"),
+        }
+    }
+
+    /// Whether plate `i` is live (not retired, moved or relabelled since).
+    pub fn is_live(&self, i: u32) -> bool {
+        let (p, local) = self.part(i);
+        p.is_live(local)
     }
 
     /// Every live plate id.
     pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
-        (0..self.id_count() as u32).filter(|&i| self.is_live(i))
+        self.parts().flat_map(|(k, p)| p.ids().map(move |i| id_of(k, i)))
     }
 
     /// Number of live plates.
     pub fn len(&self) -> usize {
-        self.live
+        self.parts().map(|(_, p)| p.live).sum()
     }
 
     /// Whether there are no live plates.
     pub fn is_empty(&self) -> bool {
-        self.live == 0
-    }
-
-    /// The tier entry of an id after the base.
-    fn added(&self, i: u32) -> &([f64; 2], Plate) {
-        let t = &self.tiers[self.tiers.partition_point(|t| t.first <= i) - 1];
-        &t.plates[(i - t.first) as usize]
+        self.len() == 0
     }
 
     /// One plate (live or not).
     pub fn get(&self, i: u32) -> &Plate {
-        match self.base.plates.get(i as usize) {
-            Some(p) => p,
-            None => &self.added(i).1,
-        }
+        let (p, local) = self.part(i);
+        p.get(local)
     }
 
     /// Where plate `i` is.
     pub fn point(&self, i: u32) -> Coord<f64> {
-        let p = match self.base.points.get(i as usize) {
-            Some(p) => *p,
-            None => self.added(i).0,
-        };
-        Coord { x: p[0], y: p[1] }
+        let (p, local) = self.part(i);
+        p.point(local)
     }
+
+    /// The live plate of street `street` labelled `label` (the street's
+    /// name and the text after it), filed in the part of code prefix
+    /// `province`.
+    pub fn on_street(&self, province: u8, street: u32, label: &str) -> Option<u32> {
+        let k = usize::from(province) % PARTS;
+        let p = self.parts.get(k)?.as_ref()?;
+        p.on_street(street, label).map(|i| id_of(k, i))
+    }
+}
+
+/// The part a plate of a division is filed in: the first two digits of
+/// its code, which begins with the division's.
+pub fn province_of(division_code: &str) -> u8 {
+    division_code.get(..2).and_then(|p| p.parse().ok()).unwrap_or(0)
 }
 
 /// The fine cell a lon/lat point lies in, `(row, column)`.

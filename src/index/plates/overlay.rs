@@ -1,13 +1,14 @@
-//! Changes to the plate index over a shared base: plates no longer live
+//! Changes to the plate index over shared parts: plates no longer live
 //! are marked, plates added are numbered after the base's in tiers with
 //! grids of their own, and a plate is found by its code (the base's in code
-//! order, each tier's in a hash table); what changed between two snapshots.
+//! order, each tier's in a hash table); what changed between two
+//! snapshots; and a part whose overlay has grown folded into a new base
+//! while changes go on being applied to the current snapshot.
 
-use super::{LEVELS, Plate, PlateIndex, PlateTier, fine_cell};
+use super::part::{PlatePart, PlateTier, code_hash};
+use super::{LOCAL_BITS, PARTS, Plate, PlateIndex, fine_cell, id_of, part_of};
 use crate::index::cell_grid::NearGrid;
-use crate::index::dead::DeadSet;
 use geo::Coord;
-use hashbrown::HashTable;
 use std::sync::Arc;
 
 /// A change to the plates: codes that are no longer live (or are replaced),
@@ -20,45 +21,37 @@ pub struct PlateChanges {
     pub added: Vec<([f64; 2], Plate)>,
 }
 
-impl PlateTier {
-    fn build(first: u32, plates: Vec<([f64; 2], Plate)>, dead: &DeadSet) -> PlateTier {
-        let entries: Vec<(Coord<f64>, Coord<f64>, u32)> = plates
-            .iter()
-            .enumerate()
-            .map(|(k, (p, _))| (first + k as u32, Coord { x: p[0], y: p[1] }))
-            .filter(|&(i, _)| !dead.contains(i))
-            .map(|(i, c)| (c, c, i))
-            .collect();
-        let grid = (!entries.is_empty()).then(|| NearGrid::build(&entries, &LEVELS));
-        let mut by_code = HashTable::with_capacity(plates.len());
-        for (k, (_, p)) in plates.iter().enumerate() {
-            let code_of = |&i: &u32| code_hash(plates[(i - first) as usize].1.code);
-            by_code.insert_unique(code_hash(p.code), first + k as u32, code_of);
-        }
-        PlateTier { first, plates, grid, by_code }
-    }
-}
+/// A part's overlay is folded into a new base once it carries this share
+/// of the base (1/8), or the configured limit if that is less.
+const PART_RATIO: usize = 8;
 
-impl PlateIndex {
-    /// The index after `changes`: the base and the older tiers are shared.
-    /// Ids never change: a plate that leaves is marked, one that enters
-    /// gets the next id. Returns the ids the added plates got, in order.
-    pub fn with_changes(&self, changes: &PlateChanges) -> (PlateIndex, Vec<u32>) {
+/// ... and never before it carries this many plates.
+const PART_MIN: usize = 4096;
+
+impl PlatePart {
+    /// The part after removing the live plates of `removed` and adding
+    /// `added`; returns the local ids the added plates got.
+    fn with_changes(
+        &self,
+        removed: &[u64],
+        added: Vec<([f64; 2], Plate)>,
+    ) -> (PlatePart, std::ops::Range<u32>) {
         let mut dead = self.dead.clone();
         let mut live = self.live;
-        for &code in &changes.removed {
+        for &code in removed {
             if let Some(i) = self.find_code(code)
                 && dead.insert(i)
             {
                 live -= 1;
             }
         }
+        let extent = self.extent.with(added.iter().map(|(p, _)| p));
         let mut first = self.id_count() as u32;
-        let ids = (first..first + changes.added.len() as u32).collect();
-        live += changes.added.len();
+        let ids = first..first + added.len() as u32;
+        live += added.len();
         let mut tiers = self.tiers.clone();
-        let mut plates = changes.added.clone();
-        for last in super::super::tiers::absorbed(&mut tiers, plates.len(), |t| t.plates.len()) {
+        let mut plates = added;
+        for last in crate::index::tiers::absorbed(&mut tiers, plates.len(), |t| t.plates.len()) {
             let mut merged = last.plates.clone();
             merged.append(&mut plates);
             plates = merged;
@@ -67,11 +60,11 @@ impl PlateIndex {
         if !plates.is_empty() {
             tiers.push(Arc::new(PlateTier::build(first, plates, &dead)));
         }
-        (PlateIndex { base: self.base.clone(), dead, tiers, live }, ids)
+        (PlatePart { base: self.base.clone(), dead, tiers, live, extent }, ids)
     }
 
     /// The live plate with `code`, if any.
-    pub fn find_code(&self, code: u64) -> Option<u32> {
+    fn find_code(&self, code: u64) -> Option<u32> {
         let b = &self.base;
         let at = b.by_code.partition_point(|&i| b.plates[i as usize].code < code);
         let base = b.by_code[at..]
@@ -87,9 +80,8 @@ impl PlateIndex {
         added.or(base)
     }
 
-    /// How many plates the overlay holds (added, and plates no longer
-    /// live): when it grows large, the index is rebuilt.
-    pub fn overlay_len(&self) -> usize {
+    /// How many plates the overlay holds (added, and no longer live).
+    fn overlay_len(&self) -> usize {
         self.tiers.iter().map(|t| t.plates.len()).sum::<usize>() + self.dead.len()
     }
 
@@ -104,25 +96,26 @@ impl PlateIndex {
     }
 
     /// Where plates were added, removed, moved or relabelled between `old`
-    /// and this index (old and new places of a moved plate). Over the same
+    /// and this part (old and new places of a moved plate). Over the same
     /// base, from the overlays (the plates one added after the other's
     /// last id, and the plates dead in one and not the other); otherwise one
     /// merge over both bases, which are kept in the same order.
-    pub fn changed_since(&self, old: &PlateIndex) -> Vec<Coord<f64>> {
+    fn changed_since(&self, old: &PlatePart, out: &mut Vec<Coord<f64>>) {
         let point = |c: &[f64; 2]| Coord { x: c[0], y: c[1] };
         if Arc::ptr_eq(&self.base, &old.base) {
             let (newer, older) = if self.id_count() >= old.id_count() { (self, old) } else { (old, self) };
-            let mut out: Vec<Coord<f64>> = newer
-                .added_plates()
-                .filter(|&(i, _)| i as usize >= older.id_count())
-                .map(|(_, (p, _))| point(p))
-                .collect();
+            out.extend(
+                newer
+                    .added_plates()
+                    .filter(|&(i, _)| i as usize >= older.id_count())
+                    .map(|(_, (p, _))| point(p)),
+            );
             out.extend(self.dead.differing(&old.dead).map(|i| newer.point(i)));
-            return out;
+            return;
         }
-        let key = |ix: &PlateIndex, i: usize| (fine_cell(ix.base.points[i]), ix.base.plates[i].code);
+        let key = |p: &PlatePart, i: usize| (fine_cell(p.base.points[i]), p.base.plates[i].code);
         let (a, b) = (&old.base, &self.base);
-        let (mut i, mut j, mut out) = (0, 0, Vec::new());
+        let (mut i, mut j) = (0, 0);
         loop {
             let older = match (i < a.plates.len(), j < b.plates.len()) {
                 (true, true) if key(old, i) == key(self, j) => {
@@ -145,18 +138,134 @@ impl PlateIndex {
                 j += 1;
             }
         }
-        for ix in [self, old] {
-            out.extend(ix.added_plates().map(|(_, (p, _))| point(p)));
+        for p in [self, old] {
+            out.extend(p.added_plates().map(|(_, (c, _))| point(c)));
+        }
+    }
+}
+
+impl PlateIndex {
+    /// The index after `changes`: the parts it does not touch, and the
+    /// bases and older tiers of those it does, are shared. Ids of plates
+    /// that stay never change: a plate that leaves is marked, one that
+    /// enters gets the next id of its part. Returns the ids the added plates
+    /// got, in order.
+    pub fn with_changes(&self, changes: &PlateChanges) -> (PlateIndex, Vec<u32>) {
+        let mut removed: Vec<Vec<u64>> = vec![Vec::new(); PARTS];
+        let mut added: Vec<Vec<([f64; 2], Plate)>> = vec![Vec::new(); PARTS];
+        for &code in &changes.removed {
+            removed[part_of(code)].push(code);
+        }
+        // Where each added plate goes: its part and its place there.
+        let mut slots = Vec::with_capacity(changes.added.len());
+        for item in &changes.added {
+            let k = part_of(item.1.code);
+            slots.push((k, added[k].len() as u32));
+            added[k].push(item.clone());
+        }
+        let mut parts = self.parts.clone();
+        let mut first = vec![0u32; PARTS];
+        for k in 0..PARTS {
+            if removed[k].is_empty() && added[k].is_empty() {
+                continue;
+            }
+            let mut part = parts[k].as_deref().cloned().unwrap_or_default();
+            // Ids stay within the part's share of the id space.
+            if part.id_count() + added[k].len() >= 1 << LOCAL_BITS {
+                part = part.compacted();
+            }
+            let (next, ids) = part.with_changes(&removed[k], std::mem::take(&mut added[k]));
+            first[k] = ids.start;
+            parts[k] = Some(Arc::new(next));
+        }
+        let ids = slots.into_iter().map(|(k, n)| id_of(k, first[k] + n)).collect();
+        (PlateIndex { parts }, ids)
+    }
+
+    /// The live plate with `code`, if any.
+    pub fn find_code(&self, code: u64) -> Option<u32> {
+        let k = part_of(code);
+        let p = self.parts[k].as_ref()?;
+        p.find_code(code).map(|i| id_of(k, i))
+    }
+
+    /// How many plates the overlays hold (added, and plates no longer
+    /// live).
+    pub fn overlay_len(&self) -> usize {
+        self.parts().map(|(_, p)| p.overlay_len()).sum()
+    }
+
+    /// The part whose overlay most needs folding into a new base: one
+    /// carrying more than an eighth of its base (at least 4,096 plates),
+    /// or more than `limit`.
+    pub fn part_to_compact(&self, limit: usize) -> Option<usize> {
+        self.parts()
+            .map(|(k, p)| (k, p.overlay_len(), p.base.plates.len()))
+            .filter(|&(_, over, base)| over > limit.min((base / PART_RATIO).max(PART_MIN)))
+            .max_by_key(|&(_, over, _)| over)
+            .map(|(k, _, _)| k)
+    }
+
+    /// Part `k` with its overlay folded into a new base (its plates
+    /// numbered afresh), to be installed by [`PlateIndex::with_compacted`].
+    pub fn compacted_part(&self, k: usize) -> Option<CompactedPart> {
+        let part = self.parts.get(k)?.as_ref()?;
+        Some(CompactedPart { k, from: (**part).clone(), fresh: part.compacted() })
+    }
+
+    /// This index with part `c`, which was compacted from an older
+    /// snapshot, and what changed in that part since: the plates that died
+    /// since are removed from it, the plates added since are added again.
+    pub fn with_compacted(&self, c: CompactedPart) -> PlateIndex {
+        let mut parts = self.parts.clone();
+        let Some(now) = parts[c.k].as_ref() else { return self.clone() };
+        let (from, now) = (&c.from, &**now);
+        let mut part = c.fresh;
+        if !Arc::ptr_eq(&from.base, &now.base) {
+            // Rebuilt since (a whole reload): the part as it is now stands.
+            return self.clone();
+        }
+        let known = from.id_count() as u32;
+        let died: Vec<u64> = now
+            .dead
+            .differing(&from.dead)
+            .filter(|&i| i < known && !now.is_live(i))
+            .map(|i| now.get(i).code)
+            .collect();
+        let added: Vec<([f64; 2], Plate)> = now
+            .added_plates()
+            .filter(|&(i, _)| i >= known && now.is_live(i))
+            .map(|(_, e)| e.clone())
+            .collect();
+        if !died.is_empty() || !added.is_empty() {
+            part = part.with_changes(&died, added).0;
+        }
+        parts[c.k] = Some(Arc::new(part));
+        PlateIndex { parts }
+    }
+
+    /// Where plates were added, removed, moved or relabelled between `old`
+    /// and this index (old and new places of a moved plate), part by part:
+    /// the parts both share are skipped.
+    pub fn changed_since(&self, old: &PlateIndex) -> Vec<Coord<f64>> {
+        let mut out = Vec::new();
+        for k in 0..PARTS {
+            match (&old.parts[k], &self.parts[k]) {
+                (Some(a), Some(b)) if Arc::ptr_eq(a, b) => {}
+                (Some(a), Some(b)) => b.changed_since(a, &mut out),
+                (Some(p), None) | (None, Some(p)) => out.extend(p.ids().map(|i| p.point(i))),
+                (None, None) => {}
+            }
         }
         out
     }
 }
 
-/// The hash a plate code is filed under in [`PlateIndex::find_code`]'s
-/// table of added plates.
-pub(super) fn code_hash(code: u64) -> u64 {
-    use std::hash::BuildHasher;
-    rustc_hash::FxBuildHasher.hash_one(code)
+/// A part folded into a new base, and the part it was folded from.
+pub struct CompactedPart {
+    k: usize,
+    from: PlatePart,
+    fresh: PlatePart,
 }
 
 #[cfg(test)]
@@ -164,10 +273,11 @@ mod tests {
     use super::*;
     use crate::index::OptId;
     use crate::index::metric::LocalFrame;
+    use crate::index::plates::province_of_code;
     use rand::{RngExt, SeedableRng};
 
     fn plate(code: u64, label: &str) -> Plate {
-        Plate { code, label: label.into(), division: OptId::some(0), street: OptId::NONE }
+        Plate { code, label: label.into(), division: OptId::some(0), street: OptId::some(0) }
     }
 
     #[test]
@@ -201,52 +311,47 @@ mod tests {
         assert!(new.changed_since(&new).is_empty(), "a snapshot has no changes against itself");
     }
 
-    #[test]
-    fn an_overlay_answers_as_a_rebuilt_index_would() {
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
-        let mut items: Vec<([f64; 2], Plate)> = (0..8_000u64)
-            .map(|i| {
-                (
-                    [121.5 + rng.random_range(-0.03..0.03), 29.9 + rng.random_range(-0.03..0.03)],
-                    plate(i, "1号"),
-                )
-            })
-            .collect();
-        let mut index = PlateIndex::build(items.clone());
-        // Three rounds of changes: retire some, move some, add new ones.
-        for round in 0..3u64 {
-            let mut changes = PlateChanges::default();
-            for k in 0..300u64 {
-                let code = (round * 997 + k * 13) % 8_000;
-                changes.removed.push(code);
-                items.retain(|(_, p)| p.code != code);
-                if k % 3 == 0 {
-                    let moved = (
-                        [121.5 + rng.random_range(-0.03..0.03), 29.9 + rng.random_range(-0.03..0.03)],
-                        plate(code, "2号"),
-                    );
-                    changes.added.push(moved.clone());
-                    items.push(moved);
-                }
+    /// Codes of two provinces (33 and 34), `i` within each.
+    fn code(i: u64) -> u64 {
+        (33 + i % 2) * 10u64.pow(16) + i
+    }
+
+    fn random_point(rng: &mut impl rand::Rng) -> [f64; 2] {
+        [121.5 + rng.random_range(-0.03..0.03), 29.9 + rng.random_range(-0.03..0.03)]
+    }
+
+    /// One round of changes to `items`: some plates retired, a third of
+    /// those moved (and relabelled), some new ones.
+    fn random_round(
+        rng: &mut impl rand::Rng,
+        round: u64,
+        items: &mut Vec<([f64; 2], Plate)>,
+    ) -> PlateChanges {
+        let mut changes = PlateChanges::default();
+        for k in 0..300u64 {
+            let c = code((round * 997 + k * 13) % 8_000);
+            changes.removed.push(c);
+            items.retain(|(_, p)| p.code != c);
+            if k % 3 == 0 {
+                let moved = (random_point(rng), plate(c, "2号"));
+                changes.added.push(moved.clone());
+                items.push(moved);
             }
-            for k in 0..100u64 {
-                let new = (
-                    [121.5 + rng.random_range(-0.03..0.03), 29.9 + rng.random_range(-0.03..0.03)],
-                    plate(10_000 + round * 100 + k, "3号"),
-                );
-                changes.added.push(new.clone());
-                items.push(new);
-            }
-            let (next, ids) = index.with_changes(&changes);
-            assert_eq!(ids.len(), changes.added.len());
-            for (id, (_, p)) in ids.iter().zip(&changes.added) {
-                assert_eq!(next.find_code(p.code), Some(*id), "a changed plate is found by its code");
-            }
-            assert!(!next.changed_since(&index).is_empty());
-            index = next;
         }
+        for k in 0..100u64 {
+            let new = (random_point(rng), plate(code(10_000 + round * 100 + k), "3号"));
+            changes.added.push(new.clone());
+            items.push(new);
+        }
+        changes
+    }
+
+    /// `index` answers "nearest", "in this box", "by code" and "by street"
+    /// as an index built from `items` does.
+    fn assert_answers_as_rebuilt(index: &PlateIndex, items: &[([f64; 2], Plate)], rng: &mut impl rand::Rng) {
         assert_eq!(index.len(), items.len());
-        let rebuilt = PlateIndex::build(items.clone());
+        assert_eq!(index.ids().count(), items.len());
+        let rebuilt = PlateIndex::build(items.to_vec());
         for _ in 0..1_000 {
             let q = Coord {
                 x: 121.5 + rng.random_range(-0.035..0.035),
@@ -271,7 +376,64 @@ mod tests {
             codes.sort_unstable();
             codes
         };
-        assert_eq!(count(&index), count(&rebuilt));
-        assert_eq!(index.ids().count(), items.len());
+        assert_eq!(count(index), count(&rebuilt));
+        for (at, p) in items {
+            let i = index.find_code(p.code).expect("a live plate is found by its code");
+            assert_eq!((index.point(i), &index.get(i).label), (Coord { x: at[0], y: at[1] }, &p.label));
+            let on =
+                index.on_street(province_of_code(p.code), 0, &p.label).map(|i| index.get(i).label.clone());
+            assert_eq!(on.as_ref(), Some(&p.label), "a live plate is found by its street and label");
+        }
+    }
+
+    #[test]
+    fn an_overlay_answers_as_a_rebuilt_index_would() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let mut items: Vec<([f64; 2], Plate)> =
+            (0..8_000u64).map(|i| (random_point(&mut rng), plate(code(i), "1号"))).collect();
+        let mut index = PlateIndex::build(items.clone());
+        // Three rounds of changes: retire some, move some, add new ones.
+        for round in 0..3u64 {
+            let changes = random_round(&mut rng, round, &mut items);
+            let (next, ids) = index.with_changes(&changes);
+            assert_eq!(ids.len(), changes.added.len());
+            for (id, (_, p)) in ids.iter().zip(&changes.added) {
+                assert_eq!(next.find_code(p.code), Some(*id), "a changed plate is found by its code");
+            }
+            assert!(!next.changed_since(&index).is_empty());
+            index = next;
+        }
+        assert_answers_as_rebuilt(&index, &items, &mut rng);
+    }
+
+    #[test]
+    fn a_part_compacted_while_changes_go_on_answers_as_a_rebuilt_index_would() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(13);
+        let mut items: Vec<([f64; 2], Plate)> =
+            (0..8_000u64).map(|i| (random_point(&mut rng), plate(code(i), "1号"))).collect();
+        let mut index = PlateIndex::build(items.clone());
+        for round in 0..2u64 {
+            index = index.with_changes(&random_round(&mut rng, round, &mut items)).0;
+        }
+        let over = index.overlay_len();
+        let k = index.part_to_compact(100).expect("an overlay of some 800 plates is over a limit of 100");
+        let compacted = index.compacted_part(k).expect("the part exists");
+        // Changes applied while the part is being compacted.
+        for round in 2..4u64 {
+            index = index.with_changes(&random_round(&mut rng, round, &mut items)).0;
+        }
+        let installed = index.with_compacted(compacted);
+        assert!(installed.overlay_len() < index.overlay_len(), "{over} {}", installed.overlay_len());
+        assert_answers_as_rebuilt(&installed, &items, &mut rng);
+        // Nothing visible changed: only the points the overlay held.
+        let moved = installed.changed_since(&index);
+        assert!(moved.len() <= 2 * index.overlay_len(), "{} points for an overlay of {over}", moved.len());
+        let mut both = installed;
+        for part in [33, 34] {
+            let fresh = both.compacted_part(part).expect("the part exists");
+            both = both.with_compacted(fresh);
+        }
+        assert_eq!(both.overlay_len(), 0, "both parts compacted, no change since");
+        assert_answers_as_rebuilt(&both, &items, &mut rng);
     }
 }

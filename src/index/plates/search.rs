@@ -1,9 +1,10 @@
 //! Searches of the plate index: the metrically nearest live plate, and
-//! the plates in a lon/lat box (for tiles), over the base's grids and the
-//! overlay's.
+//! the plates in a lon/lat box (for tiles), over each part's base grids and
+//! overlay's, the parts far from the point skipped.
 
-use super::{PlateBase, PlateIndex};
-use crate::index::metric::LocalFrame;
+use super::part::{PlateBase, PlatePart};
+use super::{PlateIndex, id_of};
+use crate::index::metric::{LocalFrame, nearer};
 use geo::Coord;
 
 /// The nearest plate found, with its distance.
@@ -19,39 +20,58 @@ pub struct NearestPlate {
 
 impl PlateIndex {
     /// The plates filed under the fine cells meeting the lon/lat box
-    /// `lo..=hi` (some may lie just outside it), in the index's order,
-    /// then the plates added since the base that lie inside it.
+    /// `lo..=hi` (some may lie just outside it): of each part, the base's
+    /// in the part's order, then the plates added since that lie inside it.
     pub fn within(&self, lo: Coord<f64>, hi: Coord<f64>) -> impl Iterator<Item = u32> + '_ {
-        let base = self.base.grid.finest().within(lo, hi).copied().filter(|&i| self.is_live(i));
-        let added = self
-            .tier_grids()
-            .flat_map(move |g| g.finest().within(lo, hi).copied().filter(|&i| self.is_live(i)));
-        base.chain(added)
+        self.parts().flat_map(move |(k, p)| p.within(lo, hi).map(move |i| id_of(k, i)))
     }
 
     /// The metrically nearest live plate within `max_m` metres; of plates
     /// at the same point, the one with the lowest code (a cell lists its
     /// plates in code order).
     pub fn nearest(&self, frame: &LocalFrame, max_m: f64) -> Option<NearestPlate> {
+        let r = frame.degrees_covering(max_m);
+        let found = self
+            .parts()
+            .filter(|(_, p)| p.extent.meets(frame.origin(), r))
+            .fold(None, |best, (k, p)| nearer(best, p.nearest(frame, max_m).map(|(d, i)| (d, id_of(k, i)))));
+        let (distance_m, index) = found?;
+        Some(NearestPlate { index, distance_m, at: self.point(index) })
+    }
+}
+
+impl PlatePart {
+    fn within(&self, lo: Coord<f64>, hi: Coord<f64>) -> impl Iterator<Item = u32> + '_ {
+        let base = self.base.grid.iter().flat_map(move |g| g.finest().within(lo, hi).copied());
+        let added = self.tier_grids().flat_map(move |g| g.finest().within(lo, hi).copied());
+        base.chain(added).filter(|&i| self.is_live(i))
+    }
+
+    fn nearest(&self, frame: &LocalFrame, max_m: f64) -> Option<(f64, u32)> {
         let b = &self.base;
-        let base = if !b.occupied.any_within(frame.origin(), frame.degrees_covering(max_m)) {
-            None
-        } else if self.dead.is_empty() {
-            b.grid.nearest(frame, max_m, |&i| frame.distance2_to_point(base_point(b, i)))
-        } else {
-            // A plate no longer live is at no distance at all.
-            b.grid.nearest(frame, max_m, |&i| {
-                if self.is_live(i) { frame.distance2_to_point(base_point(b, i)) } else { f64::INFINITY }
-            })
+        let base = match &b.grid {
+            Some(g) if b.occupied.any_within(frame.origin(), frame.degrees_covering(max_m)) => {
+                if self.dead.is_empty() {
+                    g.nearest(frame, max_m, |&i| frame.distance2_to_point(base_point(b, i)))
+                } else {
+                    // A plate no longer live is at no distance at all.
+                    g.nearest(frame, max_m, |&i| {
+                        if self.is_live(i) {
+                            frame.distance2_to_point(base_point(b, i))
+                        } else {
+                            f64::INFINITY
+                        }
+                    })
+                }
+            }
+            _ => None,
         };
-        let added = self.tier_grids().fold(None, |best, g| {
+        self.tier_grids().fold(base, |best, g| {
             let near = g.nearest(frame, max_m, |&i| {
                 if self.is_live(i) { frame.distance2_to_point(self.point(i)) } else { f64::INFINITY }
             });
-            crate::index::metric::nearer(best, near)
-        });
-        let (distance_m, index) = crate::index::metric::nearer(base, added)?;
-        Some(NearestPlate { index, distance_m, at: self.point(index) })
+            nearer(best, near)
+        })
     }
 }
 
