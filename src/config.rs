@@ -24,6 +24,42 @@ pub struct Settings {
     pub tiles: TileSettings,
     /// The change feed and its webhook deliveries.
     pub feed: FeedSettings,
+    /// Signed checkpoints of the change log.
+    pub audit: AuditSettings,
+}
+
+/// Signed checkpoints of the change log (`fangyu audit keygen` makes the
+/// key).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditSettings {
+    /// The Ed25519 signing key (PKCS#8 PEM, `FANGYU_AUDIT_KEY`), kept
+    /// outside the store; none
+    /// means no checkpoints are written. Its public key is `KEY.pub`.
+    pub key: Option<PathBuf>,
+    /// How often a running server signs the log's head, seconds (when it
+    /// moved; `FANGYU_AUDIT_CHECKPOINT_SECS`). Default 60.
+    pub checkpoint_secs: u64,
+    /// Where each checkpoint is also appended, one JSON line each; default
+    /// `KEY.checkpoints.jsonl` beside the key.
+    pub checkpoint_log: Option<PathBuf>,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        AuditSettings { key: None, checkpoint_secs: 60, checkpoint_log: None }
+    }
+}
+
+impl AuditSettings {
+    /// The checkpoint log's path.
+    pub fn checkpoint_log_path(&self) -> PathBuf {
+        self.checkpoint_log.clone().unwrap_or_else(|| {
+            let mut p = self.key.clone().unwrap_or_default().into_os_string();
+            p.push(".checkpoints.jsonl");
+            PathBuf::from(p)
+        })
+    }
 }
 
 /// The change feed (`/changes`) and webhook subscriptions.
@@ -268,6 +304,12 @@ impl Settings {
         }
         if let Ok(v) = std::env::var("FANGYU_SOURCES") {
             s.store.sources = v.into();
+        }
+        if let Ok(v) = std::env::var("FANGYU_AUDIT_KEY") {
+            s.audit.key = Some(v.into());
+        }
+        if let Ok(v) = std::env::var("FANGYU_AUDIT_CHECKPOINT_SECS") {
+            s.audit.checkpoint_secs = v.parse()?;
         }
         Ok(s)
     }

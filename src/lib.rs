@@ -19,9 +19,11 @@
 //! - [`io`]: GDAL/PROJ import with field mapping and a rejection report.
 //! - [`http`]: the axum service: router, handlers, errors, OpenAPI.
 //! - [`config`]: the typed settings tree.
+//! - [`audit`]: signed checkpoints of the change log, and their checking.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod audit;
 pub mod config;
 pub mod demo;
 pub mod eval;

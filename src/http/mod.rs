@@ -8,6 +8,7 @@
 //! problem documents), timeout, body limit.
 
 pub mod addresses;
+pub mod audit;
 pub mod auth;
 pub mod batch;
 pub mod changes;
@@ -62,6 +63,19 @@ fn metrics_handle() -> PrometheusHandle {
             let recorder = PrometheusBuilder::new().build_recorder();
             let handle = recorder.handle();
             let _ = metrics::set_global_recorder(recorder);
+            // Timings are kept as raw samples until they are folded into
+            // the rolling summaries: fold them every few seconds, so that
+            // memory stays bounded whether or not anyone scrapes.
+            let upkeep = handle.clone();
+            let spawned = std::thread::Builder::new().name("metrics-upkeep".into()).spawn(move || {
+                loop {
+                    std::thread::sleep(std::time::Duration::from_secs(5));
+                    upkeep.run_upkeep();
+                }
+            });
+            if let Err(e) = spawned {
+                tracing::error!("cannot start the metrics upkeep: {e}");
+            }
             handle
         })
         .clone()
@@ -85,6 +99,11 @@ pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> any
     projections.follow(Duration::from_millis(settings.feed.follow_ms.max(1)));
     let deliverer = crate::service::webhooks::Deliverer::new(store.clone(), settings.feed.clone());
     tokio::spawn(deliverer.run(projections.watch(), projections.deliveries()));
+    let checkpointer =
+        crate::service::audit::Checkpointer::open(&settings.audit, store.clone())?.map(Arc::new);
+    if let Some(c) = &checkpointer {
+        c.clone().every(Duration::from_secs(settings.audit.checkpoint_secs.max(1)));
+    }
     Ok(AppState::new(state::Shared {
         settings: Arc::new(settings),
         service: crate::service::Service::live(store.clone(), projections.clone()),
@@ -95,6 +114,7 @@ pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> any
         metrics: metrics_handle(),
         rules: Arc::new(rules),
         tiles,
+        checkpointer,
     }))
 }
 

@@ -26,12 +26,14 @@ use utoipa::OpenApi;
         super::tiles::list, super::tiles::tilejson, super::tiles::tile,
         super::changes::list, super::changes::stream,
         super::subscriptions::create, super::subscriptions::one, super::subscriptions::delete,
+        super::audit::checkpoints,
     ),
     components(schemas(Problem, super::error::FieldError, crate::geocode::ReverseResult,
         crate::geocode::reverse::DivisionRef, crate::geocode::reverse::PlateRef, crate::geocode::reverse::RoadRef,
         crate::geocode::MatchLevel, crate::geocode::forward::Components, crate::geocode::number::DoorNumber,
         crate::geocode::normalize::Correction, crate::store::feed::FeedChange, super::changes::ChangesPage,
-        crate::model::ChangeKind, crate::model::ChangeAction, crate::service::subscriptions::SubscriptionInput)),
+        crate::model::ChangeKind, crate::model::ChangeAction, crate::service::subscriptions::SubscriptionInput,
+        crate::store::checkpoints::CheckpointRow, super::audit::CheckpointsPage)),
     tags((name = "geocoding"), (name = "divisions"), (name = "places"), (name = "addresses"), (name = "boundaries"), (name = "naming"), (name = "security"), (name = "tiles"), (name = "feed"), (name = "service")),
     modifiers(&BearerAuth)
 )]

@@ -5,8 +5,8 @@
 
 use super::state::AppState;
 use super::{
-    addresses, batch, changes, divisions, geocode, health, map, markers, openapi, places, proposals, reverse,
-    subscriptions, tiles, tokens,
+    addresses, audit, batch, changes, divisions, geocode, health, map, markers, openapi, places, proposals,
+    reverse, subscriptions, tiles, tokens,
 };
 use axum::Router;
 use axum::routing::{delete, get, post};
@@ -59,6 +59,7 @@ pub fn long_routes(batch_body_limit: usize) -> Router<AppState> {
             "/geocode/batch",
             post(batch::geocode_batch).layer(RequestBodyLimitLayer::new(batch_body_limit)),
         )
+        .route("/audit/checkpoints", get(audit::checkpoints))
         .route("/changes", get(changes::list))
         .route("/changes/stream", get(changes::stream))
 }

@@ -12,9 +12,11 @@
 //! - [`proposals`]: the naming workflow, including publication;
 //! - [`imports`]: GDAL imports;
 //! - [`tokens`]: API tokens;
+//! - [`audit`]: signed checkpoints of the change log;
 //! - [`subscriptions`] and [`webhooks`]: change-feed subscriptions and
 //!   their signed deliveries.
 
+pub mod audit;
 pub mod imports;
 pub mod projection;
 pub mod proposals;

@@ -7,6 +7,7 @@
 mod addresses;
 mod boundaries;
 mod changelog;
+pub mod checkpoints;
 mod divisions;
 pub mod feed;
 pub mod gpkg;
@@ -20,7 +21,9 @@ mod tokens;
 
 pub use addresses::{AddressRow, PlateRow, RenamedAddress, RoomRow};
 pub use boundaries::{BoundaryLineRow, MarkerRow};
-pub use changelog::{AuditReport, ChangeEntry, append_change, hex as changelog_hex, verify as verify_audit};
+pub use changelog::{
+    AuditReport, ChangeEntry, GENESIS, append_change, hex as changelog_hex, verify as verify_audit,
+};
 pub use divisions::{AliasRow, ChangeRow, DivisionRow};
 pub use places::PlaceRow;
 pub use proposals::{ActiveProposal, ProposalRow};

@@ -178,6 +178,14 @@ impl ServerProcess {
         ServerProcess { child, app }
     }
 
+    /// Stops the process as an operator does (SIGTERM: the server finishes
+    /// its shutdown work) and waits for it.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+        self.child.wait().expect("wait")
+    }
+
     /// Kills the process at once (SIGKILL: no shutdown work runs).
     pub fn kill(mut self) {
         let _ = self.child.kill();

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod audit;
 mod boundaries;
 mod changes;
 mod consistency;

@@ -155,13 +155,17 @@ enum Command {
         #[arg(long)]
         cases: Option<PathBuf>,
     },
-    /// The hash-chained change log.
+    /// The hash-chained change log and its signed checkpoints.
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
         /// Store file.
         #[arg(long, global = true)]
         store: Option<PathBuf>,
+        /// The checkpoint key (the settings' `[audit] key` by default):
+        /// the signing key, or for `verify` its public key (`KEY.pub`).
+        #[arg(long, global = true)]
+        key: Option<PathBuf>,
     },
 }
 
@@ -210,9 +214,20 @@ enum TilesCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute the hash chain; exit 1 if any entry was changed, removed
-    /// or inserted.
-    Verify,
+    /// Recompute the hash chain and check it against every signed
+    /// checkpoint (the store's, the checkpoint log's and any given); exit 1
+    /// if any entry was changed, removed or inserted, or the log was
+    /// truncated or rewritten.
+    Verify {
+        /// More checkpoint logs to check against (copies other agencies
+        /// kept), one JSON checkpoint a line.
+        #[arg(long)]
+        checkpoints: Vec<PathBuf>,
+    },
+    /// Make a new checkpoint key pair (KEY and KEY.pub); never overwrites.
+    Keygen,
+    /// Sign the log's head now and print the checkpoint as JSON.
+    Checkpoint,
 }
 
 fn parse_mapping(s: &str) -> Result<(String, String), String> {
@@ -275,8 +290,15 @@ fn main() -> Result<()> {
             let store = store.unwrap_or(settings.store.path.clone());
             eval::run(&store, seed, sizes, public, misses, bands.as_deref(), cases.as_deref())
         }
-        Command::Audit { command: AuditCommand::Verify, store } => {
-            audit::verify(&store.unwrap_or(settings.store.path.clone()))
+        Command::Audit { command, store, key } => {
+            let mut audit_settings = settings.audit.clone();
+            audit_settings.key = key.or(audit_settings.key);
+            let store = store.unwrap_or(settings.store.path.clone());
+            match command {
+                AuditCommand::Verify { checkpoints } => audit::verify(&store, &audit_settings, &checkpoints),
+                AuditCommand::Keygen => audit::keygen(&audit_settings),
+                AuditCommand::Checkpoint => audit::checkpoint(&store, &audit_settings),
+            }
         }
         Command::Import {
             source,

@@ -15,7 +15,12 @@ pub fn run(settings: Settings) -> Result<()> {
         let listener = tokio::net::TcpListener::bind(&settings.server.listen).await?;
         tracing::info!("serving on http://{}", listener.local_addr()?);
         let state = fangyu::http::state(settings, store, g)?;
+        let checkpointer = state.checkpointer.clone();
         fangyu::http::serve(listener, fangyu::http::app(state)).await?;
+        // The head at shutdown is signed too.
+        if let Some(c) = checkpointer {
+            tokio::task::block_in_place(|| c.checkpoint(false))?;
+        }
         Ok(())
     })
 }
