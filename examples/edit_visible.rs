@@ -65,6 +65,9 @@ fn first_edit(store: &Store) -> anyhow::Result<usize> {
 fn drive(store: &Store, edits: usize, rate: f64) -> anyhow::Result<()> {
     let (plates, places) = samples(store, edits)?;
     let first = first_edit(store)?;
+    // The load scripts start measuring once the samples are read.
+    println!("driving");
+    std::io::Write::flush(&mut std::io::stdout())?;
     let started = Instant::now();
     for k in 0..edits {
         let i = first + k;

@@ -24,6 +24,8 @@ for route in "${routes[@]}"; do
     quiet=$(load_rate "$secs" "${route_load[@]}" "$url" "${route_args[@]}")
     target/release/examples/edit_visible "$copy" $((secs * 100 + 100)) --rate 100 >/tmp/edits.out &
     driver=$!
+    # The driver reads its samples first; the edits start when it says so.
+    until grep -q driving /tmp/edits.out 2>/dev/null; do sleep 0.1; done
     sleep 0.5
     busy=$(load_rate "$secs" "${route_load[@]}" "$url" "${route_args[@]}")
     wait $driver

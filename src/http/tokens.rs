@@ -6,7 +6,7 @@ use super::error::{ApiError, ApiResult};
 use super::params;
 use super::state::AppState;
 use crate::review::{Actor, Role};
-use crate::store::{TokenRow, verify_audit};
+use crate::store::TokenRow;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -80,20 +80,24 @@ pub async fn revoke(
 /// Recomputes the change log's hash chain and, when this server signs
 /// checkpoints, checks it against every checkpoint it knows of.
 #[utoipa::path(get, path = "/audit/verify", tag = "security",
-    responses((status = 200, description = "`{intact, entries, head, broken, checkpoints}`; `broken` is null when intact; `checkpoints` is `{checked, latest}` when this server signs checkpoints"), (status = 403, body = super::error::Problem)),
+    responses((status = 200, description = "`{intact, entries, head, broken, checkpoints, records}`; `broken` is null when the chain and checkpoints hold; `checkpoints` is `{checked, latest}` when this server signs checkpoints; `records` lists the records that differ from their seals"), (status = 403, body = super::error::Problem)),
     security(("bearer" = [])))]
 pub async fn verify(State(s): State<AppState>, actor: Actor) -> ApiResult<Json<Value>> {
     require(&actor, "audit_verify", &[Role::Admin])?;
     let shared = s.clone();
-    let (report, check) = tokio::task::spawn_blocking(move || match &shared.checkpointer {
-        Some(c) => c.verify(),
-        None => Ok((shared.store.read(verify_audit)?, None)),
+    let outcome = tokio::task::spawn_blocking(move || match &shared.checkpointer {
+        Some(c) => c.audit(),
+        None => crate::service::audit::audit(&shared.store, None, &[]),
     })
     .await
     .map_err(ApiError::internal)?
     .map_err(ApiError::internal)?;
-    let broken = report.broken.or_else(|| check.as_ref().and_then(|c| c.broken.clone()));
-    Ok(Json(json!({"intact": broken.is_none(), "entries": report.entries, "head": report.head,
+    let broken =
+        outcome.chain.broken.clone().or_else(|| outcome.checkpoints.as_ref().and_then(|c| c.broken.clone()));
+    let records = outcome.records.as_ref();
+    Ok(Json(json!({"intact": broken.is_none() && records.is_some_and(|r| r.count == 0),
+        "entries": outcome.chain.entries, "head": outcome.chain.head,
         "broken": broken.map(|(seq, why)| json!({"seq": seq, "reason": why})),
-        "checkpoints": check.map(|c| json!({"checked": c.checked, "latest": c.latest}))})))
+        "checkpoints": outcome.checkpoints.map(|c| json!({"checked": c.checked, "latest": c.latest})),
+        "records": records})))
 }

@@ -123,10 +123,50 @@ pub fn verify(
 }
 
 impl Checkpointer {
-    /// The chain and every checkpoint this server knows of checked.
-    pub fn verify(
-        &self,
-    ) -> anyhow::Result<(crate::store::AuditReport, Option<crate::audit::CheckpointCheck>)> {
-        verify(&self.store, &self.key.verifying(), std::slice::from_ref(&self.log))
+    /// The whole audit, against every checkpoint this server knows of.
+    pub fn audit(&self) -> anyhow::Result<AuditOutcome> {
+        audit(&self.store, Some(&self.key.verifying()), std::slice::from_ref(&self.log))
     }
+}
+
+/// Everything `fangyu audit verify` checks: the chain, the checkpoints
+/// (with a key) and the records against their seals and the log.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditOutcome {
+    /// The chain.
+    pub chain: crate::store::AuditReport,
+    /// The checkpoints, when a key was given.
+    pub checkpoints: Option<crate::audit::CheckpointCheck>,
+    /// The records, when the chain and checkpoints hold.
+    pub records: Option<crate::store::seals::RecordsReport>,
+}
+
+impl AuditOutcome {
+    /// The first finding, as (entry or key, why), if any.
+    pub fn first_problem(&self) -> Option<String> {
+        if let Some((seq, why)) = &self.chain.broken {
+            return Some(format!("entry {seq}: {why}"));
+        }
+        if let Some((seq, why)) = self.checkpoints.as_ref().and_then(|c| c.broken.as_ref()) {
+            return Some(format!("entry {seq}: {why}"));
+        }
+        let f = self.records.as_ref()?.findings.first()?;
+        Some(format!("{} {}: {}", f.table, f.key, f.why))
+    }
+}
+
+/// The whole audit of `store`: the chain, then (with `key`) every
+/// checkpoint of the store and of `logs`, then the records.
+pub fn audit(
+    store: &Store,
+    key: Option<&crate::audit::VerifyingKey>,
+    logs: &[PathBuf],
+) -> anyhow::Result<AuditOutcome> {
+    let (chain, checkpoints) = match key {
+        Some(k) => verify(store, k, logs)?,
+        None => (store.read(crate::store::verify_audit)?, None),
+    };
+    let broken = chain.broken.is_some() || checkpoints.as_ref().is_some_and(|c| c.broken.is_some());
+    let records = if broken { None } else { Some(store.read(crate::store::seals::verify)?) };
+    Ok(AuditOutcome { chain, checkpoints, records })
 }

@@ -4,9 +4,9 @@
 use super::Service;
 use crate::model::ChangeFilter;
 use crate::review::token::new_secret;
-use crate::store::StoreError;
 use crate::store::feed::head;
 use crate::store::subscriptions::{self, NewSubscription, SubscriptionRow};
+use crate::store::{ChangeEntry, StoreError, append_change};
 
 /// Why a subscription was not made.
 #[derive(Debug, thiserror::Error)]
@@ -87,7 +87,10 @@ impl Service {
                 owner,
                 from_seq,
             };
-            subscriptions::insert(tx, &new)
+            let id = subscriptions::insert(tx, &new)?;
+            let detail = serde_json::json!({"url": input.url, "kinds": filter.kinds, "division": division, "owner": owner});
+            log(tx, id, "insert", detail)?;
+            Ok::<_, StoreError>(id)
         })?;
         if let Some(p) = &self.live {
             p.wake_deliveries();
@@ -106,6 +109,31 @@ impl Service {
 
     /// Ends a subscription; returns whether a live one was ended.
     pub fn unsubscribe(&self, id: i64) -> Result<bool, StoreError> {
-        self.store.write(|tx| subscriptions::delete(tx, id))
+        self.store.write(|tx| {
+            let ended = subscriptions::delete(tx, id)?;
+            if ended {
+                log(tx, id, "retire", serde_json::json!({}))?;
+            }
+            Ok(ended)
+        })
     }
+}
+
+/// Logs a change of subscription `id` (never its secret).
+fn log(
+    tx: &rusqlite::Transaction,
+    id: i64,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<i64, StoreError> {
+    let key = id.to_string();
+    let entry = ChangeEntry {
+        actor: "api",
+        entity: "subscription",
+        entity_key: &key,
+        action,
+        detail,
+        ..Default::default()
+    };
+    append_change(tx, &entry)
 }

@@ -48,6 +48,8 @@ struct Fields<'a> {
     code: Option<&'a str>,
     division: Option<&'a str>,
     summary: Option<&'a str>,
+    /// The records' state after the change ([`super::seals::state`]).
+    state: Option<&'a str>,
 }
 
 /// SHA-256 (hex) over the previous hash and each field, every part
@@ -74,6 +76,13 @@ fn entry_hash(prev: &str, f: &Fields) -> String {
             }
         }
     }
+    // The records' state came later still: marked by a byte no entry
+    // before it can have there.
+    if let Some(state) = f.state {
+        h.update([2]);
+        h.update((state.len() as u64).to_le_bytes());
+        h.update(state.as_bytes());
+    }
     hex::encode(h.finalize())
 }
 
@@ -95,6 +104,10 @@ pub fn append_change(tx: &Transaction, e: &ChangeEntry) -> StoreResult<i64> {
         })?;
     let at: String = tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%fZ','now')", [], |r| r.get(0))?;
     let detail = e.detail.to_string();
+    // The records this transaction wrote are sealed first, so the entry
+    // chains the state they leave.
+    super::seals::seal_touched(tx)?;
+    let state = super::seals::state(tx)?;
     let seq = last + 1;
     let fields = Fields {
         seq,
@@ -107,11 +120,12 @@ pub fn append_change(tx: &Transaction, e: &ChangeEntry) -> StoreResult<i64> {
         code: e.code,
         division: e.division,
         summary: e.summary,
+        state: Some(&state),
     };
     let hash = entry_hash(&prev, &fields);
     tx.prepare_cached(
         "INSERT INTO change_log (seq, at, actor, entity, entity_key, action, detail, prev_hash, hash, \
-         code, division, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         code, division, summary, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         seq,
@@ -125,7 +139,8 @@ pub fn append_change(tx: &Transaction, e: &ChangeEntry) -> StoreResult<i64> {
         hash,
         e.code,
         e.division,
-        e.summary
+        e.summary,
+        state
     ])?;
     Ok(seq)
 }
@@ -142,11 +157,12 @@ pub struct AuditReport {
 }
 
 /// The columns of an entry that its hash covers, in [`StoredEntry`] order.
-const ENTRY_COLUMNS: &str = "seq, at, actor, entity, entity_key, action, detail, code, division, summary";
+const ENTRY_COLUMNS: &str =
+    "seq, at, actor, entity, entity_key, action, detail, code, division, summary, state";
 
 /// The same before the feed's columns existed (the migration that chains
 /// the log runs before they are added).
-const ENTRY_COLUMNS_V2: &str = "seq, at, actor, entity, entity_key, action, detail, NULL, NULL, NULL";
+const ENTRY_COLUMNS_V2: &str = "seq, at, actor, entity, entity_key, action, detail, NULL, NULL, NULL, NULL";
 
 /// An entry as read back from the log.
 struct StoredEntry {
@@ -160,6 +176,7 @@ struct StoredEntry {
     code: Option<String>,
     division: Option<String>,
     summary: Option<String>,
+    state: Option<String>,
 }
 
 impl StoredEntry {
@@ -176,6 +193,7 @@ impl StoredEntry {
             code: r.get(7)?,
             division: r.get(8)?,
             summary: r.get(9)?,
+            state: r.get(10)?,
         })
     }
 
@@ -192,6 +210,7 @@ impl StoredEntry {
             code: self.code.as_deref(),
             division: self.division.as_deref(),
             summary: self.summary.as_deref(),
+            state: self.state.as_deref(),
         };
         entry_hash(prev, &fields)
     }
@@ -209,8 +228,8 @@ pub fn verify(conn: &Connection) -> StoreResult<AuditReport> {
         entries += 1;
         let entry = StoredEntry::read(r)?;
         let seq = entry.seq;
-        let stored_prev: Option<String> = r.get(10)?;
-        let stored: Option<String> = r.get(11)?;
+        let stored_prev: Option<String> = r.get(11)?;
+        let stored: Option<String> = r.get(12)?;
         let broken = |why: String| Ok(AuditReport { entries, head: prev.clone(), broken: Some((seq, why)) });
         if seq != expected_seq {
             return broken(format!("expected entry {expected_seq}, found {seq}: entries are missing"));

@@ -15,6 +15,7 @@ pub mod mbtiles;
 mod places;
 mod proposals;
 mod schema;
+pub mod seals;
 mod sql_types;
 pub mod subscriptions;
 mod tokens;
@@ -79,6 +80,7 @@ impl Store {
         if found > schema::latest_version() {
             return Err(StoreError::TooNew { found, known: schema::latest_version() });
         }
+        seals::watch(&conn);
         Ok(Store { path: path.to_path_buf(), writer: Mutex::new(conn), readers: Mutex::new(Vec::new()) })
     }
 
@@ -124,7 +126,19 @@ impl Store {
     {
         let mut conn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
-        let out = f(&tx)?;
+        seals::forget();
+        let out = f(&tx);
+        let out = match out {
+            Ok(v) => v,
+            Err(e) => {
+                seals::forget();
+                return Err(e);
+            }
+        };
+        // Rows written after the transaction's last log entry are sealed
+        // too (and then differ from the state that entry chains, which the
+        // audit reports: every write logs last).
+        seals::seal_touched(&tx)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(out)
     }

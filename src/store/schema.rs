@@ -43,6 +43,12 @@ const MIGRATIONS: &[Migration] = &[
         sql: v4,
         then: None,
     },
+    Migration {
+        version: 5,
+        description: "audit: a seal on every record, the records' digests, their state chained into the log",
+        sql: v5,
+        then: Some(seal_existing),
+    },
 ];
 
 /// Brings a store up to the newest schema.
@@ -280,4 +286,40 @@ CREATE TABLE audit_checkpoints (
   signature TEXT NOT NULL);
 "#
     .to_string()
+}
+
+/// Seals: a digest of each record's content, per table the sum of them,
+/// and the hash of those sums chained into each log entry (`seals.rs`).
+fn v5() -> String {
+    let mut sql = String::from(
+        "CREATE TABLE record_digests (tbl TEXT PRIMARY KEY, digest TEXT NOT NULL, rows INTEGER NOT NULL);\n\
+         ALTER TABLE change_log ADD COLUMN state TEXT;\n",
+    );
+    for t in super::seals::SEALED {
+        sql.push_str(&format!("ALTER TABLE {} ADD COLUMN row_hash BLOB;\n", t.name));
+    }
+    sql
+}
+
+/// Seals the rows a store held before seals, and chains their state with
+/// an entry of its own (a store with no records needs none).
+fn seal_existing(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
+    let to_sql = |e: super::StoreError| match e {
+        super::StoreError::Sqlite(e) => e,
+        other => rusqlite::Error::ToSqlConversionFailure(Box::new(other)),
+    };
+    super::seals::seal_all(tx).map_err(to_sql)?;
+    let sealed: i64 = tx.query_row("SELECT COALESCE(SUM(rows), 0) FROM record_digests", [], |r| r.get(0))?;
+    if sealed > 0 {
+        let entry = super::ChangeEntry {
+            actor: "fangyu",
+            entity: "audit",
+            entity_key: "records",
+            action: "seal",
+            detail: serde_json::json!({"rows": sealed}),
+            ..Default::default()
+        };
+        super::append_change(tx, &entry).map_err(to_sql)?;
+    }
+    Ok(())
 }

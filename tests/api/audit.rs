@@ -43,12 +43,18 @@ fn checkpointed_store(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
 }
 
 /// The entry hash as the log documents it: SHA-256 over the previous hash
-/// and each field, each length-prefixed (entries without feed fields).
-fn entry_hash(prev: &str, fields: &[String]) -> String {
+/// and each field, each length-prefixed, then the records' state after a
+/// marker byte (entries without feed fields).
+fn entry_hash(prev: &str, fields: &[String], state: Option<&str>) -> String {
     let mut h = Sha256::new();
     for part in std::iter::once(prev).chain(fields.iter().map(String::as_str)) {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
+    }
+    if let Some(state) = state {
+        h.update([2]);
+        h.update((state.len() as u64).to_le_bytes());
+        h.update(state.as_bytes());
     }
     hex::encode(h.finalize())
 }
@@ -79,8 +85,11 @@ fn a_rewritten_and_rechained_entry_is_named() {
     // The second token's entry now says the token was an admin's; every hash from there on is
     // recomputed, so the chain verifies.
     let conn = rusqlite::Connection::open(&store).expect("open");
-    let rows: Vec<(i64, Vec<String>)> = conn
-        .prepare("SELECT seq, at, actor, entity, entity_key, action, detail FROM change_log ORDER BY seq")
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(i64, Vec<String>, Option<String>)> = conn
+        .prepare(
+            "SELECT seq, at, actor, entity, entity_key, action, detail, state FROM change_log ORDER BY seq",
+        )
         .expect("query")
         .query_map([], |r| {
             let seq: i64 = r.get(0)?;
@@ -88,7 +97,7 @@ fn a_rewritten_and_rechained_entry_is_named() {
             for i in 1..7 {
                 f.push(r.get(i)?);
             }
-            Ok((seq, f))
+            Ok((seq, f, r.get(7)?))
         })
         .expect("rows")
         .collect::<Result<_, _>>()
@@ -96,14 +105,14 @@ fn a_rewritten_and_rechained_entry_is_named() {
     let target = head(&store) - 1;
     conn.execute_batch("DROP TRIGGER change_log_no_update;").expect("drop");
     let mut prev = fangyu::store::GENESIS.to_string();
-    for (seq, mut f) in rows {
+    for (seq, mut f, state) in rows {
         if seq == target {
             assert!(f[6].contains("reviewer"), "{f:?}");
             f[6] = f[6].replace("reviewer", "admin");
             conn.execute("UPDATE change_log SET detail = ?1 WHERE seq = ?2", rusqlite::params![f[6], seq])
                 .expect("rewrite");
         }
-        let hash = entry_hash(&prev, &f);
+        let hash = entry_hash(&prev, &f, state.as_deref());
         conn.execute(
             "UPDATE change_log SET prev_hash = ?1, hash = ?2 WHERE seq = ?3",
             rusqlite::params![prev, hash, seq],
@@ -210,4 +219,58 @@ fn a_running_server_signs_the_head_and_publishes_its_checkpoints() {
         .query_row("SELECT MAX(seq) FROM audit_checkpoints", [], |r| r.get(0))
         .expect("checkpoints");
     assert_eq!(signed, head + 1, "the head at shutdown is signed");
+}
+
+/// `fangyu audit verify` exits 1 naming `table key`.
+fn assert_named(store: &Path, key: &Path, table: &str, row: &str) {
+    let (code, out) = verify(store, key);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("records BROKEN") && out.contains(&format!("  {table} {row}: ")), "{out}");
+}
+
+#[test]
+fn a_record_edited_in_sql_is_named_by_its_key() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (store, key) = checkpointed_store(dir.path());
+    let (code, out) = verify(&store, &key);
+    assert!(code == Some(0) && out.contains("records intact"), "{out}");
+    let conn = rusqlite::Connection::open(&store).expect("open");
+    let (fid, name): (i64, String) = conn
+        .query_row("SELECT fid, name FROM places WHERE class = 'road' ORDER BY fid LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("a road");
+    conn.execute("UPDATE places SET name = ?1 WHERE fid = ?2", rusqlite::params![format!("{name}二"), fid])
+        .expect("edit");
+    drop(conn);
+    assert_named(&store, &key, "places", &fid.to_string());
+}
+
+#[test]
+fn a_token_raised_to_admin_in_sql_is_named() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (store, key) = checkpointed_store(dir.path());
+    let conn = rusqlite::Connection::open(&store).expect("open");
+    conn.execute("UPDATE api_tokens SET role = 'admin' WHERE fid = 2", []).expect("raise");
+    drop(conn);
+    assert_named(&store, &key, "api_tokens", "2");
+}
+
+#[test]
+fn a_record_resealed_by_hand_no_longer_adds_up_to_the_log() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (store, key) = checkpointed_store(dir.path());
+    let conn = rusqlite::Connection::open(&store).expect("open");
+    // A row inserted with a seal copied from another: its own seal is
+    // wrong, and the table's seals no longer add up to its digest.
+    conn.execute(
+        "INSERT INTO api_tokens (name, role, token_hash, row_hash) \
+         SELECT '冒名', 'admin', 'x', row_hash FROM api_tokens WHERE fid = 1",
+        [],
+    )
+    .expect("insert");
+    drop(conn);
+    let (code, out) = verify(&store, &key);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("  api_tokens * : ") || out.contains("  api_tokens *: "), "{out}");
 }

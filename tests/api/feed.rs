@@ -204,6 +204,11 @@ async fn a_cli_import_is_seen_by_the_running_server_and_its_webhook_survives_a_k
     assert_eq!((s["delivered_seq"].as_i64(), s["pending"].as_i64()), (Some(*seq), Some(0)), "{s}");
     assert!(s["last_error"].is_null(), "{s}");
     assert!(s.get("secret").is_none(), "the secret is never shown again");
+    // The import, the subscription, the kill and the deliveries left every
+    // record as the log says.
+    server.kill();
+    let audit = fangyu(&["audit", "verify", "--store", store.to_str().expect("path")]);
+    assert!(audit.contains("records intact"), "{audit}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -317,4 +322,6 @@ async fn full_overlays_are_rebuilt_in_the_background_and_answers_stay_the_same()
         let (_, r) = app.get_json(&format!("/reverse?lon={lon}&lat={}", lat + 0.0018)).await;
         assert_eq!(r["door_plate"]["address_code"], code.as_str(), "{r}");
     }
+    let audit = fangyu(&["audit", "verify", "--store", w.store.to_str().expect("path")]);
+    assert!(audit.contains("records intact"), "an import that updates records keeps them sealed: {audit}");
 }

@@ -14,43 +14,48 @@ fn open(path: &Path) -> Result<Arc<Store>> {
     Ok(Arc::new(Store::open(path)?))
 }
 
-/// Verifies the chain of the store at `path`, then checks it against the
-/// checkpoints; exits with 1 when anything is wrong.
+/// Verifies the chain of the store at `path`, checks it against the
+/// checkpoints, and the records against their seals; exits with 1 when
+/// anything is wrong.
 pub fn verify(path: &Path, settings: &AuditSettings, extra: &[PathBuf]) -> Result<()> {
     let store = open(path)?;
-    let Some(key_path) = &settings.key else {
-        let report = store.read(fangyu::store::verify_audit)?;
-        return match report.broken {
-            Some((seq, why)) => broken(seq, &why),
-            None => {
-                println!("audit log intact: {} entries, head {}", report.entries, report.head);
-                println!(
-                    "no checkpoint key given (--key or [audit] key): truncation and rewriting cannot be detected"
-                );
-                Ok(())
-            }
-        };
-    };
     // The public key beside a signing key, or the key given.
-    let public = fangyu::audit::public_path(key_path);
-    let key = VerifyingKey::read(if public.exists() { &public } else { key_path })?;
+    let key = match &settings.key {
+        Some(k) => {
+            let public = fangyu::audit::public_path(k);
+            Some(VerifyingKey::read(if public.exists() { &public } else { k })?)
+        }
+        None => None,
+    };
     let mut logs = vec![settings.checkpoint_log_path()];
     logs.extend(extra.iter().cloned());
-    let (report, check) = fangyu::service::audit::verify(&store, &key, &logs)?;
-    if let Some((seq, why)) = &report.broken {
+    let outcome = fangyu::service::audit::audit(&store, key.as_ref(), &logs)?;
+    if let Some((seq, why)) = &outcome.chain.broken {
         return broken(*seq, why);
     }
-    println!("audit log intact: {} entries, head {}", report.entries, report.head);
-    let check = check.unwrap_or(CheckpointCheck { checked: 0, latest: None, broken: None });
-    match (check.broken, check.latest) {
-        (Some((seq, why)), _) => broken(seq, &why)?,
-        (None, None) => println!("no signed checkpoint yet: truncation cannot be detected"),
-        (None, Some(latest)) => println!(
-            "checked against {} signed checkpoints (key {}), the newest of entry {latest}",
-            check.checked,
-            key.id()
+    println!("audit log intact: {} entries, head {}", outcome.chain.entries, outcome.chain.head);
+    match (&outcome.checkpoints, &key) {
+        (Some(CheckpointCheck { broken: Some((seq, why)), .. }), _) => broken(*seq, why)?,
+        (Some(CheckpointCheck { latest: Some(latest), checked, .. }), Some(key)) => {
+            println!(
+                "checked against {checked} signed checkpoints (key {}), the newest of entry {latest}",
+                key.id()
+            )
+        }
+        (Some(_), _) => println!("no signed checkpoint yet: truncation cannot be detected"),
+        (None, _) => println!(
+            "no checkpoint key given (--key or [audit] key): truncation and rewriting cannot be detected"
         ),
     }
+    let records = outcome.records.unwrap_or_default();
+    if records.count > 0 {
+        println!("records BROKEN: {} records are not what the service wrote", records.count);
+        for f in &records.findings {
+            println!("  {} {}: {}", f.table, f.key, f.why);
+        }
+        std::process::exit(1);
+    }
+    println!("records intact: {} rows match their seals and the log", records.rows);
     Ok(())
 }
 
