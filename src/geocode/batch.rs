@@ -50,6 +50,9 @@ pub struct Limits {
     pub max_rows: u64,
     /// Longest address, characters.
     pub max_chars: usize,
+    /// Longest row, bytes: a longer one is an error row, never read whole
+    /// ([`super::batch_rows`]).
+    pub max_row_bytes: usize,
 }
 
 /// Counts of a finished batch.
@@ -152,10 +155,15 @@ pub fn run(
     limits: Limits,
     progress: impl FnMut(u64),
 ) -> Result<Stats, BatchError> {
+    let input = super::batch_rows::CappedLines::new(input, limits.max_row_bytes);
     match format {
         Format::Csv { column } => run_csv(g, column, input, output, limits, progress),
         Format::Ndjson => run_ndjson(g, input, output, limits, progress),
     }
+}
+
+fn overlong(limits: Limits) -> String {
+    format!("该行超过 {} 字节的上限，未读取", limits.max_row_bytes)
 }
 
 fn too_many(limits: Limits) -> String {
@@ -206,6 +214,7 @@ fn run_csv(
         let inputs: Vec<Result<String, String>> = records
             .iter()
             .map(|r| match r.get(col) {
+                _ if r.get(0) == Some(super::batch_rows::OVERLONG) => Err(overlong(limits)),
                 None => Err(format!("缺少地址列 “{column}”")),
                 Some(b) => {
                     std::str::from_utf8(b).map(str::to_string).map_err(|_| "地址不是有效的 UTF-8".into())
@@ -271,6 +280,10 @@ fn run_ndjson(
             if stats.rows + rows.len() as u64 >= limits.max_rows {
                 over = true;
                 break;
+            }
+            if buf.strip_suffix(b"\n").unwrap_or(&buf) == super::batch_rows::OVERLONG {
+                rows.push((Map::new(), Err(overlong(limits))));
+                continue;
             }
             rows.push(match serde_json::from_str::<Value>(line) {
                 Ok(Value::Object(mut m)) => {

@@ -3,6 +3,7 @@
 //! was corrected).
 
 pub mod batch;
+pub mod batch_rows;
 pub mod division_json;
 pub mod forward;
 pub mod normalize;

@@ -89,8 +89,12 @@ pub async fn geocode_batch(
             )));
         }
     };
-    let limits =
-        Limits { max_rows: s.settings.server.batch_max_rows, max_chars: s.settings.server.max_query_chars };
+    let cfg = &s.settings.server;
+    let limits = Limits {
+        max_rows: cfg.batch_max_rows,
+        max_chars: cfg.max_query_chars,
+        max_row_bytes: cfg.batch_max_row_bytes,
+    };
     let failure_field = if matches!(format, Format::Csv { .. }) { "column" } else { "body" };
     let g = s.gazetteer.load_full();
     let (tx, rx) = mpsc::channel::<Piece>(4);

@@ -126,6 +126,9 @@ pub fn app(state: AppState) -> Router {
     let routes = router::routes()
         .fallback(|req: Request| async move { ApiError::no_route(req.uri().path()) })
         .layer(RequestBodyLimitLayer::new(server.body_limit_bytes))
+        // The extractors' own cap (2 MiB by default) follows the setting,
+        // up as well as down.
+        .layer(axum::extract::DefaultBodyLimit::max(server.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(server.request_timeout_secs),

@@ -39,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/proposals/{id}/{action}", post(proposals::act))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", delete(tokens::revoke))
+        .route("/audit/checkpoints", get(audit::checkpoints))
         .route("/audit/verify", get(tokens::verify))
         .route("/subscriptions", post(subscriptions::create))
         .route("/subscriptions/{id}", get(subscriptions::one).delete(subscriptions::delete))
@@ -59,7 +60,6 @@ pub fn long_routes(batch_body_limit: usize) -> Router<AppState> {
             "/geocode/batch",
             post(batch::geocode_batch).layer(RequestBodyLimitLayer::new(batch_body_limit)),
         )
-        .route("/audit/checkpoints", get(audit::checkpoints))
         .route("/changes", get(changes::list))
         .route("/changes/stream", get(changes::stream))
 }

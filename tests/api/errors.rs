@@ -113,3 +113,41 @@ async fn malformed_query_strings_get_a_problem_document() {
     assert_eq!(r.status(), 400);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
 }
+
+#[tokio::test]
+async fn the_body_limit_is_the_configured_one_up_as_well_as_down() {
+    let w = crate::helpers::writable_app("body-limit", |s| s.server.body_limit_bytes = 8 << 20);
+    let post = |len: usize| {
+        let body = format!("{{\"name\":\"{}\",\"role\":\"reviewer\"}}", "名".repeat(len / 3));
+        w.app
+            .client()
+            .post(format!("{}/tokens", w.app.base))
+            .bearer_auth(&w.admin)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    // 3 MiB is over axum's own default and under the setting: read, and
+    // refused for what it says.
+    let r = post(3 << 20).await.expect("request");
+    assert_eq!(r.status(), 400);
+    let v: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(v["errors"][0]["field"], "name", "{v}");
+    // Over the setting: 413 as a problem document, said before the body
+    // is read (a client told so stops sending).
+    use std::io::{Read, Write};
+    let addr = w.app.base.trim_start_matches("http://").to_string();
+    let mut s = std::net::TcpStream::connect(&addr).expect("connect");
+    write!(
+        s,
+        "POST /tokens HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        w.admin,
+        9 << 20
+    )
+    .expect("head");
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).expect("answer");
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("content-type: application/problem+json"), "{answer}");
+}

@@ -12,6 +12,7 @@ mod evaluation;
 mod feed;
 mod geocode;
 mod import;
+mod limits;
 mod lookups;
 mod mvt;
 mod reverse;

@@ -47,7 +47,11 @@ pub fn run(
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::with_capacity(1 << 20, out);
-    let limits = Limits { max_rows: u64::MAX, max_chars: settings.server.max_query_chars };
+    let limits = Limits {
+        max_rows: u64::MAX,
+        max_chars: settings.server.max_query_chars,
+        max_row_bytes: settings.server.batch_max_row_bytes,
+    };
     let mut progress = fangyu::progress::Progress::new("geocode", size);
     let mut shown = 0;
     let started = std::time::Instant::now();

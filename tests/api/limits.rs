@@ -1,0 +1,111 @@
+//! Bounded memory under hostile input: a batch body of 2 GB holding a
+//! line of 1 GB is read as it comes, the over-long lines answered with
+//! error rows, and the server's memory does not move.
+
+use crate::helpers::{ServerProcess, sqlite, store_copy};
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// The server's resident memory, KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Writes `bytes` as one HTTP chunk.
+fn chunk(s: &mut std::net::TcpStream, bytes: &[u8]) {
+    write!(s, "{:x}\r\n", bytes.len()).expect("chunk size");
+    s.write_all(bytes).expect("chunk");
+    s.write_all(b"\r\n").expect("chunk end");
+}
+
+#[test]
+fn a_two_gigabyte_batch_with_a_one_gigabyte_line_leaves_memory_where_it_was() {
+    let address: String = sqlite()
+        .query_row("SELECT standard_address FROM addresses WHERE kind = 'road_plate' LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .expect("an address");
+    let store = store_copy("batch-limits");
+    let server = ServerProcess::start(&store, &[]);
+    let pid = server.child.id();
+    // Settled: the tiles' start-up work done.
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        for _ in 0..600 {
+            let (_, ready) = server.app.get_json("/ready").await;
+            if ready["tiles"] == "ready" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    });
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let before = rss_kib(pid);
+    let peak = Arc::new(AtomicU64::new(before));
+    let sending = Arc::new(AtomicBool::new(true));
+    let sampler = {
+        let (peak, sending) = (peak.clone(), sending.clone());
+        std::thread::spawn(move || {
+            while sending.load(Ordering::SeqCst) {
+                peak.fetch_max(rss_kib(pid), Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        })
+    };
+    let addr = server.app.base.trim_start_matches("http://").to_string();
+    let mut s = std::net::TcpStream::connect(&addr).expect("connect");
+    write!(
+        s,
+        "POST /geocode/batch HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-ndjson\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    .expect("head");
+    let row = |id: u32| format!("{{\"id\":{id},\"address\":\"{address}\"}}\n");
+    let mib = vec![b'a'; 1 << 20];
+    chunk(&mut s, row(1).as_bytes());
+    // One line of 1 GiB, then fifteen of 64 MiB: 1.94 GiB in all.
+    for _ in 0..1024 {
+        chunk(&mut s, &mib);
+    }
+    chunk(&mut s, b"\n");
+    chunk(&mut s, row(2).as_bytes());
+    for _ in 0..15 {
+        for _ in 0..64 {
+            chunk(&mut s, &mib);
+        }
+        chunk(&mut s, b"\n");
+    }
+    chunk(&mut s, row(3).as_bytes());
+    s.write_all(b"0\r\n\r\n").expect("end");
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).expect("answer");
+    sending.store(false, Ordering::SeqCst);
+    sampler.join().expect("sampler");
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or("");
+    let rows: Vec<serde_json::Value> = body
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("a JSON row"))
+        .collect();
+    assert_eq!(
+        rows.len(),
+        19,
+        "three rows and sixteen over-long lines: {}",
+        &answer[..answer.len().min(2000)]
+    );
+    for r in &rows {
+        match r["id"].as_u64() {
+            Some(_) => assert_eq!(r["match_level"], "door_plate", "{r}"),
+            None => assert!(r["error"].as_str().unwrap_or("").contains("字节的上限"), "{r}"),
+        }
+    }
+    let grew_mb = peak.load(Ordering::SeqCst).saturating_sub(before) / 1024;
+    assert!(grew_mb < 100, "RSS grew by {grew_mb} MB over {} MB", before / 1024);
+    server.kill();
+}
