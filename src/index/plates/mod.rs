@@ -5,10 +5,12 @@
 //! searches, `overlay.rs` the changes over shared parts (and finding a
 //! plate by its code), and compacting a part.
 
+mod compaction;
 mod overlay;
 mod part;
 mod search;
 
+pub use compaction::CompactedPart;
 pub use overlay::PlateChanges;
 pub use search::NearestPlate;
 

@@ -2,8 +2,7 @@
 //! are marked, plates added are numbered after the base's in tiers with
 //! grids of their own, and a plate is found by its code (the base's in code
 //! order, each tier's in a hash table); what changed between two
-//! snapshots; and a part whose overlay has grown folded into a new base
-//! while changes go on being applied to the current snapshot.
+//! snapshots (`compaction.rs` folds a part's overlay into a new base).
 
 use super::part::{PlatePart, PlateTier, code_hash};
 use super::{LOCAL_BITS, PARTS, Plate, PlateIndex, fine_cell, id_of, part_of};
@@ -21,17 +20,10 @@ pub struct PlateChanges {
     pub added: Vec<([f64; 2], Plate)>,
 }
 
-/// A part's overlay is folded into a new base once it carries this share
-/// of the base (1/8), or the configured limit if that is less.
-const PART_RATIO: usize = 8;
-
-/// ... and never before it carries this many plates.
-const PART_MIN: usize = 4096;
-
 impl PlatePart {
     /// The part after removing the live plates of `removed` and adding
     /// `added`; returns the local ids the added plates got.
-    fn with_changes(
+    pub(super) fn with_changes(
         &self,
         removed: &[u64],
         added: Vec<([f64; 2], Plate)>,
@@ -81,12 +73,12 @@ impl PlatePart {
     }
 
     /// How many plates the overlay holds (added, and no longer live).
-    fn overlay_len(&self) -> usize {
+    pub(super) fn overlay_len(&self) -> usize {
         self.tiers.iter().map(|t| t.plates.len()).sum::<usize>() + self.dead.len()
     }
 
     /// The plates added since the base, with their ids.
-    fn added_plates(&self) -> impl Iterator<Item = (u32, &([f64; 2], Plate))> + '_ {
+    pub(super) fn added_plates(&self) -> impl Iterator<Item = (u32, &([f64; 2], Plate))> + '_ {
         self.tiers.iter().flat_map(|t| (t.first..).zip(&t.plates))
     }
 
@@ -195,55 +187,6 @@ impl PlateIndex {
         self.parts().map(|(_, p)| p.overlay_len()).sum()
     }
 
-    /// The part whose overlay most needs folding into a new base: one
-    /// carrying more than an eighth of its base (at least 4,096 plates),
-    /// or more than `limit`.
-    pub fn part_to_compact(&self, limit: usize) -> Option<usize> {
-        self.parts()
-            .map(|(k, p)| (k, p.overlay_len(), p.base.plates.len()))
-            .filter(|&(_, over, base)| over > limit.min((base / PART_RATIO).max(PART_MIN)))
-            .max_by_key(|&(_, over, _)| over)
-            .map(|(k, _, _)| k)
-    }
-
-    /// Part `k` with its overlay folded into a new base (its plates
-    /// numbered afresh), to be installed by [`PlateIndex::with_compacted`].
-    pub fn compacted_part(&self, k: usize) -> Option<CompactedPart> {
-        let part = self.parts.get(k)?.as_ref()?;
-        Some(CompactedPart { k, from: (**part).clone(), fresh: part.compacted() })
-    }
-
-    /// This index with part `c`, which was compacted from an older
-    /// snapshot, and what changed in that part since: the plates that died
-    /// since are removed from it, the plates added since are added again.
-    pub fn with_compacted(&self, c: CompactedPart) -> PlateIndex {
-        let mut parts = self.parts.clone();
-        let Some(now) = parts[c.k].as_ref() else { return self.clone() };
-        let (from, now) = (&c.from, &**now);
-        let mut part = c.fresh;
-        if !Arc::ptr_eq(&from.base, &now.base) {
-            // Rebuilt since (a whole reload): the part as it is now stands.
-            return self.clone();
-        }
-        let known = from.id_count() as u32;
-        let died: Vec<u64> = now
-            .dead
-            .differing(&from.dead)
-            .filter(|&i| i < known && !now.is_live(i))
-            .map(|i| now.get(i).code)
-            .collect();
-        let added: Vec<([f64; 2], Plate)> = now
-            .added_plates()
-            .filter(|&(i, _)| i >= known && now.is_live(i))
-            .map(|(_, e)| e.clone())
-            .collect();
-        if !died.is_empty() || !added.is_empty() {
-            part = part.with_changes(&died, added).0;
-        }
-        parts[c.k] = Some(Arc::new(part));
-        PlateIndex { parts }
-    }
-
     /// Where plates were added, removed, moved or relabelled between `old`
     /// and this index (old and new places of a moved plate), part by part:
     /// the parts both share are skipped.
@@ -259,13 +202,6 @@ impl PlateIndex {
         }
         out
     }
-}
-
-/// A part folded into a new base, and the part it was folded from.
-pub struct CompactedPart {
-    k: usize,
-    from: PlatePart,
-    fresh: PlatePart,
 }
 
 #[cfg(test)]
