@@ -27,8 +27,10 @@ pub async fn one(
         AddressCode::parse(&code).ok_or_else(|| ApiError::invalid("code", "地址编码应为 18 位数字"))?;
     let text = code.to_string();
     let version = Version::of(&s, "address", text.clone()).await?;
-    let a =
-        s.store.read(|c| AddressRow::by_code(c, code))?.ok_or_else(|| ApiError::not_found("地址", &text))?;
+    let a = s
+        .query(move |c| AddressRow::by_code(c, code))
+        .await?
+        .ok_or_else(|| ApiError::not_found("地址", &text))?;
     let g = s.gazetteer();
     let divisions =
         g.divisions.by_code(a.division_code.as_str(), None).map(|i| chain(&g, i)).unwrap_or_default();

@@ -28,8 +28,8 @@ impl FromRequestParts<AppState> for Actor {
             .ok_or_else(|| ApiError::unauthorized("Authorization 须为 “Bearer 令牌” 格式"))?;
         let hash = token::hash_secret(secret);
         let row = s
-            .store
-            .read(|c| TokenRow::by_hash(c, &hash))?
+            .query(move |c| TokenRow::by_hash(c, &hash))
+            .await?
             .ok_or_else(|| ApiError::unauthorized("令牌无效或已吊销"))?;
         Ok(Actor { id: row.id, name: row.name, role: row.role })
     }

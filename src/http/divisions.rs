@@ -52,10 +52,13 @@ pub async fn one(
     .ok_or_else(|| ApiError::not_found("区划", code.as_str()))?;
     let d = g.divisions.get(i);
     let fid = d.fid;
-    let (geom, changes) = s.store.read(|c| {
-        let geom = if with_geom { DivisionRow::geometry(c, fid)? } else { None };
-        Ok((geom, ChangeRow::involving(c, &code)?))
-    })?;
+    let wanted = code.clone();
+    let (geom, changes) = s
+        .query(move |c| {
+            let geom = if with_geom { DivisionRow::geometry(c, fid)? } else { None };
+            Ok((geom, ChangeRow::involving(c, &wanted)?))
+        })
+        .await?;
     let mut props = division_properties(&g, i);
     props["changes"] = serde_json::to_value(changes).unwrap_or(Value::Null);
     props["versions"] = g
@@ -93,7 +96,8 @@ pub async fn children(
     let i =
         g.divisions.by_code(code.as_str(), None).ok_or_else(|| ApiError::not_found("区划", code.as_str()))?;
     let kids = g.divisions.children(i).to_vec();
-    features_of(&s, &g, &kids, with_geom, |_| Value::Null).map(Json)
+    let geoms = geoms_of(&s, &g, &kids, with_geom).await?;
+    features_of(&g, &kids, geoms, |_| Value::Null).map(Json)
 }
 
 /// Query of `/divisions`.
@@ -150,25 +154,36 @@ pub async fn search(State(s): State<AppState>, Query(q): Query<SearchQuery>) -> 
     });
     hits.truncate(limit);
     let ids: Vec<u32> = hits.iter().map(|h| h.0).collect();
-    features_of(&s, &g, &ids, with_geom, |k| json!(hits[k].1)).map(Json)
+    let geoms = geoms_of(&s, &g, &ids, with_geom).await?;
+    features_of(&g, &ids, geoms, |k| json!(hits[k].1)).map(Json)
 }
 
-fn features_of(
+/// The geometries of divisions `ids` when asked for, read on the
+/// blocking pool.
+async fn geoms_of(
     s: &AppState,
     g: &Gazetteer,
     ids: &[u32],
     with_geom: bool,
+) -> ApiResult<Vec<Option<Geometry<f64>>>> {
+    if !with_geom {
+        return Ok(vec![None; ids.len()]);
+    }
+    let fids: Vec<i64> = ids.iter().map(|&i| g.divisions.get(i).fid).collect();
+    let geoms = s
+        .query(move |c| {
+            fids.iter().map(|&f| Ok(DivisionRow::geometry(c, f)?.map(Geometry::MultiPolygon))).collect()
+        })
+        .await?;
+    Ok(geoms)
+}
+
+fn features_of(
+    g: &Gazetteer,
+    ids: &[u32],
+    geoms: Vec<Option<Geometry<f64>>>,
     matched: impl Fn(usize) -> Value,
 ) -> ApiResult<Value> {
-    let geoms: Vec<Option<Geometry<f64>>> = if with_geom {
-        s.store.read(|c| {
-            ids.iter()
-                .map(|&i| Ok(DivisionRow::geometry(c, g.divisions.get(i).fid)?.map(Geometry::MultiPolygon)))
-                .collect()
-        })?
-    } else {
-        vec![None; ids.len()]
-    };
     let features = ids
         .iter()
         .zip(geoms)

@@ -101,8 +101,9 @@ pub async fn search(State(s): State<AppState>, Query(q): Query<PlacesQuery>) -> 
         hits.sort_by(|a, b| a.2.unwrap_or(f64::MAX).total_cmp(&b.2.unwrap_or(f64::MAX)));
     }
     hits.truncate(limit);
+    let fids: Vec<i64> = hits.iter().map(|h| g.places.get(h.0).fid).collect();
     let rows: Vec<Option<PlaceRow>> =
-        s.store.read(|c| hits.iter().map(|h| PlaceRow::get(c, g.places.get(h.0).fid)).collect())?;
+        s.query(move |c| fids.iter().map(|&f| PlaceRow::get(c, f)).collect()).await?;
     let features = hits
         .iter()
         .zip(rows)
@@ -132,7 +133,8 @@ pub async fn one(
 ) -> ApiResult<Response> {
     let fid: i64 = id.parse().map_err(|_| ApiError::invalid("id", format!("“{id}” 不是地名编号")))?;
     let version = Version::of(&s, "place", fid.to_string()).await?;
-    let row = s.store.read(|c| PlaceRow::get(c, fid))?.ok_or_else(|| ApiError::not_found("地名", &id))?;
+    let row =
+        s.query(move |c| PlaceRow::get(c, fid)).await?.ok_or_else(|| ApiError::not_found("地名", &id))?;
     let g = s.gazetteer();
     let body = place_feature(&g, &row);
     Ok(version.answer(&headers, &format!("place-{fid}"), "", || Json(body).into_response()))

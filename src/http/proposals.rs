@@ -168,7 +168,7 @@ pub async fn list(
         None => 0,
         Some(o) => o.parse().map_err(|_| ApiError::invalid("offset", format!("“{o}” 不是非负整数")))?,
     };
-    let rows = s.store.read(|c| crate::store::ProposalRow::list(c, state, limit, offset))?;
+    let rows = s.query(move |c| crate::store::ProposalRow::list(c, state, limit, offset)).await?;
     let items: Vec<Value> = rows
         .iter()
         .map(|p| {

@@ -76,6 +76,18 @@ impl Shared {
             .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
     }
 
+    /// Runs `f` on a read connection of the store, on the blocking pool:
+    /// a read never occupies an async worker, whatever the store is doing.
+    pub async fn query<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> crate::store::StoreResult<T> + Send + 'static,
+    ) -> crate::store::StoreResult<T> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.read(f))
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    }
+
     /// Runs a read of the store on the blocking pool.
     pub async fn read<T: Send + 'static>(
         &self,

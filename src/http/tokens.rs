@@ -53,7 +53,7 @@ pub async fn create(
     security(("bearer" = [])))]
 pub async fn list(State(s): State<AppState>, actor: Actor) -> ApiResult<Json<Value>> {
     require(&actor, "list_tokens", &[Role::Admin])?;
-    let rows = s.store.read(TokenRow::list)?;
+    let rows = s.query(TokenRow::list).await?;
     Ok(Json(json!({"tokens": rows})))
 }
 

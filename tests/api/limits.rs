@@ -109,3 +109,50 @@ fn a_two_gigabyte_batch_with_a_one_gigabyte_line_leaves_memory_where_it_was() {
     assert!(grew_mb < 100, "RSS grew by {grew_mb} MB over {} MB", before / 1024);
     server.kill();
 }
+
+#[test]
+fn reads_answer_while_writes_wait_for_the_store() {
+    let store = store_copy("reads-not-waiting");
+    let admin = crate::helpers::cli_token(&store, "admin", "值班管理员");
+    let fid: i64 = rusqlite::Connection::open(&store)
+        .expect("open")
+        .query_row("SELECT fid FROM places ORDER BY fid LIMIT 1", [], |r| r.get(0))
+        .expect("a place");
+    // Two async workers, as on the 2-core machine.
+    let server = ServerProcess::start(&store, &[("FANGYU_WORKERS", "2")]);
+    // Another process holds the store's write lock (a long import would).
+    let lock = rusqlite::Connection::open(&store).expect("open");
+    lock.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let client = server.app.client();
+        let base = server.app.base.clone();
+        let writes: Vec<_> = (0..4)
+            .map(|k| {
+                let (client, base, admin) = (client.clone(), base.clone(), admin.clone());
+                tokio::spawn(async move {
+                    let body = serde_json::json!({"name": format!("候补{k}"), "role": "reviewer"});
+                    client.post(format!("{base}/tokens")).bearer_auth(admin).json(&body).send().await
+                })
+            })
+            .collect();
+        // More writes wait than there are workers; every read still answers.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        for path in [
+            "/health".to_string(),
+            "/reverse?lon=121.55&lat=29.87".into(),
+            format!("/places/{fid}"),
+            "/tokens".into(),
+        ] {
+            let r = client.get(format!("{base}{path}")).bearer_auth(&admin).send().await.expect("read");
+            assert_eq!(r.status(), 200, "{path}");
+        }
+        assert!(writes.iter().all(|w| !w.is_finished()), "the writes are still waiting for the lock");
+        lock.execute_batch("ROLLBACK").expect("unlock");
+        for w in writes {
+            let r = w.await.expect("task").expect("write");
+            assert_eq!(r.status(), 201, "each write goes through once the store is free");
+        }
+    });
+    server.kill();
+}
