@@ -172,6 +172,9 @@ pub struct ServerSettings {
     pub batch_body_limit_bytes: usize,
     /// Most rows one batch request geocodes. Default 20 million.
     pub batch_max_rows: u64,
+    /// Most batch requests running at once; one more is answered 429 with
+    /// `Retry-After`. Default 4.
+    pub batch_jobs: usize,
     /// Longest row of a batch, bytes: a longer one is answered with an
     /// error row and never held whole. Default 64 KiB.
     pub batch_max_row_bytes: usize,
@@ -249,6 +252,7 @@ impl Default for ServerSettings {
             workers: None,
             batch_body_limit_bytes: 4 << 30,
             batch_max_rows: 20_000_000,
+            batch_jobs: 4,
             batch_max_row_bytes: 64 * 1024,
         }
     }

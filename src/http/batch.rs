@@ -67,7 +67,8 @@ impl Write for ChannelWriter {
 #[utoipa::path(post, path = "/geocode/batch", tag = "geocoding", params(BatchQuery),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 200, description = "The rows with their results, streamed"),
-        (status = 400, body = super::error::Problem), (status = 415, body = super::error::Problem)))]
+        (status = 400, body = super::error::Problem), (status = 415, body = super::error::Problem),
+        (status = 429, body = super::error::Problem)))]
 pub async fn geocode_batch(
     State(s): State<AppState>,
     Query(q): Query<BatchQuery>,
@@ -96,11 +97,19 @@ pub async fn geocode_batch(
         max_row_bytes: cfg.batch_max_row_bytes,
     };
     let failure_field = if matches!(format, Format::Csv { .. }) { "column" } else { "body" };
+    let permit = s.batch_jobs.clone().try_acquire_owned().map_err(|_| {
+        ApiError::too_many_requests(&format!(
+            "已有 {} 个批量任务在运行，请稍后再试",
+            s.settings.server.batch_jobs.max(1)
+        ))
+    })?;
     let g = s.gazetteer.load_full();
     let (tx, rx) = mpsc::channel::<Piece>(4);
     let input = body.into_data_stream().map(|r| r.map_err(std::io::Error::other));
     let reader = SyncIoBridge::new(StreamReader::new(input));
     tokio::task::spawn_blocking(move || {
+        // Held until the job ends, however it ends.
+        let _permit = permit;
         let mut out = ChannelWriter { tx: tx.clone(), buf: Vec::with_capacity(PIECE_BYTES) };
         let result = batch::run(&g, &format, reader, &mut out, limits, |_| {});
         match result {

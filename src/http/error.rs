@@ -89,6 +89,12 @@ impl ApiError {
         )
     }
 
+    /// 429: too many requests of this kind at once; try again later (the
+    /// answer carries `Retry-After`).
+    pub fn too_many_requests(detail: &str) -> ApiError {
+        ApiError::plain(StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "请求过多", detail)
+    }
+
     /// 408: the request ran past the configured timeout.
     pub fn timeout() -> ApiError {
         ApiError::plain(StatusCode::REQUEST_TIMEOUT, "timeout", "请求超时", "请求处理超时")
@@ -221,6 +227,9 @@ impl IntoResponse for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
         resp
     }
 }
@@ -230,6 +239,11 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 /// The problem types this service answers with, for `/problems/{slug}`.
 pub const PROBLEM_TYPES: &[(&str, &str, &str)] = &[
+    (
+        "too-many-requests",
+        "请求过多",
+        "Too many requests of this kind are running (for example batch jobs); try again after the `Retry-After` seconds.",
+    ),
     (
         "invalid-parameter",
         "参数无效",

@@ -99,6 +99,7 @@ pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> any
     projections.follow(Duration::from_millis(settings.feed.follow_ms.max(1)));
     let deliverer = crate::service::webhooks::Deliverer::new(store.clone(), settings.feed.clone());
     tokio::spawn(deliverer.run(projections.watch(), projections.deliveries()));
+    let batch_jobs = settings.server.batch_jobs.max(1);
     let checkpointer =
         crate::service::audit::Checkpointer::open(&settings.audit, store.clone())?.map(Arc::new);
     if let Some(c) = &checkpointer {
@@ -114,6 +115,7 @@ pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> any
         metrics: metrics_handle(),
         rules: Arc::new(rules),
         tiles,
+        batch_jobs: Arc::new(tokio::sync::Semaphore::new(batch_jobs)),
         checkpointer,
     }))
 }

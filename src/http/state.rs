@@ -53,6 +53,8 @@ pub struct Shared {
     pub projections: Arc<crate::service::Projections>,
     /// Vector tiles: the tile set, its cache or an archive.
     pub tiles: Arc<crate::tiles::service::TileService>,
+    /// Permits for batch jobs running at once.
+    pub batch_jobs: Arc<tokio::sync::Semaphore>,
     /// Signs the change log's head, when the settings name a key.
     pub checkpointer: Option<Arc<crate::service::audit::Checkpointer>>,
 }

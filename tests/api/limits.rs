@@ -156,3 +156,62 @@ fn reads_answer_while_writes_wait_for_the_store() {
     });
     server.kill();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_jobs_past_the_cap_are_told_to_come_back() {
+    let w = crate::helpers::writable_app("batch-jobs", |s| s.server.batch_jobs = 1);
+    let address: String = sqlite()
+        .query_row("SELECT standard_address FROM addresses WHERE kind = 'road_plate' LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .expect("an address");
+    let row = format!("{{\"id\":1,\"address\":\"{address}\"}}\n");
+    // The first job: its body is still coming.
+    let addr = w.app.base.trim_start_matches("http://").to_string();
+    let mut first = std::net::TcpStream::connect(&addr).expect("connect");
+    write!(
+        first,
+        "POST /geocode/batch HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-ndjson\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    .expect("head");
+    chunk(&mut first, row.as_bytes());
+    first.flush().expect("flush");
+    let batch = || {
+        w.app
+            .client()
+            .post(format!("{}/geocode/batch", w.app.base))
+            .header("content-type", "application/x-ndjson")
+            .body(row.clone())
+            .send()
+    };
+    // Once the first job holds the one permit, a second is refused.
+    let mut refused = None;
+    for _ in 0..100 {
+        let r = batch().await.expect("request");
+        if r.status() == 429 {
+            refused = Some(r);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let r = refused.expect("a second batch while the first runs is refused");
+    assert_eq!(r.headers()["retry-after"], "5");
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let v: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(v["type"], "/problems/too-many-requests", "{v}");
+    // The first ends; its permit comes back.
+    first.write_all(b"0\r\n\r\n").expect("end");
+    let mut answer = String::new();
+    first.read_to_string(&mut answer).expect("answer");
+    assert!(answer.starts_with("HTTP/1.1 200") && answer.contains("door_plate"), "{answer}");
+    let mut ok = false;
+    for _ in 0..100 {
+        if batch().await.expect("request").status() == 200 {
+            ok = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(ok, "a batch goes through once the running one has ended");
+}
