@@ -1,7 +1,7 @@
 //! `/audit/checkpoints`: the signed checkpoints of the change log, with the
 //! public key that checks them, for other agencies to keep copies of.
 
-use super::error::{ApiError, ApiResult};
+use super::error::ApiResult;
 use super::params;
 use super::state::AppState;
 use crate::store::checkpoints::CheckpointRow;
@@ -42,20 +42,9 @@ pub async fn checkpoints(
     State(s): State<AppState>,
     Query(q): Query<CheckpointsQuery>,
 ) -> ApiResult<Json<CheckpointsPage>> {
-    let since = match q.since.as_deref() {
-        None => 0,
-        Some(v) => v
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 0)
-            .ok_or_else(|| ApiError::invalid("since", "须为非负整数"))?,
-    };
+    let since = params::whole("since", q.since.as_deref(), 0, i64::MAX)?;
     let limit = params::limit(q.limit.as_deref(), 100, 1000)?;
-    let store = s.store.clone();
-    let checkpoints =
-        tokio::task::spawn_blocking(move || store.read(|c| CheckpointRow::after(c, since, limit)))
-            .await
-            .map_err(ApiError::internal)??;
+    let checkpoints = s.query(move |c| CheckpointRow::after(c, since, limit)).await?;
     let key = s.checkpointer.as_ref().map(|c| c.public_key());
     let next = checkpoints.last().map_or(since, |c| c.seq);
     Ok(Json(CheckpointsPage {

@@ -45,21 +45,13 @@ pub struct ChangesPage {
     pub next: i64,
 }
 
-fn whole(field: &str, v: Option<&str>, default: i64, max: i64) -> ApiResult<i64> {
-    let Some(v) = v else { return Ok(default) };
-    match v.parse::<i64>() {
-        Ok(n) if (0..=max).contains(&n) => Ok(n),
-        _ => Err(ApiError::invalid(field, format!("须为 0 到 {max} 的整数"))),
-    }
-}
-
 impl ChangesQuery {
     /// The checked feed query and the wait.
     fn parse(&self, s: &AppState, last_event_id: Option<&str>) -> ApiResult<(FeedQuery, Duration)> {
         let cfg = &s.settings.feed;
         let since = match last_event_id {
-            Some(id) => whole("Last-Event-ID", Some(id), 0, i64::MAX)?,
-            None => whole("since", self.since.as_deref(), 0, i64::MAX)?,
+            Some(id) => params::whole("Last-Event-ID", Some(id), 0, i64::MAX)?,
+            None => params::whole("since", self.since.as_deref(), 0, i64::MAX)?,
         };
         let limit = params::limit(self.limit.as_deref(), 100, cfg.max_limit)?;
         let filter = ChangeFilter::parse(
@@ -68,7 +60,7 @@ impl ChangesQuery {
             self.division.as_deref(),
         )
         .map_err(|e| ApiError::invalid(e.field, e.reason))?;
-        let wait = whole("wait", self.wait.as_deref(), 0, cfg.max_wait_secs as i64)?;
+        let wait = params::whole("wait", self.wait.as_deref(), 0, cfg.max_wait_secs as i64)?;
         Ok((FeedQuery { since, through: 0, limit, filter }, Duration::from_secs(wait as u64)))
     }
 }

@@ -39,6 +39,15 @@ pub fn date(field: &str, v: Option<&str>) -> ApiResult<Option<NaiveDate>> {
         .map_err(|_| ApiError::invalid(field, format!("“{v}” 不是 YYYY-MM-DD 格式的日期")))
 }
 
+/// A whole number in `0..=max`, `default` when absent.
+pub fn whole(field: &str, v: Option<&str>, default: i64, max: i64) -> ApiResult<i64> {
+    let Some(v) = v else { return Ok(default) };
+    match v.parse::<i64>() {
+        Ok(n) if (0..=max).contains(&n) => Ok(n),
+        _ => Err(ApiError::invalid(field, format!("须为 0 到 {max} 的整数"))),
+    }
+}
+
 /// A result limit in `1..=max`, `default` when absent.
 pub fn limit(v: Option<&str>, default: usize, max: usize) -> ApiResult<usize> {
     let Some(v) = v else { return Ok(default.clamp(1, max.max(1))) };

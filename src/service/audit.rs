@@ -102,26 +102,6 @@ pub fn read_checkpoint_log(path: &std::path::Path) -> anyhow::Result<Vec<Checkpo
         .collect()
 }
 
-/// The chain of the store's log walked, then checked against every
-/// checkpoint the store holds and those of `logs` (when the chain itself
-/// is broken, that is the finding and the checkpoints are not read).
-pub fn verify(
-    store: &Store,
-    key: &crate::audit::VerifyingKey,
-    logs: &[PathBuf],
-) -> anyhow::Result<(crate::store::AuditReport, Option<crate::audit::CheckpointCheck>)> {
-    let report = store.read(crate::store::verify_audit)?;
-    if report.broken.is_some() {
-        return Ok((report, None));
-    }
-    let mut checkpoints = store.read(|c| CheckpointRow::after(c, 0, usize::MAX))?;
-    for log in logs.iter().filter(|l| l.exists()) {
-        checkpoints.extend(read_checkpoint_log(log)?);
-    }
-    let check = store.read(|c| crate::audit::verify_checkpoints(c, &report, key, &checkpoints))?;
-    Ok((report, Some(check)))
-}
-
 impl Checkpointer {
     /// The whole audit, against every checkpoint this server knows of.
     pub fn audit(&self) -> anyhow::Result<AuditOutcome> {
@@ -141,20 +121,6 @@ pub struct AuditOutcome {
     pub records: Option<crate::store::seals::RecordsReport>,
 }
 
-impl AuditOutcome {
-    /// The first finding, as (entry or key, why), if any.
-    pub fn first_problem(&self) -> Option<String> {
-        if let Some((seq, why)) = &self.chain.broken {
-            return Some(format!("entry {seq}: {why}"));
-        }
-        if let Some((seq, why)) = self.checkpoints.as_ref().and_then(|c| c.broken.as_ref()) {
-            return Some(format!("entry {seq}: {why}"));
-        }
-        let f = self.records.as_ref()?.findings.first()?;
-        Some(format!("{} {}: {}", f.table, f.key, f.why))
-    }
-}
-
 /// The whole audit of `store`: the chain, then (with `key`) every
 /// checkpoint of the store and of `logs`, then the records.
 pub fn audit(
@@ -162,9 +128,17 @@ pub fn audit(
     key: Option<&crate::audit::VerifyingKey>,
     logs: &[PathBuf],
 ) -> anyhow::Result<AuditOutcome> {
-    let (chain, checkpoints) = match key {
-        Some(k) => verify(store, k, logs)?,
-        None => (store.read(crate::store::verify_audit)?, None),
+    let chain = store.read(crate::store::verify_audit)?;
+    // A broken chain is the finding: the checkpoints are not read then.
+    let checkpoints = match key {
+        Some(key) if chain.broken.is_none() => {
+            let mut checkpoints = store.read(|c| CheckpointRow::after(c, 0, usize::MAX))?;
+            for log in logs.iter().filter(|l| l.exists()) {
+                checkpoints.extend(read_checkpoint_log(log)?);
+            }
+            Some(store.read(|c| crate::audit::verify_checkpoints(c, &chain, key, &checkpoints))?)
+        }
+        _ => None,
     };
     let broken = chain.broken.is_some() || checkpoints.as_ref().is_some_and(|c| c.broken.is_some());
     let records = if broken { None } else { Some(store.read(crate::store::seals::verify)?) };

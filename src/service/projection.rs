@@ -162,8 +162,9 @@ impl Projections {
     /// Returns at once.
     pub fn compact_if_full(self: &Arc<Self>) {
         let part = self.gazetteer.load().plates.part_to_compact(self.overlay_limit);
-        let full = part.is_none() && self.overlay_full();
-        if (part.is_none() && !full) || self.compacting.swap(true, std::sync::atomic::Ordering::AcqRel) {
+        if (part.is_none() && !self.overlay_full())
+            || self.compacting.swap(true, std::sync::atomic::Ordering::AcqRel)
+        {
             return;
         }
         let me = self.clone();

@@ -135,8 +135,13 @@ impl PlatePart {
     /// The part rebuilt from its live plates: what is no longer live
     /// dropped, the tiers folded into a new base (ids are numbered afresh).
     pub(super) fn compacted(&self) -> PlatePart {
-        let items: Vec<([f64; 2], Plate)> =
-            self.ids().map(|i| ([self.point(i).x, self.point(i).y], self.get(i).clone())).collect();
+        let items: Vec<([f64; 2], Plate)> = self
+            .ids()
+            .map(|i| {
+                let c = self.point(i);
+                ([c.x, c.y], self.get(i).clone())
+            })
+            .collect();
         PlatePart::build(items)
     }
 
