@@ -26,6 +26,31 @@ pub struct Settings {
     pub feed: FeedSettings,
     /// Signed checkpoints of the change log.
     pub audit: AuditSettings,
+    /// Tokens' lifetime and the request rate limits.
+    pub access: AccessSettings,
+}
+
+/// How long tokens live and how fast one client may call.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccessSettings {
+    /// Days a new token lives unless the request asks for fewer
+    /// (`FANGYU_TOKEN_DAYS`). Default 365.
+    pub token_days: u32,
+    /// Requests a second one token may make, sustained (a burst of
+    /// `burst` more is allowed); 0 switches the limit off. Default 200.
+    pub per_token_per_sec: u32,
+    /// Requests a second one client address may make without a token,
+    /// sustained; 0 switches the limit off. Default 100.
+    pub per_address_per_sec: u32,
+    /// Requests allowed above the sustained rate at once. Default 400.
+    pub burst: u32,
+}
+
+impl Default for AccessSettings {
+    fn default() -> Self {
+        AccessSettings { token_days: 365, per_token_per_sec: 200, per_address_per_sec: 100, burst: 400 }
+    }
 }
 
 /// Signed checkpoints of the change log (`fangyu audit keygen` makes the
@@ -312,6 +337,9 @@ impl Settings {
         }
         if let Ok(v) = std::env::var("FANGYU_SOURCES") {
             s.store.sources = v.into();
+        }
+        if let Ok(v) = std::env::var("FANGYU_TOKEN_DAYS") {
+            s.access.token_days = v.parse()?;
         }
         if let Ok(v) = std::env::var("FANGYU_AUDIT_KEY") {
             s.audit.key = Some(v.into());

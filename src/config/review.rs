@@ -111,6 +111,12 @@ pub struct ReviewSettings {
     pub max_chars: usize,
     /// Expert opinions needed before public consultation.
     pub experts_required: usize,
+    /// Committee members' votes a decision needs (a committee of seven
+    /// with a two-thirds quorum: 5). Default 5.
+    pub committee_quorum: usize,
+    /// The share of the votes cast that approval must exceed. Default
+    /// 0.5 (more than half).
+    pub committee_majority: f64,
     /// Public consultation period, days (local: 5 to 30).
     pub consultation_days: u32,
     /// Days after government approval by which the name must be filed.
@@ -183,6 +189,8 @@ impl Default for ReviewSettings {
             ]),
             max_chars: 10,
             experts_required: 3,
+            committee_quorum: 5,
+            committee_majority: 0.5,
             consultation_days: 10,
             filing_days: 15,
             announcement_days: 15,

@@ -1,13 +1,18 @@
 //! `/audit/checkpoints`: the signed checkpoints of the change log, with the
-//! public key that checks them, for other agencies to keep copies of.
+//! public key that checks them, for other agencies to keep copies of;
+//! `/audit/verify` (admin): the chain, the checkpoints and the records'
+//! seals checked.
 
-use super::error::ApiResult;
+use super::auth::require;
+use super::error::{ApiError, ApiResult};
 use super::params;
 use super::state::AppState;
+use crate::review::{Actor, Role};
 use crate::store::checkpoints::CheckpointRow;
 use axum::Json;
 use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 
 /// Query of `/audit/checkpoints`.
@@ -53,4 +58,30 @@ pub async fn checkpoints(
         checkpoints,
         next,
     }))
+}
+
+/// Recomputes the change log's hash chain and, when this server signs
+/// checkpoints, checks it against every checkpoint it knows of.
+#[utoipa::path(get, path = "/audit/verify", tag = "security",
+    responses((status = 200, description = "`{intact, entries, head, broken, checkpoints, records}`; `broken` is null when the chain and checkpoints hold; `checkpoints` is `{checked, latest}` when this server signs checkpoints; `records` lists the records that differ from their seals"),
+        (status = 401, body = super::error::Problem), (status = 403, body = super::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn verify(State(s): State<AppState>, actor: Actor) -> ApiResult<Json<Value>> {
+    require(&actor, "audit_verify", &[Role::Admin])?;
+    let shared = s.clone();
+    let outcome = tokio::task::spawn_blocking(move || match &shared.checkpointer {
+        Some(c) => c.audit(),
+        None => crate::service::audit::audit(&shared.store, None, &[]),
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)?;
+    let broken =
+        outcome.chain.broken.clone().or_else(|| outcome.checkpoints.as_ref().and_then(|c| c.broken.clone()));
+    let records = outcome.records.as_ref();
+    Ok(Json(json!({"intact": broken.is_none() && records.is_some_and(|r| r.count == 0),
+        "entries": outcome.chain.entries, "head": outcome.chain.head,
+        "broken": broken.map(|(seq, why)| json!({"seq": seq, "reason": why})),
+        "checkpoints": outcome.checkpoints.map(|c| json!({"checked": c.checked, "latest": c.latest})),
+        "records": records})))
 }

@@ -27,11 +27,30 @@ impl FromRequestParts<AppState> for Actor {
             .filter(|t| !t.is_empty() && t.len() <= 200)
             .ok_or_else(|| ApiError::unauthorized("Authorization 须为 “Bearer 令牌” 格式"))?;
         let hash = token::hash_secret(secret);
-        let row = s
-            .query(move |c| TokenRow::by_hash(c, &hash))
+        let c = s
+            .query(move |c| TokenRow::credential(c, &hash))
             .await?
             .ok_or_else(|| ApiError::unauthorized("令牌无效或已吊销"))?;
-        Ok(Actor { id: row.id, name: row.name, role: row.role })
+        if c.token.expires_at.is_some_and(|t| t.as_datetime() <= chrono::Utc::now()) {
+            return Err(ApiError::unauthorized("令牌已过期，请轮换或另行申领"));
+        }
+        if c.disabled {
+            return Err(ApiError::unauthorized("令牌所属账户已停用"));
+        }
+        if !c.role_held {
+            return Err(ApiError::unauthorized("令牌所属账户已不再持有该令牌的角色"));
+        }
+        // Every request a token makes is attributable: its account and
+        // token go into the request's trace.
+        tracing::Span::current().record("account", c.token.account.0).record("token", c.token.id.0);
+        Ok(Actor {
+            id: c.token.id,
+            account: c.token.account,
+            name: c.account_name,
+            role: c.token.role,
+            department: c.department,
+            divisions: c.divisions.split(',').filter(|d| !d.is_empty()).map(String::from).collect(),
+        })
     }
 }
 

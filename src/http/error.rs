@@ -130,6 +130,17 @@ impl ApiError {
         ApiError::plain(StatusCode::FORBIDDEN, "forbidden", "无权操作", detail)
     }
 
+    /// 403: one person may not act at two stages the regulation keeps in
+    /// separate hands.
+    pub fn separation_of_duties(detail: &str) -> ApiError {
+        ApiError::plain(StatusCode::FORBIDDEN, "separation-of-duties", "须由不同人员办理", detail)
+    }
+
+    /// 403: the record lies outside the account's divisions.
+    pub fn out_of_scope(detail: &str) -> ApiError {
+        ApiError::plain(StatusCode::FORBIDDEN, "out-of-scope", "超出账户管辖范围", detail)
+    }
+
     /// 409: the workflow does not allow this action in the current state.
     pub fn invalid_transition(detail: &str) -> ApiError {
         ApiError::plain(StatusCode::CONFLICT, "invalid-transition", "当前状态不允许此操作", detail)
@@ -204,6 +215,8 @@ impl From<crate::review::ReviewError> for ApiError {
             E::Invalid { field, reason } => ApiError::invalid(&field, reason),
             E::NotFound(id) => ApiError::not_found("申请", &id.to_string()),
             E::Refused(Refusal::Role { .. } | Refusal::NotOwner(_)) => ApiError::forbidden(&detail),
+            E::Refused(Refusal::SeparateHands { .. }) => ApiError::separation_of_duties(&detail),
+            E::Refused(Refusal::OutOfScope(_)) => ApiError::out_of_scope(&detail),
             E::Refused(Refusal::State { .. }) => ApiError::invalid_transition(&detail),
             E::Refused(Refusal::Condition(_)) => ApiError::workflow_condition(&detail),
             E::Conflict { .. } => ApiError::conflict(&detail),
@@ -262,12 +275,22 @@ pub const PROBLEM_TYPES: &[(&str, &str, &str)] = &[
     (
         "unauthorized",
         "未认证",
-        "The request needs `Authorization: Bearer TOKEN` with a live token (`fangyu token create`).",
+        "The request needs `Authorization: Bearer TOKEN` with a live token (`fangyu token create`): not revoked, not expired, its account enabled and still holding the token's role.",
     ),
     (
         "forbidden",
         "无权操作",
         "The token's role may not take this action, or only the proposal's applicant may.",
+    ),
+    (
+        "separation-of-duties",
+        "须由不同人员办理",
+        "The same person (account) already acted on this record at a stage the regulation keeps in separate hands (applicant, reviewer, expert, committee, approver; the two sides of a boundary sign-off), or an admin tried to grant their own account a role.",
+    ),
+    (
+        "out-of-scope",
+        "超出账户管辖范围",
+        "The record lies in a division outside the divisions the token's account acts in.",
     ),
     (
         "invalid-transition",

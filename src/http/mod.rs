@@ -7,6 +7,7 @@
 //! request metrics (which also turns bare 400/405/408/413 answers into
 //! problem documents), timeout, body limit.
 
+pub mod accounts;
 pub mod addresses;
 pub mod audit;
 pub mod auth;
@@ -142,7 +143,11 @@ pub fn app(state: AppState) -> Router {
     // these layers for its route.
     let outer = ServiceBuilder::new()
         .layer(CatchPanicLayer::custom(|_| ApiError::internal("handler panicked").into_response()))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            // account and token are filled in by the bearer extractor.
+            tracing::info_span!("request", method = %req.method(), uri = %req.uri(),
+                account = tracing::field::Empty, token = tracing::field::Empty)
+        }))
         .layer(CorsLayer::permissive())
         .layer(CompressionLayer::new().compress_when(
             DefaultPredicate::new().and(NotForContentType::const_new("application/vnd.mapbox-vector-tile")),

@@ -5,11 +5,11 @@
 
 use super::state::AppState;
 use super::{
-    addresses, audit, batch, changes, divisions, geocode, health, map, markers, openapi, places, proposals,
-    reverse, subscriptions, tiles, tokens,
+    accounts, addresses, audit, batch, changes, divisions, geocode, health, map, markers, openapi, places,
+    proposals, reverse, subscriptions, tiles, tokens,
 };
 use axum::Router;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use tower_http::limit::RequestBodyLimitLayer;
 
 /// The routes, without middleware.
@@ -39,8 +39,13 @@ pub fn routes() -> Router<AppState> {
         .route("/proposals/{id}/{action}", post(proposals::act))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", delete(tokens::revoke))
+        .route("/tokens/{id}/rotate", post(tokens::rotate))
+        .route("/accounts", get(accounts::list).post(accounts::create))
+        .route("/accounts/{id}", get(accounts::one).delete(accounts::disable))
+        .route("/accounts/{id}/activity", get(accounts::activity))
+        .route("/accounts/{id}/roles/{role}", put(accounts::grant).delete(accounts::revoke_role))
         .route("/audit/checkpoints", get(audit::checkpoints))
-        .route("/audit/verify", get(tokens::verify))
+        .route("/audit/verify", get(audit::verify))
         .route("/subscriptions", post(subscriptions::create))
         .route("/subscriptions/{id}", get(subscriptions::one).delete(subscriptions::delete))
         .route("/tiles", get(tiles::list))

@@ -54,8 +54,8 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     require(&actor, "subscribe", ROLES)?;
     let input: SubscriptionInput = params::json_body(&headers, &body)?;
-    let (owner, url) = (actor.id.0, input.url.clone());
-    let (id, secret) = s.write(move |svc, _| svc.subscribe(owner, &input)).await?;
+    let (by, url) = ((actor.account.0, actor.id.0), input.url.clone());
+    let (id, secret) = s.write(move |svc, _| svc.subscribe(by, &input)).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id, "url": url, "secret": secret}))))
 }
 
@@ -91,6 +91,7 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     require(&actor, "unsubscribe", ROLES)?;
     let n = owned(&s, &actor, &id).await?.row.id;
-    s.write(move |svc, _| svc.unsubscribe(n)).await?;
+    let by = (actor.account.0, actor.id.0);
+    s.write(move |svc, _| svc.unsubscribe(n, by)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

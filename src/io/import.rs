@@ -197,6 +197,7 @@ pub fn import(store: &Store, opts: &ImportOptions) -> Result<ImportReport> {
                     code: code.as_deref(),
                     division: Some(division),
                     summary: Some(&summary),
+                    by: None,
                 },
             )?;
         }

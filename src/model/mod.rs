@@ -3,6 +3,7 @@
 //! that act on them. Values here are parsed once at the edge ("parse,
 //! don't validate") so the rest of the code holds checked data.
 
+mod account;
 mod address;
 mod change;
 mod code;
@@ -16,6 +17,7 @@ pub mod romanize;
 mod timestamp;
 mod token;
 
+pub use account::{Account, AccountId, in_scope, significant};
 pub use address::{AddressCode, AddressKind, DoorPlate};
 pub use change::{ChangeAction, ChangeFilter, ChangeKind, FilterError};
 pub use code::{CodeError, DivisionCode};
@@ -24,7 +26,7 @@ pub use level::Level;
 pub use marker::{MarkerCondition, MarkerKind};
 pub use place::{PlaceClass, PlaceStatus};
 pub use proposal::{
-    Approval, Attachment, Check, Comment, Event, Filing, Kind, Opinion, Proposal, ProposalId, Verdict,
+    Approval, Attachment, Check, Comment, Event, Filing, Kind, Opinion, Proposal, ProposalId, Verdict, Vote,
 };
 pub use proposal_state::ProposalState;
 pub use romanize::{romanize, split_generic};

@@ -2,7 +2,7 @@
 //! record the store keeps (as one JSON document) and the API shows. The
 //! rules that fill it are in [`crate::review`].
 
-use super::{ProposalState, Role, Timestamp, TokenId};
+use super::{AccountId, ProposalState, Role, Timestamp, TokenId};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -102,8 +102,11 @@ pub struct Attachment {
 /// An expert's opinion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Opinion {
-    /// The expert (token name).
+    /// The expert (account name).
     pub expert: String,
+    /// The expert's account (one opinion per account).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<AccountId>,
     /// `support`, `oppose` or `amend`.
     pub position: String,
     /// The opinion.
@@ -127,6 +130,22 @@ pub struct Comment {
     pub response: Option<String>,
     /// Who answered.
     pub responded_by: Option<String>,
+}
+
+/// A committee member's vote on the proposal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vote {
+    /// The member (account name).
+    pub member: String,
+    /// The member's account (one vote per account; a new one replaces it).
+    pub account: AccountId,
+    /// `approve`, `reject` or `abstain`.
+    pub vote: String,
+    /// The member's remark.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// When.
+    pub at: Timestamp,
 }
 
 /// The government's approval.
@@ -154,10 +173,13 @@ pub struct Filing {
 pub struct Event {
     /// The action.
     pub action: String,
-    /// Who (token name) and as what role.
+    /// Who (account name).
     pub actor: String,
     /// Role of the actor.
     pub role: Role,
+    /// The actor's account (separation of duties counts accounts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<AccountId>,
     /// State before.
     pub from: ProposalState,
     /// State after.
@@ -213,6 +235,10 @@ pub struct Proposal {
     pub version: i64,
     /// The token that created it (its id).
     pub owner: TokenId,
+    /// The account that created it: its applicant, whichever token it
+    /// uses (none on proposals made before accounts: the token counts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_account: Option<AccountId>,
     /// The holder of that token.
     pub created_by: String,
     /// When created.
@@ -228,6 +254,9 @@ pub struct Proposal {
     pub consultation: Option<(NaiveDate, NaiveDate)>,
     /// Public comments.
     pub comments: Vec<Comment>,
+    /// The committee members' votes in the current review.
+    #[serde(default)]
+    pub votes: Vec<Vote>,
     /// The committee's decision note, or why it was returned.
     pub decision_note: Option<String>,
     /// The government's approval.
@@ -252,6 +281,15 @@ impl Proposal {
     /// Whether a rule check failed.
     pub fn checks_failed(&self) -> bool {
         self.checks.iter().any(|c| c.result == Verdict::Fail)
+    }
+
+    /// Whether account `account` (acting through token `token`) is the
+    /// applicant who created it.
+    pub fn is_owned_by(&self, account: AccountId, token: TokenId) -> bool {
+        match self.owner_account {
+            Some(a) => a == account,
+            None => self.owner == token,
+        }
     }
 
     /// The ETag of this version.

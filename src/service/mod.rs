@@ -11,19 +11,20 @@
 //!   following it (also when another process writes the store);
 //! - [`proposals`]: the naming workflow, including publication;
 //! - [`imports`]: GDAL imports;
-//! - [`tokens`]: API tokens;
+//! - [`accounts`]: people's accounts, their roles and their tokens;
 //! - [`audit`]: signed checkpoints of the change log;
 //! - [`subscriptions`] and [`webhooks`]: change-feed subscriptions and
 //!   their signed deliveries.
 
+pub mod accounts;
 pub mod audit;
 pub mod imports;
 pub mod projection;
 pub mod proposals;
 pub mod subscriptions;
-pub mod tokens;
 pub mod webhooks;
 
+pub use accounts::{AccountError, Caller, Issued, NewAccount};
 pub use projection::Projections;
 
 use crate::store::Store;

@@ -64,11 +64,12 @@ pub fn check_url(url: &str) -> Result<reqwest::Url, SubscriptionError> {
 }
 
 impl Service {
-    /// Creates a subscription owned by token `owner`; deliveries start with
-    /// the first change after now. Returns it and its secret.
+    /// Creates a subscription owned by token `owner` (of account
+    /// `by.0`); deliveries start with the first change after now. Returns
+    /// it and its secret.
     pub fn subscribe(
         &self,
-        owner: i64,
+        (account, owner): (i64, i64),
         input: &SubscriptionInput,
     ) -> Result<(i64, String), SubscriptionError> {
         check_url(&input.url)?;
@@ -89,7 +90,7 @@ impl Service {
             };
             let id = subscriptions::insert(tx, &new)?;
             let detail = serde_json::json!({"url": input.url, "kinds": filter.kinds, "division": division, "owner": owner});
-            log(tx, id, "insert", detail)?;
+            log(tx, id, "insert", detail, (account, owner))?;
             Ok::<_, StoreError>(id)
         })?;
         if let Some(p) = &self.live {
@@ -107,12 +108,13 @@ impl Service {
         })
     }
 
-    /// Ends a subscription; returns whether a live one was ended.
-    pub fn unsubscribe(&self, id: i64) -> Result<bool, StoreError> {
+    /// Ends a subscription (as account and token `by`); returns whether a
+    /// live one was ended.
+    pub fn unsubscribe(&self, id: i64, by: (i64, i64)) -> Result<bool, StoreError> {
         self.store.write(|tx| {
             let ended = subscriptions::delete(tx, id)?;
             if ended {
-                log(tx, id, "retire", serde_json::json!({}))?;
+                log(tx, id, "retire", serde_json::json!({}), by)?;
             }
             Ok(ended)
         })
@@ -125,6 +127,7 @@ fn log(
     id: i64,
     action: &str,
     detail: serde_json::Value,
+    by: (i64, i64),
 ) -> Result<i64, StoreError> {
     let key = id.to_string();
     let entry = ChangeEntry {
@@ -133,6 +136,7 @@ fn log(
         entity_key: &key,
         action,
         detail,
+        by: Some(by),
         ..Default::default()
     };
     append_change(tx, &entry)

@@ -34,6 +34,9 @@ pub struct ChangeEntry<'a> {
     pub division: Option<&'a str>,
     /// One line in Chinese for people reading the feed (…路更名为…路).
     pub summary: Option<&'a str>,
+    /// The account and the token that made the change (a request's
+    /// bearer); none for the command line, imports and the demo.
+    pub by: Option<(i64, i64)>,
 }
 
 /// The fields an entry's hash covers.
@@ -50,6 +53,8 @@ struct Fields<'a> {
     summary: Option<&'a str>,
     /// The records' state after the change ([`super::seals::state`]).
     state: Option<&'a str>,
+    /// The account and token that made it.
+    by: Option<(i64, i64)>,
 }
 
 /// SHA-256 (hex) over the previous hash and each field, every part
@@ -82,6 +87,12 @@ fn entry_hash(prev: &str, f: &Fields) -> String {
         h.update([2]);
         h.update((state.len() as u64).to_le_bytes());
         h.update(state.as_bytes());
+    }
+    // Who made it (account, token) came with accounts.
+    if let Some((account, token)) = f.by {
+        h.update([3]);
+        h.update(account.to_le_bytes());
+        h.update(token.to_le_bytes());
     }
     hex::encode(h.finalize())
 }
@@ -121,11 +132,13 @@ pub fn append_change(tx: &Transaction, e: &ChangeEntry) -> StoreResult<i64> {
         division: e.division,
         summary: e.summary,
         state: Some(&state),
+        by: e.by,
     };
     let hash = entry_hash(&prev, &fields);
     tx.prepare_cached(
         "INSERT INTO change_log (seq, at, actor, entity, entity_key, action, detail, prev_hash, hash, \
-         code, division, summary, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+         code, division, summary, state, account, token) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         seq,
@@ -140,7 +153,9 @@ pub fn append_change(tx: &Transaction, e: &ChangeEntry) -> StoreResult<i64> {
         e.code,
         e.division,
         e.summary,
-        state
+        state,
+        e.by.map(|b| b.0),
+        e.by.map(|b| b.1)
     ])?;
     Ok(seq)
 }
@@ -158,11 +173,12 @@ pub struct AuditReport {
 
 /// The columns of an entry that its hash covers, in [`StoredEntry`] order.
 const ENTRY_COLUMNS: &str =
-    "seq, at, actor, entity, entity_key, action, detail, code, division, summary, state";
+    "seq, at, actor, entity, entity_key, action, detail, code, division, summary, state, account, token";
 
 /// The same before the feed's columns existed (the migration that chains
 /// the log runs before they are added).
-const ENTRY_COLUMNS_V2: &str = "seq, at, actor, entity, entity_key, action, detail, NULL, NULL, NULL, NULL";
+const ENTRY_COLUMNS_V2: &str =
+    "seq, at, actor, entity, entity_key, action, detail, NULL, NULL, NULL, NULL, NULL, NULL";
 
 /// An entry as read back from the log.
 struct StoredEntry {
@@ -177,6 +193,7 @@ struct StoredEntry {
     division: Option<String>,
     summary: Option<String>,
     state: Option<String>,
+    by: Option<(i64, i64)>,
 }
 
 impl StoredEntry {
@@ -194,6 +211,10 @@ impl StoredEntry {
             division: r.get(8)?,
             summary: r.get(9)?,
             state: r.get(10)?,
+            by: match (r.get::<_, Option<i64>>(11)?, r.get::<_, Option<i64>>(12)?) {
+                (Some(a), Some(t)) => Some((a, t)),
+                _ => None,
+            },
         })
     }
 
@@ -211,6 +232,7 @@ impl StoredEntry {
             division: self.division.as_deref(),
             summary: self.summary.as_deref(),
             state: self.state.as_deref(),
+            by: self.by,
         };
         entry_hash(prev, &fields)
     }
@@ -228,8 +250,8 @@ pub fn verify(conn: &Connection) -> StoreResult<AuditReport> {
         entries += 1;
         let entry = StoredEntry::read(r)?;
         let seq = entry.seq;
-        let stored_prev: Option<String> = r.get(11)?;
-        let stored: Option<String> = r.get(12)?;
+        let stored_prev: Option<String> = r.get(13)?;
+        let stored: Option<String> = r.get(14)?;
         let broken = |why: String| Ok(AuditReport { entries, head: prev.clone(), broken: Some((seq, why)) });
         if seq != expected_seq {
             return broken(format!("expected entry {expected_seq}, found {seq}: entries are missing"));

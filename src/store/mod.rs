@@ -4,6 +4,7 @@
 //! an import or half a workflow step; readers use a small pool of
 //! connections and never block the writer.
 
+mod accounts;
 mod addresses;
 mod boundaries;
 mod changelog;
@@ -20,6 +21,7 @@ mod sql_types;
 pub mod subscriptions;
 mod tokens;
 
+pub use accounts::AccountRow;
 pub use addresses::{AddressRow, PlateRow, RenamedAddress, RoomRow};
 pub use boundaries::{BoundaryLineRow, MarkerRow};
 pub use changelog::{
@@ -29,7 +31,7 @@ pub use divisions::{AliasRow, ChangeRow, DivisionRow};
 pub use places::PlaceRow;
 pub use proposals::{ActiveProposal, ProposalRow};
 pub use schema::latest_version;
-pub use tokens::TokenRow;
+pub use tokens::{Credential, TokenRow};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};

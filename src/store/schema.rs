@@ -49,6 +49,12 @@ const MIGRATIONS: &[Migration] = &[
         sql: v5,
         then: Some(seal_existing),
     },
+    Migration {
+        version: 6,
+        description: "accounts: people hold tokens, roles granted to accounts, tokens expire, the log names account and token",
+        sql: v6,
+        then: Some(super::accounts::accounts_for_tokens),
+    },
 ];
 
 /// Brings a store up to the newest schema.
@@ -295,10 +301,44 @@ fn v5() -> String {
         "CREATE TABLE record_digests (tbl TEXT PRIMARY KEY, digest TEXT NOT NULL, rows INTEGER NOT NULL);\n\
          ALTER TABLE change_log ADD COLUMN state TEXT;\n",
     );
-    for t in super::seals::SEALED {
+    for t in super::seals::SEALED.iter().filter(|t| t.since == 5) {
         sql.push_str(&format!("ALTER TABLE {} ADD COLUMN row_hash BLOB;\n", t.name));
     }
     sql
+}
+
+/// Accounts for people: each token belongs to one, roles are granted to
+/// accounts (a token acts in one its account holds), tokens expire, and
+/// each log entry names the account and token that made it.
+fn v6() -> String {
+    r#"
+CREATE TABLE accounts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL,
+  department TEXT NOT NULL DEFAULT '',
+  divisions TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+  disabled_at TEXT,
+  row_hash BLOB);
+CREATE TABLE account_roles (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  account INTEGER NOT NULL REFERENCES accounts(id),
+  role TEXT NOT NULL,
+  granted_by TEXT NOT NULL,
+  granted_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+  revoked_at TEXT,
+  row_hash BLOB,
+  UNIQUE (account, role));
+ALTER TABLE api_tokens ADD COLUMN account INTEGER REFERENCES accounts(id);
+ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+CREATE INDEX api_tokens_account ON api_tokens(account);
+ALTER TABLE change_log ADD COLUMN account INTEGER;
+ALTER TABLE change_log ADD COLUMN token INTEGER;
+CREATE INDEX change_log_account ON change_log(account, seq);
+"#
+    .to_string()
+        + &gpkg::register_sql("accounts", "用户账户", None)
+        + &gpkg::register_sql("account_roles", "账户角色", None)
 }
 
 /// Seals the rows a store held before seals, and chains their state with

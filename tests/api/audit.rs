@@ -29,7 +29,7 @@ fn head(store: &Path) -> i64 {
     conn.query_row("SELECT MAX(seq) FROM change_log", [], |r| r.get(0)).expect("head")
 }
 
-/// A store with three tokens, each write followed by a signed checkpoint.
+/// A store with three accounts and their tokens, each followed by a signed checkpoint.
 fn checkpointed_store(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let key = dir.join("audit.key");
     fangyu(&["audit", "keygen", "--key", key.to_str().expect("path")]);
@@ -82,7 +82,7 @@ fn a_truncated_log_is_caught_by_its_signed_checkpoint() {
 fn a_rewritten_and_rechained_entry_is_named() {
     let dir = tempfile::tempdir().expect("tmp");
     let (store, key) = checkpointed_store(dir.path());
-    // The second token's entry now says the token was an admin's; every hash from there on is
+    // The third account's entry now says it was granted admin; every hash from there on is
     // recomputed, so the chain verifies.
     let conn = rusqlite::Connection::open(&store).expect("open");
     #[allow(clippy::type_complexity)]
@@ -102,7 +102,8 @@ fn a_rewritten_and_rechained_entry_is_named() {
         .expect("rows")
         .collect::<Result<_, _>>()
         .expect("entries");
-    let target = head(&store) - 1;
+    let last = head(&store);
+    let target = last - 1;
     conn.execute_batch("DROP TRIGGER change_log_no_update;").expect("drop");
     let mut prev = fangyu::store::GENESIS.to_string();
     for (seq, mut f, state) in rows {
@@ -127,7 +128,8 @@ fn a_rewritten_and_rechained_entry_is_named() {
     let (code, out) = verify(&store, &key);
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains(&format!("BROKEN at entry {target}: ")), "{out}");
-    assert!(out.contains(&format!("entry {target} was rewritten")), "{out}");
+    // The newest checkpoint covers the account's entry and its token's.
+    assert!(out.contains(&format!("entries {target}..={last} were rewritten")), "{out}");
 }
 
 #[test]
@@ -218,7 +220,8 @@ fn a_running_server_signs_the_head_and_publishes_its_checkpoints() {
         .expect("open")
         .query_row("SELECT MAX(seq) FROM audit_checkpoints", [], |r| r.get(0))
         .expect("checkpoints");
-    assert_eq!(signed, head + 1, "the head at shutdown is signed");
+    // The account and its token: two entries.
+    assert_eq!(signed, head + 2, "the head at shutdown is signed");
 }
 
 /// `fangyu audit verify` exits 1 naming `table key`.

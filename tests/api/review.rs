@@ -4,6 +4,7 @@
 
 use crate::helpers::{WritableApp, fangyu, writable_app};
 use fangyu::config::review::{ProtectedName, ReservedName};
+use fangyu::service::{Caller, NewAccount};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -33,6 +34,7 @@ pub(crate) fn review() -> &'static Review {
         let p = protected.clone();
         let w = writable_app("review", move |s| {
             s.review.experts_required = 2;
+            s.review.committee_quorum = 2;
             s.review.consultation_days = 0;
             s.review.protected = vec![ProtectedName { name: p, division: "3302".into() }];
             s.review.reserved = vec![ReservedName {
@@ -100,6 +102,7 @@ pub(crate) async fn send(
     let mut req = match method {
         "POST" => client.post(url),
         "PATCH" => client.patch(url),
+        "PUT" => client.put(url),
         "DELETE" => client.delete(url),
         _ => client.get(url),
     };
@@ -223,8 +226,16 @@ pub(crate) async fn to_committee(r: &Review, id: &Value) {
     assert_eq!(p["state"], "committee_review");
 }
 
+/// Both committee members vote `vote`.
+pub(crate) async fn committee_votes(r: &Review, id: &Value, vote: &str) {
+    for member in ["committee", "committee2"] {
+        act(r, id, "vote", member, json!({"vote": vote}), 200).await;
+    }
+}
+
 /// From committee review to published.
 pub(crate) async fn approve_and_publish(r: &Review, id: &Value) -> Value {
+    committee_votes(r, id, "approve").await;
     act(r, id, "approve", "committee", json!({"note": "同意"}), 200).await;
     let p = act(
         r,
@@ -288,6 +299,12 @@ async fn a_new_road_name_goes_from_draft_to_published_and_is_found() {
     )
     .await;
     act(r, id, "close_consultation", "reviewer", json!({}), 200).await;
+    // One vote of the two the quorum needs: no decision yet.
+    act(r, id, "vote", "committee", json!({"vote": "approve", "note": "名称规范"}), 200).await;
+    let refused = act(r, id, "approve", "committee", json!({}), 409).await;
+    assert!(refused["detail"].as_str().unwrap_or("").contains("法定人数"), "{refused}");
+    let p = act(r, id, "vote", "committee2", json!({"vote": "approve"}), 200).await;
+    assert_eq!(p["votes"].as_array().map(Vec::len), Some(2), "{p}");
     act(r, id, "approve", "committee", json!({}), 200).await;
     act(
         r,
@@ -551,6 +568,11 @@ async fn a_rejection_ends_the_proposal() {
         ],
     )
     .await;
+    // A vote that does not carry cannot be recorded as an approval.
+    act(r, id, "vote", "committee", json!({"vote": "reject"}), 200).await;
+    act(r, id, "vote", "committee2", json!({"vote": "abstain"}), 200).await;
+    let refused = act(r, id, "approve", "committee", json!({}), 409).await;
+    assert!(refused["detail"].as_str().unwrap_or("").contains("未获通过"), "{refused}");
     let p = act(r, id, "reject", "committee", json!({"note": "与周边道路命名体系不协调"}), 200).await;
     assert_eq!(p["state"], "rejected");
     assert_eq!(p["decision_note"], "与周边道路命名体系不协调");
@@ -623,6 +645,7 @@ const ROLES: &[(&str, &[&str])] = &[
     ("comment", &["applicant", "reviewer", "expert", "committee", "approver"]),
     ("respond", &["reviewer"]),
     ("close_consultation", &["reviewer"]),
+    ("vote", &["committee"]),
     ("approve", &["committee"]),
     ("reject", &["committee"]),
     ("return", &["reviewer", "committee"]),
@@ -699,24 +722,23 @@ async fn concurrent_decisions_exactly_one_wins() {
         let p = create(r, road(&name, 0.06 + round as f64 * 0.01)).await;
         let id = p["id"].clone();
         to_committee(r, &id).await;
+        committee_votes(r, &id, "approve").await;
         let (_, p, etag) =
             send(&r.w, "GET", &format!("/proposals/{id}"), Some(r.token("committee")), None, None).await;
         assert_eq!(p["state"], "committee_review");
         let tag = etag.expect("etag");
         let m = with_if_match.then_some(tag.as_str());
-        let (approve_path, reject_path) =
-            (format!("/proposals/{id}/approve"), format!("/proposals/{id}/reject"));
-        let approve = send(&r.w, "POST", &approve_path, Some(r.token("committee")), m, Some(json!({})));
-        let reject =
-            send(&r.w, "POST", &reject_path, Some(r.token("committee2")), m, Some(json!({"note": "不同意"})));
-        let ((a, pa, _), (b, pb, _)) = tokio::join!(approve, reject);
+        // The vote carried; both members record the decision at once.
+        let approve_path = format!("/proposals/{id}/approve");
+        let first = send(&r.w, "POST", &approve_path, Some(r.token("committee")), m, Some(json!({})));
+        let second = send(&r.w, "POST", &approve_path, Some(r.token("committee2")), m, Some(json!({})));
+        let ((a, pa, _), (b, pb, _)) = tokio::join!(first, second);
         let mut statuses = [a, b];
         statuses.sort();
-        assert_eq!(statuses, [200, 409], "approve {a} {pa}, reject {b} {pb}");
+        assert_eq!(statuses, [200, 409], "first {a} {pa}, second {b} {pb}");
         let (_, fin, _) =
             send(&r.w, "GET", &format!("/proposals/{id}"), Some(r.token("committee")), None, None).await;
-        let want = if a == 200 { "committee_approved" } else { "rejected" };
-        assert_eq!(fin["state"], want);
+        assert_eq!(fin["state"], "committee_approved");
         let decisions = fin["history"]
             .as_array()
             .expect("history")
@@ -733,6 +755,7 @@ async fn overdue_filing_and_announcement_are_listed() {
     let p = create(r, road(&fresh_name("揽月路"), 0.1)).await;
     let id = p["id"].clone();
     to_committee(r, &id).await;
+    committee_votes(r, &id, "approve").await;
     act(r, &id, "approve", "committee", json!({}), 200).await;
     let approved_on = (fangyu::review::today() - chrono::Days::new(20)).to_string();
     let p = act(
@@ -791,47 +814,52 @@ async fn the_audit_log_of_the_review_store_verifies() {
 fn a_tampered_audit_row_is_detected() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("audit.gpkg");
-    let store = fangyu::store::Store::open(&path).expect("store");
+    let store = std::sync::Arc::new(fangyu::store::Store::open(&path).expect("store"));
+    let service = fangyu::service::Service::offline(store.clone());
     for (name, role) in [
         ("甲", fangyu::review::Role::Reviewer),
         ("乙", fangyu::review::Role::Expert),
         ("丙", fangyu::review::Role::Committee),
     ] {
-        fangyu::review::token::create(&store, name, role, "test").expect("token");
+        let new = NewAccount { name: name.into(), ..NewAccount::default() };
+        service.account_with_token(&new, role, 30, Caller::CLI).expect("token");
     }
+    // Each account and its token: two entries.
     let report = store.read(fangyu::store::verify_audit).expect("verify");
-    assert_eq!((report.entries, report.broken.clone()), (3, None));
-    drop(store);
+    assert_eq!((report.entries, report.broken.clone()), (6, None));
+    drop((service, store));
     let path_s = path.to_str().expect("path");
-    assert!(fangyu(&["audit", "verify", "--store", path_s]).starts_with("audit log intact: 3 entries"));
+    assert!(fangyu(&["audit", "verify", "--store", path_s]).starts_with("audit log intact: 6 entries"));
 
     // The triggers refuse an update …
     let conn = rusqlite::Connection::open(&path).expect("open");
-    assert!(conn.execute("UPDATE change_log SET actor = 'x' WHERE seq = 2", []).is_err());
+    assert!(conn.execute("UPDATE change_log SET actor = 'x' WHERE seq = 4", []).is_err());
     // … someone who drops them and edits a row is caught by the chain.
     conn.execute_batch(
-        "DROP TRIGGER change_log_no_update; UPDATE change_log SET detail = '{\"name\":\"乙\",\"role\":\"admin\"}' WHERE seq = 2;",
+        "DROP TRIGGER change_log_no_update; UPDATE change_log SET detail = '{\"name\":\"乙\",\"role\":\"admin\"}' WHERE seq = 4;",
     )
     .expect("tamper");
     drop(conn);
     let store = fangyu::store::Store::open(&path).expect("store");
     let report = store.read(fangyu::store::verify_audit).expect("verify");
-    assert_eq!(report.broken.as_ref().map(|b| b.0), Some(2), "{report:?}");
+    assert_eq!(report.broken.as_ref().map(|b| b.0), Some(4), "{report:?}");
     drop(store);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_fangyu"))
         .args(["audit", "verify", "--store", path_s])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("BROKEN at entry 2"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("BROKEN at entry 4"));
 
     // A deleted row breaks the chain too.
     let path2 = dir.path().join("audit2.gpkg");
-    let store = fangyu::store::Store::open(&path2).expect("store");
+    let store = std::sync::Arc::new(fangyu::store::Store::open(&path2).expect("store"));
+    let service = fangyu::service::Service::offline(store.clone());
     for name in ["甲", "乙", "丙"] {
-        fangyu::review::token::create(&store, name, fangyu::review::Role::Expert, "test").expect("token");
+        let new = NewAccount { name: name.into(), ..NewAccount::default() };
+        service.account_with_token(&new, fangyu::review::Role::Expert, 30, Caller::CLI).expect("token");
     }
-    drop(store);
+    drop((service, store));
     let conn = rusqlite::Connection::open(&path2).expect("open");
     conn.execute_batch("DROP TRIGGER change_log_no_delete; DELETE FROM change_log WHERE seq = 2;")
         .expect("delete");

@@ -173,15 +173,27 @@ enum Command {
 pub enum TokenCommand {
     /// Create a token and print it (it is stored hashed and cannot be shown again).
     Create {
-        /// applicant, reviewer, expert, committee, approver or admin.
+        /// applicant, reviewer, expert, committee, approver, admin or subscriber.
         #[arg(long)]
         role: String,
-        /// Who holds it.
+        /// Who holds it: a new account of this name is created holding the
+        /// role (unless --account names an existing one).
+        #[arg(long, required_unless_present = "account")]
+        name: Option<String>,
+        /// The holder's unit (with --name).
+        #[arg(long, default_value = "")]
+        department: String,
+        /// An existing account that holds the role.
+        #[arg(long, conflicts_with = "name")]
+        account: Option<i64>,
+        /// Days it lives (at most `[access] token_days`).
         #[arg(long)]
-        name: String,
+        days: Option<u64>,
     },
     /// List tokens (never their secrets).
     List,
+    /// List accounts with their roles.
+    Accounts,
     /// Revoke a token.
     Revoke {
         /// Token id.

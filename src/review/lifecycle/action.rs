@@ -7,10 +7,10 @@ use super::input::{ActionInput, date, text, text_or};
 use super::publication::publish;
 use super::{Actor, ReviewError, check_version, invalid, log};
 use crate::index::Gazetteer;
-use crate::model::{Approval, Comment, Event, Filing, Opinion, Proposal, ProposalId, Timestamp};
+use crate::model::{Approval, Comment, Event, Filing, Opinion, Proposal, ProposalId, Timestamp, Vote};
 use crate::review::Rules;
 use crate::review::announcement::announcement;
-use crate::review::workflow::{Action, Facts, step};
+use crate::review::workflow::{Action, Facts, Refusal, step};
 use crate::store::{ProposalRow, Store};
 use chrono::NaiveDate;
 use geo::Geometry;
@@ -19,8 +19,14 @@ use serde_json::json;
 /// What the facts of `p` are for `actor` on `today`.
 pub fn facts(p: &Proposal, actor: &Actor, rules: &Rules, today: NaiveDate) -> Facts {
     let over = p.consultation.is_some_and(|(_, end)| today >= end);
+    let other_hand = p
+        .history
+        .iter()
+        .find(|e| e.account == Some(actor.account) && e.role != actor.role && e.action != "comment")
+        .map(|e| e.role);
+    let count = |v: &str| p.votes.iter().filter(|x| x.vote == v).count();
     Facts {
-        is_owner: p.owner == actor.id,
+        is_owner: p.is_owned_by(actor.account, actor.id),
         checks_failed: p.checks_failed(),
         opinions: p.opinions.len(),
         experts_required: rules.settings.experts_required,
@@ -28,6 +34,10 @@ pub fn facts(p: &Proposal, actor: &Actor, rules: &Rules, today: NaiveDate) -> Fa
         unanswered: p.comments.iter().filter(|c| c.response.is_none()).count(),
         filed: p.filing.is_some(),
         announced: p.announcement.is_some(),
+        other_hand,
+        votes: (count("approve"), count("reject"), count("abstain")),
+        quorum: rules.settings.committee_quorum,
+        majority: rules.settings.committee_majority,
     }
 }
 
@@ -55,6 +65,9 @@ pub fn act(
     store.write(|tx| {
         let (mut p, geom) = ProposalRow::get(tx, id)?.ok_or(ReviewError::NotFound(id))?;
         check_version(&p, if_match)?;
+        if !actor.covers(&p.division) && action != Action::Comment {
+            return Err(Refusal::OutOfScope(p.division.clone()).into());
+        }
         let from = p.state;
         let next = step(p.state, action, actor.role, facts(&p, actor, rules, today))?;
         let mut note = None;
@@ -70,9 +83,10 @@ pub fn act(
                     ));
                 }
                 let text = text("text", input.text.as_ref(), true)?.unwrap_or_default();
-                p.opinions.retain(|o| o.expert != actor.name);
+                p.opinions.retain(|o| o.account.map_or(o.expert != actor.name, |a| a != actor.account));
                 p.opinions.push(Opinion {
                     expert: actor.name.clone(),
+                    account: Some(actor.account),
                     position: position.into(),
                     text,
                     at: now,
@@ -111,6 +125,23 @@ pub fn act(
                 c.responded_by = Some(actor.name.clone());
                 note = Some(format!("答复意见 {n}"));
             }
+            Action::Vote => {
+                let vote = input.vote.as_deref().unwrap_or("");
+                if !["approve", "reject", "abstain"].contains(&vote) {
+                    return Err(invalid("vote", "须为 approve（赞成）、reject（反对）或 abstain（弃权）"));
+                }
+                let remark = text("note", input.note.as_ref(), false)?;
+                p.votes.retain(|v| v.account != actor.account);
+                p.votes.push(Vote {
+                    member: actor.name.clone(),
+                    account: actor.account,
+                    vote: vote.into(),
+                    note: remark,
+                    at: now,
+                });
+                note = Some(format!("表决：{vote}"));
+            }
+            Action::CloseConsultation => p.votes.clear(),
             Action::Return => {
                 note = text("note", input.note.as_ref(), true)?;
                 p.decision_note = note.clone();
@@ -151,7 +182,7 @@ pub fn act(
                 }
             }
             Action::Publish => p.published_place = Some(publish(tx, g, actor, &p, geom.as_ref())?),
-            Action::StartExpertReview | Action::CloseConsultation => {}
+            Action::StartExpertReview => {}
         }
         let before = p.version;
         p.state = next;
@@ -161,6 +192,7 @@ pub fn act(
             action: action.as_str().into(),
             actor: actor.name.clone(),
             role: actor.role,
+            account: Some(actor.account),
             from,
             to: next,
             at: now,

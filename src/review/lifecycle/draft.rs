@@ -81,6 +81,7 @@ pub fn create(
         state: State::Draft,
         version: 1,
         owner: actor.id,
+        owner_account: Some(actor.account),
         created_by: actor.name.clone(),
         created_at: now,
         updated_at: now,
@@ -88,6 +89,7 @@ pub fn create(
         opinions: Vec::new(),
         consultation: None,
         comments: Vec::new(),
+        votes: Vec::new(),
         decision_note: None,
         approval: None,
         filing_due: None,
@@ -100,6 +102,7 @@ pub fn create(
             action: "create".into(),
             actor: actor.name.clone(),
             role: actor.role,
+            account: Some(actor.account),
             from: State::Draft,
             to: State::Draft,
             at: now,
@@ -109,6 +112,9 @@ pub fn create(
     store.write(|tx| {
         let mut geom = None;
         apply_input(tx, g, rules, &mut p, &mut geom, input)?;
+        if !actor.covers(&p.division) {
+            return Err(Refusal::OutOfScope(p.division.clone()).into());
+        }
         p.checks = run_checks(tx, g, rules, &p, geom.as_ref())?;
         p.id = ProposalRow::insert(tx, &p, geom.as_ref())?;
         log(tx, actor, &p, "create", json!({"kind": p.kind, "class": p.class, "name": p.name}))?;
@@ -132,7 +138,7 @@ pub fn revise(
         if actor.role != Role::Applicant {
             return Err(Refusal::role(actor.role, "revise", &[Role::Applicant]).into());
         }
-        if p.owner != actor.id {
+        if !p.is_owned_by(actor.account, actor.id) {
             return Err(Refusal::NotOwner("revise").into());
         }
         if !matches!(p.state, State::Draft | State::Returned) {
@@ -145,6 +151,9 @@ pub fn revise(
         }
         let before = p.version;
         apply_input(tx, g, rules, &mut p, &mut geom, input)?;
+        if !actor.covers(&p.division) {
+            return Err(Refusal::OutOfScope(p.division.clone()).into());
+        }
         p.checks = run_checks(tx, g, rules, &p, geom.as_ref())?;
         p.version += 1;
         p.updated_at = Timestamp::now();
@@ -152,6 +161,7 @@ pub fn revise(
             action: "revise".into(),
             actor: actor.name.clone(),
             role: actor.role,
+            account: Some(actor.account),
             from: p.state,
             to: p.state,
             at: p.updated_at,

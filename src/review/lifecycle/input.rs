@@ -59,6 +59,8 @@ pub struct ActionInput {
     pub note: Option<String>,
     /// Opinion: `support`, `oppose` or `amend`.
     pub position: Option<String>,
+    /// A committee member's vote: `approve`, `reject` or `abstain`.
+    pub vote: Option<String>,
     /// Opinion or comment text.
     pub text: Option<String>,
     /// Who commented.

@@ -22,20 +22,38 @@ pub use draft::{create, revise};
 pub use input::{ActionInput, ProposalInput};
 
 use super::workflow::{Refusal, Role};
-use crate::model::{Proposal, ProposalId, TokenId};
+use crate::model::{AccountId, Proposal, ProposalId, TokenId};
 use crate::store::{ChangeEntry, ProposalRow, Store, StoreError, append_change};
 use geo::Geometry;
 use rusqlite::Transaction;
 
-/// Who is acting: the holder of a token.
+/// Who is acting: a person's account, through one of its tokens.
 #[derive(Debug, Clone)]
 pub struct Actor {
     /// Token id.
     pub id: TokenId,
-    /// Token holder's name.
+    /// The account the token belongs to.
+    pub account: AccountId,
+    /// The account's name.
     pub name: String,
-    /// Role.
+    /// The role the token acts in.
     pub role: Role,
+    /// The account's department.
+    pub department: String,
+    /// The divisions the account acts in (empty: all).
+    pub divisions: Vec<String>,
+}
+
+impl Actor {
+    /// The account and token, as the change log records them.
+    pub fn by(&self) -> Option<(i64, i64)> {
+        Some((self.account.0, self.id.0))
+    }
+
+    /// Whether division `code` is in the account's scope.
+    pub fn covers(&self, code: &str) -> bool {
+        crate::model::in_scope(&self.divisions, code)
+    }
 }
 
 /// Why an operation did not happen.
@@ -91,6 +109,7 @@ pub(super) fn log(
             detail,
             division: Some(&p.division),
             summary: Some(&summary),
+            by: actor.by(),
             ..Default::default()
         },
     )?;

@@ -36,6 +36,7 @@ pub(super) fn publish(
                 detail,
                 division: Some(division),
                 summary: Some(summary),
+                by: actor.by(),
                 ..Default::default()
             },
         )
@@ -117,6 +118,7 @@ pub(super) fn publish(
                     code: Some(&code),
                     division: Some(a.division_code.as_str()),
                     summary: Some(&summary),
+                    by: actor.by(),
                 },
             )?;
         }

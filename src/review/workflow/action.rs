@@ -23,9 +23,11 @@ pub enum Action {
     Respond,
     /// Close consultation (period over, every comment answered).
     CloseConsultation,
-    /// The committee approves.
+    /// A committee member's vote (approve, reject or abstain).
+    Vote,
+    /// The committee approves (its members' votes carry it).
     Approve,
-    /// The committee rejects.
+    /// The committee rejects (its members' votes do not carry it).
     Reject,
     /// Back to the applicant for revision.
     Return,
@@ -43,7 +45,7 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::Submit,
         Action::Check,
         Action::StartExpertReview,
@@ -52,6 +54,7 @@ impl Action {
         Action::Comment,
         Action::Respond,
         Action::CloseConsultation,
+        Action::Vote,
         Action::Approve,
         Action::Reject,
         Action::Return,
@@ -73,6 +76,7 @@ impl Action {
             Action::Comment => "comment",
             Action::Respond => "respond",
             Action::CloseConsultation => "close_consultation",
+            Action::Vote => "vote",
             Action::Approve => "approve",
             Action::Reject => "reject",
             Action::Return => "return",
@@ -103,7 +107,7 @@ impl Action {
             | Action::Publish => &[Reviewer],
             Action::Opinion => &[Expert],
             Action::Comment => &[Applicant, Reviewer, Expert, Committee, Approver],
-            Action::Approve | Action::Reject => &[Committee],
+            Action::Vote | Action::Approve | Action::Reject => &[Committee],
             Action::Return => &[Reviewer, Committee],
             Action::RecordApproval => &[Approver],
             Action::File => &[Reviewer, Approver],

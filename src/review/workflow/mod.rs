@@ -5,12 +5,16 @@
 //! ```text
 //! draft ─submit→ submitted ─check→ checked ─start_expert_review→ expert_review
 //!   ─start_consultation→ consultation ─close_consultation→ committee_review
-//!   ─approve→ committee_approved ─record_approval→ approved ─publish→ published
+//!   ─vote…, approve→ committee_approved ─record_approval→ approved ─publish→ published
 //! committee_review ─reject→ rejected;  checked | committee_review ─return→ returned ─submit→ submitted
 //! draft | submitted | checked | returned ─withdraw→ withdrawn
 //! ```
-//! `opinion`, `comment`, `respond`, `file` and `announce` record something
-//! without moving the proposal.
+//! `opinion`, `comment`, `respond`, `vote`, `file` and `announce` record
+//! something without moving the proposal. `approve` and `reject` close the
+//! committee's vote: they need the quorum, and approval a majority of the
+//! votes cast. One account acts on a proposal in one role only (comments
+//! aside): applicant, reviewer, expert, committee member and approver are
+//! separate hands.
 //!
 //! The states ([`State`]) and roles ([`Role`]) are part of the stored
 //! record and live in [`crate::model`]; here are the actions

@@ -16,8 +16,11 @@ fn any_role() -> impl Strategy<Value = Role> {
 }
 prop_compose! {
     fn any_facts()(is_owner: bool, checks_failed: bool, opinions in 0usize..5, experts_required in 0usize..5,
-        consultation_over: bool, unanswered in 0usize..3, filed: bool, announced: bool) -> Facts {
-        Facts { is_owner, checks_failed, opinions, experts_required, consultation_over, unanswered, filed, announced }
+        consultation_over: bool, unanswered in 0usize..3, filed: bool, announced: bool,
+        other in proptest::option::weighted(0.1, any_role()), votes in (0usize..4, 0usize..4, 0usize..2),
+        quorum in 0usize..5, majority in proptest::sample::select(vec![0.5, 2.0 / 3.0])) -> Facts {
+        Facts { is_owner, checks_failed, opinions, experts_required, consultation_over, unanswered, filed, announced,
+            other_hand: other, votes, quorum, majority }
     }
 }
 
@@ -47,7 +50,7 @@ proptest! {
 
     #[test]
     fn recording_actions_never_move_the_proposal(s in any_state(), a in any_action(), r in any_role(), f in any_facts()) {
-        let records = matches!(a, Action::Opinion | Action::Comment | Action::Respond | Action::File | Action::Announce);
+        let records = matches!(a, Action::Opinion | Action::Comment | Action::Respond | Action::Vote | Action::File | Action::Announce);
         if records && let Ok(next) = step(s, a, r, f) {
             prop_assert_eq!(next, s);
         }
@@ -96,6 +99,10 @@ fn every_published_path_passed_every_gate() {
                 unanswered: if rng.random_bool(0.7) { 0 } else { 1 },
                 filed: rng.random_bool(0.7),
                 announced: rng.random_bool(0.7),
+                other_hand: None,
+                votes: (rng.random_range(0..5), rng.random_range(0..3), rng.random_range(0..2)),
+                quorum: 3,
+                majority: 0.5,
             };
             let accepted: Vec<(Action, Role)> = Action::ALL
                 .iter()
@@ -117,6 +124,10 @@ fn every_published_path_passed_every_gate() {
                         Action::StartConsultation => assert!(f.opinions >= f.experts_required),
                         Action::CloseConsultation => assert!(f.consultation_over && f.unanswered == 0),
                         Action::Publish => assert!(f.filed && f.announced),
+                        Action::Approve => {
+                            let (yes, no, abstain) = f.votes;
+                            assert!(yes + no + abstain >= f.quorum && 2 * yes > yes + no + abstain);
+                        }
                         _ => {}
                     }
                     if a == Action::Submit {
@@ -158,6 +169,9 @@ fn the_happy_path_is_accepted() {
         consultation_over: true,
         filed: true,
         announced: true,
+        votes: (4, 1, 0),
+        quorum: 5,
+        majority: 0.5,
         ..Facts::default()
     };
     let path = [
@@ -181,4 +195,30 @@ fn the_happy_path_is_accepted() {
 fn an_applicant_acts_only_on_its_own_proposals() {
     let f = Facts { is_owner: false, ..Facts::default() };
     assert_eq!(step(State::Draft, Action::Submit, Role::Applicant, f), Err(Refusal::NotOwner("submit")));
+}
+
+#[test]
+fn one_person_does_not_act_at_two_stages() {
+    let f = Facts { other_hand: Some(Role::Applicant), ..Facts::default() };
+    assert_eq!(
+        step(State::Submitted, Action::Check, Role::Reviewer, f),
+        Err(Refusal::SeparateHands { earlier: Role::Applicant.label(), now: Role::Reviewer.label() })
+    );
+    // Commenting in the public consultation is open to anyone.
+    assert_eq!(step(State::Consultation, Action::Comment, Role::Reviewer, f), Ok(State::Consultation));
+}
+
+#[test]
+fn a_committee_decision_needs_the_quorum_and_the_majority() {
+    let facts = |votes| Facts { votes, quorum: 5, majority: 0.5, ..Facts::default() };
+    let decide = |a, votes| step(State::CommitteeReview, a, Role::Committee, facts(votes));
+    // Four votes of five needed: neither decision may be recorded.
+    assert!(matches!(decide(Action::Approve, (4, 0, 0)), Err(Refusal::Condition(_))));
+    assert!(matches!(decide(Action::Reject, (0, 4, 0)), Err(Refusal::Condition(_))));
+    // A tie is not a majority: approval refused, rejection stands.
+    assert!(matches!(decide(Action::Approve, (2, 2, 1)), Err(Refusal::Condition(_))));
+    assert_eq!(decide(Action::Reject, (2, 2, 1)), Ok(State::Rejected));
+    // A carried vote cannot be turned into a rejection.
+    assert_eq!(decide(Action::Approve, (3, 1, 1)), Ok(State::CommitteeApproved));
+    assert!(matches!(decide(Action::Reject, (3, 1, 1)), Err(Refusal::Condition(_))));
 }

@@ -4,7 +4,7 @@
 use super::{Action, Role, State};
 
 /// What the handler knows about the proposal when an action is asked for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Facts {
     /// The actor created the proposal.
     pub is_owner: bool,
@@ -22,6 +22,15 @@ pub struct Facts {
     pub filed: bool,
     /// Announced.
     pub announced: bool,
+    /// The role in which the actor's account already acted on this
+    /// proposal, if another than the one it acts in now.
+    pub other_hand: Option<Role>,
+    /// Committee votes cast (approve, reject, abstain).
+    pub votes: (usize, usize, usize),
+    /// Votes needed for a decision.
+    pub quorum: usize,
+    /// The share of the votes cast that approval must exceed.
+    pub majority: f64,
 }
 
 /// Why an action was refused.
@@ -51,6 +60,18 @@ pub enum Refusal {
     /// A condition of the step does not hold yet (409).
     #[error("{0}")]
     Condition(String),
+    /// The actor's account already acted as another role on this
+    /// proposal (403).
+    #[error("同一人员已在本申请中以{earlier}身份办理，不能再以{now}身份办理（须由不同人员办理）")]
+    SeparateHands {
+        /// The earlier role (in words).
+        earlier: &'static str,
+        /// The role now (in words).
+        now: &'static str,
+    },
+    /// The proposal lies outside the account's divisions (403).
+    #[error("申请所在区划 {0} 不在账户的管辖范围内")]
+    OutOfScope(String),
 }
 
 impl Refusal {
@@ -69,6 +90,11 @@ pub fn step(state: State, action: Action, role: Role, f: Facts) -> Result<State,
     }
     if role == Role::Applicant && !f.is_owner && action != Action::Comment {
         return Err(Refusal::NotOwner(action.as_str()));
+    }
+    if let Some(earlier) = f.other_hand
+        && action != Action::Comment
+    {
+        return Err(Refusal::SeparateHands { earlier: earlier.label(), now: role.label() });
     }
     use State::*;
     let next = match (action, state) {
@@ -100,8 +126,33 @@ pub fn step(state: State, action: Action, role: Role, f: Facts) -> Result<State,
             }
             CommitteeReview
         }
-        (Action::Approve, CommitteeReview) => CommitteeApproved,
-        (Action::Reject, CommitteeReview) => Rejected,
+        (Action::Vote, CommitteeReview) => CommitteeReview,
+        (Action::Approve | Action::Reject, CommitteeReview) => {
+            let (yes, no, abstain) = f.votes;
+            let cast = yes + no + abstain;
+            if cast < f.quorum {
+                return Err(Refusal::Condition(format!(
+                    "委员会表决未达法定人数：已投 {cast} 票，需要 {} 票",
+                    f.quorum
+                )));
+            }
+            let carried = yes as f64 > f.majority * cast as f64;
+            match (action, carried) {
+                (Action::Approve, true) => CommitteeApproved,
+                (Action::Reject, false) => Rejected,
+                (Action::Approve, false) => {
+                    return Err(Refusal::Condition(format!(
+                        "表决未获通过：赞成 {yes} 票、反对 {no} 票、弃权 {abstain} 票，赞成须超过所投票数的 {:.0}%",
+                        f.majority * 100.0
+                    )));
+                }
+                _ => {
+                    return Err(Refusal::Condition(format!(
+                        "表决已获通过（赞成 {yes} 票、反对 {no} 票、弃权 {abstain} 票），不能否决"
+                    )));
+                }
+            }
+        }
         (Action::Return, Checked | CommitteeReview) => Returned,
         (Action::RecordApproval, CommitteeApproved) => Approved,
         (Action::File, Approved) if !f.filed => Approved,
