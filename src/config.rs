@@ -37,19 +37,36 @@ pub struct AccessSettings {
     /// Days a new token lives unless the request asks for fewer
     /// (`FANGYU_TOKEN_DAYS`). Default 365.
     pub token_days: u32,
-    /// Requests a second one token may make, sustained (a burst of
-    /// `burst` more is allowed); 0 switches the limit off. Default 200.
+    /// Requests a second one token may make, sustained (with a burst of
+    /// `burst_secs` seconds' worth); 0 switches the limit off
+    /// (`FANGYU_RATE_PER_TOKEN`). Default 1000.
     pub per_token_per_sec: u32,
-    /// Requests a second one client address may make without a token,
-    /// sustained; 0 switches the limit off. Default 100.
+    /// Requests a second one client address may make without a live token,
+    /// sustained; 0 switches the limit off (`FANGYU_RATE_PER_ADDRESS`).
+    /// Default 100.
     pub per_address_per_sec: u32,
-    /// Requests allowed above the sustained rate at once. Default 400.
-    pub burst: u32,
+    /// The burst above the sustained rate, in seconds of it. Default 2.
+    pub burst_secs: u32,
+    /// Requests from the host itself (loopback) are not limited: local
+    /// tools, health checks and the bundled load scripts. Behind a proxy
+    /// on the same host, list it in `trusted_proxies` so that the client
+    /// behind it is limited. Default true.
+    pub exempt_loopback: bool,
+    /// Proxies whose `X-Forwarded-For` names the client (the rightmost
+    /// address that is not one of them). Default none.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for AccessSettings {
     fn default() -> Self {
-        AccessSettings { token_days: 365, per_token_per_sec: 200, per_address_per_sec: 100, burst: 400 }
+        AccessSettings {
+            token_days: 365,
+            per_token_per_sec: 1000,
+            per_address_per_sec: 100,
+            burst_secs: 2,
+            exempt_loopback: true,
+            trusted_proxies: Vec::new(),
+        }
     }
 }
 
@@ -340,6 +357,12 @@ impl Settings {
         }
         if let Ok(v) = std::env::var("FANGYU_TOKEN_DAYS") {
             s.access.token_days = v.parse()?;
+        }
+        if let Ok(v) = std::env::var("FANGYU_RATE_PER_TOKEN") {
+            s.access.per_token_per_sec = v.parse()?;
+        }
+        if let Ok(v) = std::env::var("FANGYU_RATE_PER_ADDRESS") {
+            s.access.per_address_per_sec = v.parse()?;
         }
         if let Ok(v) = std::env::var("FANGYU_AUDIT_KEY") {
             s.audit.key = Some(v.into());

@@ -6,7 +6,7 @@ use super::error::ApiError;
 use super::state::AppState;
 use crate::review::workflow::Refusal;
 use crate::review::{Actor, Role, token};
-use crate::store::TokenRow;
+use crate::store::{Credential, TokenRow};
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
@@ -31,14 +31,8 @@ impl FromRequestParts<AppState> for Actor {
             .query(move |c| TokenRow::credential(c, &hash))
             .await?
             .ok_or_else(|| ApiError::unauthorized("令牌无效或已吊销"))?;
-        if c.token.expires_at.is_some_and(|t| t.as_datetime() <= chrono::Utc::now()) {
-            return Err(ApiError::unauthorized("令牌已过期，请轮换或另行申领"));
-        }
-        if c.disabled {
-            return Err(ApiError::unauthorized("令牌所属账户已停用"));
-        }
-        if !c.role_held {
-            return Err(ApiError::unauthorized("令牌所属账户已不再持有该令牌的角色"));
+        if let Some(why) = refusal(&c) {
+            return Err(ApiError::unauthorized(why));
         }
         // Every request a token makes is attributable: its account and
         // token go into the request's trace.
@@ -51,6 +45,20 @@ impl FromRequestParts<AppState> for Actor {
             department: c.department,
             divisions: c.divisions.split(',').filter(|d| !d.is_empty()).map(String::from).collect(),
         })
+    }
+}
+
+/// Why a found token may not act now: expired, its account disabled, or
+/// its role no longer held.
+pub fn refusal(c: &Credential) -> Option<&'static str> {
+    if c.token.expires_at.is_some_and(|t| t.as_datetime() <= chrono::Utc::now()) {
+        Some("令牌已过期，请轮换或另行申领")
+    } else if c.disabled {
+        Some("令牌所属账户已停用")
+    } else if !c.role_held {
+        Some("令牌所属账户已不再持有该令牌的角色")
+    } else {
+        None
     }
 }
 

@@ -95,6 +95,12 @@ impl ApiError {
         ApiError::plain(StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "请求过多", detail)
     }
 
+    /// 429: this token or client address sent more requests than the
+    /// rate limit allows (the answer carries `Retry-After`).
+    pub fn rate_limited(detail: &str) -> ApiError {
+        ApiError::plain(StatusCode::TOO_MANY_REQUESTS, "rate-limited", "请求过于频繁", detail)
+    }
+
     /// 408: the request ran past the configured timeout.
     pub fn timeout() -> ApiError {
         ApiError::plain(StatusCode::REQUEST_TIMEOUT, "timeout", "请求超时", "请求处理超时")
@@ -252,6 +258,11 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 /// The problem types this service answers with, for `/problems/{slug}`.
 pub const PROBLEM_TYPES: &[(&str, &str, &str)] = &[
+    (
+        "rate-limited",
+        "请求过于频繁",
+        "This token (or, without one, this client address) sent more requests than the `[access]` rate limit allows; try again after the `Retry-After` seconds.",
+    ),
     (
         "too-many-requests",
         "请求过多",

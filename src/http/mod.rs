@@ -25,6 +25,7 @@ pub mod openapi;
 pub mod params;
 pub mod places;
 pub mod proposals;
+pub mod rate;
 pub mod reverse;
 pub mod router;
 pub mod state;
@@ -106,6 +107,15 @@ pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> any
     if let Some(c) = &checkpointer {
         c.clone().every(Duration::from_secs(settings.audit.checkpoint_secs.max(1)));
     }
+    let rates = Arc::new(rate::RateLimits::new(&settings.access));
+    let idle = rates.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            idle.forget_idle();
+        }
+    });
     Ok(AppState::new(state::Shared {
         settings: Arc::new(settings),
         service: crate::service::Service::live(store.clone(), projections.clone()),
@@ -118,6 +128,7 @@ pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> any
         tiles,
         batch_jobs: Arc::new(tokio::sync::Semaphore::new(batch_jobs)),
         checkpointer,
+        rates,
     }))
 }
 
@@ -137,6 +148,7 @@ pub fn app(state: AppState) -> Router {
             Duration::from_secs(server.request_timeout_secs),
         ))
         .merge(router::long_routes(server.batch_body_limit_bytes))
+        .layer(middleware::from_fn_with_state(state.clone(), rate::limit))
         .layer(middleware::from_fn(track))
         .with_state(state);
     // The rest wraps the router once, so a request does not clone each of
@@ -210,6 +222,8 @@ pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::R
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
+    // Each request knows its peer's address (the rate limits key on it).
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
 }
 

@@ -57,6 +57,8 @@ pub struct Shared {
     pub batch_jobs: Arc<tokio::sync::Semaphore>,
     /// Signs the change log's head, when the settings name a key.
     pub checkpointer: Option<Arc<crate::service::audit::Checkpointer>>,
+    /// Rate limits per token and per client address.
+    pub rates: Arc<super::rate::RateLimits>,
 }
 
 impl Shared {

@@ -215,3 +215,68 @@ async fn batch_jobs_past_the_cap_are_told_to_come_back() {
     }
     assert!(ok, "a batch goes through once the running one has ended");
 }
+
+/// Sends `n` GETs of `path` with `headers`; returns the statuses and the
+/// first 429 (its `Retry-After` and body).
+async fn burst(
+    app: &crate::helpers::TestApp,
+    path: &str,
+    headers: &[(&str, &str)],
+    n: usize,
+) -> (Vec<u16>, Option<(String, serde_json::Value)>) {
+    let client = app.client();
+    let (mut statuses, mut first) = (Vec::new(), None);
+    for _ in 0..n {
+        let mut req = client.get(format!("{}{path}", app.base));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let r = req.send().await.expect("request");
+        statuses.push(r.status().as_u16());
+        if r.status() == 429 && first.is_none() {
+            let retry =
+                r.headers().get("retry-after").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+            assert_eq!(r.headers()["content-type"], "application/problem+json");
+            first = Some((retry, r.json().await.expect("json")));
+        }
+    }
+    (statuses, first)
+}
+
+#[tokio::test]
+async fn rates_are_limited_per_client_address_and_per_token() {
+    // One request a second with a burst of five, for addresses and for
+    // tokens; the test's loopback client counts (it is exempt by default),
+    // and 127.0.0.1 stands for a proxy whose forwarded clients count apart.
+    let w = crate::helpers::writable_app("rates", |s| {
+        s.access.per_address_per_sec = 1;
+        s.access.per_token_per_sec = 1;
+        s.access.burst_secs = 5;
+        s.access.exempt_loopback = false;
+        s.access.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")];
+    });
+    let path = "/divisions?q=%E6%B5%B7%E6%9B%99";
+    let (statuses, first) = burst(&w.app, path, &[], 20).await;
+    assert!(statuses[..5].iter().all(|s| *s == 200), "the burst is served: {statuses:?}");
+    let (retry, problem) = first.expect("past the burst, a 429");
+    assert!(retry.parse::<u64>().is_ok_and(|s| s >= 1), "Retry-After: {retry}");
+    assert_eq!(problem["type"], "/problems/rate-limited", "{problem}");
+    assert!(problem["detail"].as_str().unwrap_or("").contains("本地址"), "{problem}");
+    // Orchestration is never limited.
+    let (statuses, _) = burst(&w.app, "/health", &[], 20).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    // A made-up token is the address's: still refused.
+    let (statuses, _) = burst(&w.app, path, &[("authorization", "Bearer fy_made_up")], 3).await;
+    assert!(statuses.contains(&429), "{statuses:?}");
+    // A live token has a bucket of its own, and runs it dry in turn.
+    let bearer = format!("Bearer {}", w.admin);
+    let (statuses, first) = burst(&w.app, path, &[("authorization", &bearer)], 20).await;
+    assert!(statuses[..5].iter().all(|s| *s == 200), "{statuses:?}");
+    let (_, problem) = first.expect("past the token's burst, a 429");
+    assert!(problem["detail"].as_str().unwrap_or("").contains("本令牌"), "{problem}");
+    // Clients behind the trusted proxy count one by one.
+    let (statuses, first) = burst(&w.app, path, &[("x-forwarded-for", "203.0.113.7")], 20).await;
+    assert!(statuses[..5].iter().all(|s| *s == 200) && statuses.contains(&429), "{statuses:?} {first:?}");
+    let (statuses, _) = burst(&w.app, path, &[("x-forwarded-for", "203.0.113.8, 127.0.0.1")], 3).await;
+    assert_eq!(statuses, [200, 200, 200], "another client behind the proxy");
+}
