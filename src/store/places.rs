@@ -137,7 +137,9 @@ impl PlaceRow {
     pub fn upsert(&self, tx: &Transaction) -> StoreResult<(i64, bool)> {
         let existing: Option<i64> = tx
             .query_row(
-                "SELECT fid FROM places WHERE class=?1 AND name=?2 AND division_code=?3 AND status='current'",
+                // By name (`+`: the class or division index would scan every
+                // road of the division for each row an import upserts).
+                "SELECT fid FROM places WHERE +class=?1 AND name=?2 AND +division_code=?3 AND status='current'",
                 params![self.class, self.name, self.division_code],
                 |r| r.get(0),
             )
