@@ -31,13 +31,9 @@ with open(path, "w") as f:
         f.write(("," if i else "") + json.dumps(feature, ensure_ascii=False) + "\n")
     f.write("]}\n")
 EOF
-sqlite3 "$src" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
-rm -f "$copy" "$copy-wal" "$copy-shm"
-cp "$src" "$copy"
+serve_copy "$src" "$copy" "$work/serve.log"
+# The server follows its store's log: a token made by the CLI works at once.
 admin=$(target/release/fangyu token create --role admin --name 压测管理员 --store "$copy")
-serve_copy "$copy" "$work/served.gpkg" "$work/serve.log"
-# serve_copy serves a copy of its own; the import goes into that one.
-store="$work/served.gpkg"
 
 # wrk_run SECS SCRIPT: "rate p99_ms"
 wrk_run() {
@@ -54,7 +50,7 @@ quiet_r=$(wrk_run 30 benches/load/reverse.lua)
 (
   end=$((SECONDS + secs)) n=0
   while [ $SECONDS -lt $end ]; do
-    nice -n 19 target/release/fangyu import "$work/roads.geojson" --kind places --store "$store" >/dev/null 2>>"$work/import.err"
+    nice -n 19 target/release/fangyu import "$work/roads.geojson" --kind places --store "$copy" >/dev/null 2>>"$work/import.err"
     n=$((n + 1))
   done
   echo "$n" >"$work/imports.count"
@@ -103,7 +99,7 @@ report() {
 }
 report /health "$quiet_h" "$busy_h"
 report /reverse "$quiet_r" "$busy_r"
-echo "CLI imports: $(cat "$work/imports.count") of $rows places in $secs s; $(sqlite3 "$store" "SELECT COUNT(*) FROM change_log WHERE entity='place'") place entries in the log"
+echo "CLI imports: $(cat "$work/imports.count") of $rows places in $secs s; $(sqlite3 "$copy" "SELECT COUNT(*) FROM change_log WHERE entity='place'") place entries in the log"
 cat "$work/writes.out"
 rss=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$server/status")
 echo "server RSS after: $rss MB"

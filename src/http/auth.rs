@@ -19,12 +19,7 @@ impl FromRequestParts<AppState> for Actor {
             .headers
             .get(header::AUTHORIZATION)
             .ok_or_else(|| ApiError::unauthorized("需要 Authorization: Bearer 令牌"))?;
-        let secret = header
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 200)
+        let secret = bearer_secret(header)
             .ok_or_else(|| ApiError::unauthorized("Authorization 须为 “Bearer 令牌” 格式"))?;
         let hash = token::hash_secret(secret);
         let c = s
@@ -46,6 +41,11 @@ impl FromRequestParts<AppState> for Actor {
             divisions: c.divisions.split(',').filter(|d| !d.is_empty()).map(String::from).collect(),
         })
     }
+}
+
+/// The secret of an `Authorization: Bearer …` header, when it is one.
+pub fn bearer_secret(header: &header::HeaderValue) -> Option<&str> {
+    header.to_str().ok()?.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty() && t.len() <= 200)
 }
 
 /// Why a found token may not act now: expired, its account disabled, or

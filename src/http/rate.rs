@@ -79,12 +79,6 @@ impl RateLimits {
     }
 }
 
-/// The bearer secret of a request, if it carries one.
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    v.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty() && t.len() <= 200)
-}
-
 /// A 429 telling the client when to come back.
 fn refused(limiter: &str, wait: Duration) -> Response {
     let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
@@ -116,7 +110,7 @@ pub async fn limit(State(s): State<AppState>, req: Request, next: Next) -> Respo
     if limits.exempt_loopback && client.is_loopback() {
         return next.run(req).await;
     }
-    if let Some(secret) = bearer(req.headers()) {
+    if let Some(secret) = req.headers().get(header::AUTHORIZATION).and_then(super::auth::bearer_secret) {
         let hash = hash_secret(secret);
         if limits.known.get(&hash).is_none_or(|at| at.elapsed() >= KNOWN_FOR) {
             // One indexed read tells a live token from a made-up or dead
