@@ -220,6 +220,21 @@ pub struct ServerSettings {
     /// Longest row of a batch, bytes: a longer one is answered with an
     /// error row and never held whole. Default 64 KiB.
     pub batch_max_row_bytes: usize,
+    /// Longest request target (path and query), bytes; longer is a 414
+    /// problem. Default 8 KiB.
+    pub max_uri_bytes: usize,
+    /// Largest request head (request line and header fields), bytes;
+    /// larger is a 431 problem. Default 32 KiB.
+    pub max_header_bytes: usize,
+    /// Seconds a new connection has to send its first request head (and
+    /// finish the TLS handshake). Default 10.
+    pub header_read_secs: u64,
+    /// PEM certificate chain: with `tls_key`, the service speaks HTTPS
+    /// itself (`--tls-cert`, `FANGYU_TLS_CERT`). Unset: plain HTTP, for
+    /// loopback or behind a TLS-terminating proxy.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `tls_cert` (`--tls-key`, `FANGYU_TLS_KEY`).
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Store settings.
@@ -296,6 +311,11 @@ impl Default for ServerSettings {
             batch_max_rows: 20_000_000,
             batch_jobs: 4,
             batch_max_row_bytes: 64 * 1024,
+            max_uri_bytes: 8 * 1024,
+            max_header_bytes: 32 * 1024,
+            header_read_secs: 10,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -339,6 +359,12 @@ impl Settings {
         };
         if let Ok(v) = std::env::var("FANGYU_LISTEN") {
             s.server.listen = v;
+        }
+        if let Ok(v) = std::env::var("FANGYU_TLS_CERT") {
+            s.server.tls_cert = Some(v.into());
+        }
+        if let Ok(v) = std::env::var("FANGYU_TLS_KEY") {
+            s.server.tls_key = Some(v.into());
         }
         if let Ok(v) = std::env::var("FANGYU_PUBLIC_URL") {
             s.server.public_url = Some(v);

@@ -200,15 +200,79 @@ impl ApiError {
         }
     }
 
+    /// 414: the request target is longer than the server reads.
+    pub fn uri_too_long(max: usize) -> ApiError {
+        ApiError {
+            status: StatusCode::URI_TOO_LONG,
+            slug: "uri-too-long",
+            title: "请求地址过长",
+            detail: format!("请求地址（路径和查询参数）超过 {max} 字节"),
+            errors: vec![FieldError { field: "uri".into(), reason: format!("超过 {max} 字节") }],
+        }
+    }
+
+    /// 431: the request head (or one field of it) is larger than the server
+    /// reads, or has too many fields.
+    pub fn header_too_large(max: usize) -> ApiError {
+        ApiError {
+            status: StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            slug: "header-too-large",
+            title: "请求头过大",
+            detail: format!(
+                "请求头超过 {max} 字节或多于 {} 个字段",
+                crate::http::connection::MAX_HEADERS
+            ),
+            errors: vec![FieldError { field: "headers".into(), reason: format!("超过 {max} 字节") }],
+        }
+    }
+
+    /// 400: the request line or a header field is not HTTP.
+    pub fn bad_request_head(why: &str) -> ApiError {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            slug: "bad-request",
+            title: "请求格式错误",
+            detail: format!("请求行或请求头不是有效的 HTTP：{why}"),
+            errors: vec![FieldError { field: "request-line".into(), reason: why.into() }],
+        }
+    }
+
+    /// 503: the store stayed busy (another process held its write lock)
+    /// past the wait allowed; nothing was written. Carries `Retry-After`.
+    pub fn busy() -> ApiError {
+        ApiError::plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "服务繁忙",
+            "数据库正被其他写入占用，本次未写入任何内容，请稍后重试",
+        )
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+
+    /// The problem document this error answers with.
+    pub fn problem(&self) -> Problem {
+        Problem {
+            kind: format!("/problems/{}", self.slug),
+            title: self.title.into(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            errors: self.errors.clone(),
+        }
+    }
+
+    /// The problem document as JSON bytes.
+    pub fn problem_json(&self) -> Vec<u8> {
+        serde_json::to_vec(&self.problem()).unwrap_or_default()
     }
 }
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
-        ApiError::internal(e)
+        if e.is_busy() { ApiError::busy() } else { ApiError::internal(e) }
     }
 }
 
@@ -227,26 +291,20 @@ impl From<crate::review::ReviewError> for ApiError {
             E::Refused(Refusal::Condition(_)) => ApiError::workflow_condition(&detail),
             E::Conflict { .. } => ApiError::conflict(&detail),
             E::PreconditionRequired => ApiError::precondition_required(&detail),
-            E::Store(s) => ApiError::internal(s),
+            E::Store(s) => ApiError::from(s),
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Problem {
-            kind: format!("/problems/{}", self.slug),
-            title: self.title.into(),
-            status: self.status.as_u16(),
-            detail: self.detail,
-            errors: self.errors,
-        };
+        let body = self.problem();
         let mut resp = (self.status, axum::Json(body)).into_response();
         resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        if self.status == StatusCode::TOO_MANY_REQUESTS {
+        if self.status == StatusCode::TOO_MANY_REQUESTS || self.status == StatusCode::SERVICE_UNAVAILABLE {
             resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         resp
@@ -328,6 +386,22 @@ pub const PROBLEM_TYPES: &[(&str, &str, &str)] = &[
         "unprocessable",
         "内容无法处理",
         "The body is well-formed but a field cannot be used (a webhook URL that is not http or https, …); `errors` names the field.",
+    ),
+    (
+        "uri-too-long",
+        "请求地址过长",
+        "The request target (path and query) is longer than `[server] max_uri_bytes`; send long input in a body (batch geocoding) instead.",
+    ),
+    (
+        "header-too-large",
+        "请求头过大",
+        "The request head is larger than `[server] max_header_bytes` or has too many fields.",
+    ),
+    ("bad-request", "请求格式错误", "The request line or a header field is not valid HTTP/1.1."),
+    (
+        "busy",
+        "服务繁忙",
+        "A write waited for the store's write lock (held by another process, such as a CLI import) longer than allowed; nothing was written. Retry after the `Retry-After` seconds.",
     ),
     ("internal", "服务内部错误", "An unexpected error; it has been logged."),
 ];

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod batch;
 pub mod changes;
 pub mod conditional;
+pub mod connection;
 pub mod divisions;
 pub mod error;
 pub mod features;
@@ -215,16 +216,38 @@ async fn track(req: Request, next: Next) -> Response {
     }
 }
 
-/// Serves `app` on `listener` until Ctrl-C or SIGTERM, then drains.
+/// Serves `app` on `listener` with the default head limits, plain HTTP,
+/// until Ctrl-C or SIGTERM, then drains.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
-    // Answers leave at once rather than waiting on Nagle's algorithm.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    // Each request knows its peer's address (the rate limits key on it).
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+    let limits = connection::HeadLimits::from_settings(&crate::config::ServerSettings::default());
+    connection::serve(listener, app, limits, None, shutdown_signal()).await
+}
+
+/// Serves `app` on `listener` as `server` says (head limits; TLS when a
+/// certificate and key are set) until Ctrl-C or SIGTERM, then drains.
+/// Listening beyond loopback without TLS is allowed but warned about.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    server: &crate::config::ServerSettings,
+) -> anyhow::Result<()> {
+    let tls = match (&server.tls_cert, &server.tls_key) {
+        (Some(cert), Some(key)) => Some(connection::Tls::from_pem_files(cert, key)?),
+        (None, None) => None,
+        _ => anyhow::bail!("TLS needs both a certificate (--tls-cert) and its key (--tls-key)"),
+    };
+    let addr = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!("serving on {scheme}://{addr}");
+    if tls.is_none() && !connection::is_loopback(&addr) {
+        tracing::warn!(
+            "listening on {addr}, beyond loopback, over plain HTTP: tokens and data cross the network \
+             unencrypted. Put a TLS-terminating proxy in front, or serve HTTPS with --tls-cert and --tls-key"
+        );
+    }
+    let limits = connection::HeadLimits::from_settings(server);
+    connection::serve(listener, app, limits, tls, shutdown_signal()).await?;
+    Ok(())
 }
 
 async fn shutdown_signal() {

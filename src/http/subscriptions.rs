@@ -20,7 +20,7 @@ impl From<SubscriptionError> for ApiError {
         match e {
             SubscriptionError::Invalid { field: "url", reason } => ApiError::unprocessable("url", reason),
             SubscriptionError::Invalid { field, reason } => ApiError::invalid(field, reason),
-            SubscriptionError::Store(e) => ApiError::internal(e),
+            SubscriptionError::Store(e) => ApiError::from(e),
         }
     }
 }

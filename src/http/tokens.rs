@@ -190,7 +190,7 @@ impl From<crate::service::accounts::AccountError> for ApiError {
             E::Invalid { field, reason } => ApiError::invalid(field, reason),
             E::Forbidden(why) => ApiError::forbidden(&why),
             E::OwnAccount(why) => ApiError::separation_of_duties(&why),
-            E::Store(s) => ApiError::internal(s),
+            E::Store(s) => ApiError::from(s),
         }
     }
 }

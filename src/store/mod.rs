@@ -62,6 +62,18 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Whether the store stayed locked by another writer past the busy
+    /// timeout (nothing was written; the same call may succeed later).
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
+}
+
 /// Result alias for store operations.
 pub type StoreResult<T> = Result<T, StoreError>;
 

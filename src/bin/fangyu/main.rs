@@ -42,6 +42,12 @@ enum Command {
         /// Store file.
         #[arg(long)]
         store: Option<PathBuf>,
+        /// PEM certificate chain: serve HTTPS (with --tls-key).
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key of --tls-cert.
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Build the demo store from data/sources.
     Demo {
@@ -258,9 +264,13 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     let mut settings = Settings::load(cli.config.as_deref())?;
     match cli.command {
-        Command::Serve { listen, store } => {
+        Command::Serve { listen, store, tls_cert, tls_key } => {
             if let Some(l) = listen {
                 settings.server.listen = l;
+            }
+            if tls_cert.is_some() {
+                settings.server.tls_cert = tls_cert;
+                settings.server.tls_key = tls_key;
             }
             if let Some(s) = store {
                 settings.store.path = s;

@@ -13,10 +13,10 @@ pub fn run(settings: Settings) -> Result<()> {
     rt.block_on(async move {
         let (store, g) = tokio::task::block_in_place(|| fangyu::startup::load(&settings))?;
         let listener = tokio::net::TcpListener::bind(&settings.server.listen).await?;
-        tracing::info!("serving on http://{}", listener.local_addr()?);
+        let server = settings.server.clone();
         let state = fangyu::http::state(settings, store, g)?;
         let checkpointer = state.checkpointer.clone();
-        fangyu::http::serve(listener, fangyu::http::app(state)).await?;
+        fangyu::http::serve_with(listener, fangyu::http::app(state), &server).await?;
         // The head at shutdown is signed too.
         if let Some(c) = checkpointer {
             tokio::task::block_in_place(|| c.checkpoint(false))?;
