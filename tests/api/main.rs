@@ -20,3 +20,4 @@ mod reverse;
 mod review;
 mod store;
 mod tiles;
+mod transport;
