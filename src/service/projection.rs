@@ -169,6 +169,7 @@ impl Projections {
         }
         let me = self.clone();
         let spawned = std::thread::Builder::new().name("index-compaction".into()).spawn(move || {
+            background_priority();
             let done = match part {
                 Some(k) => me.compact_plates(k),
                 None => me.compact(),
@@ -278,6 +279,7 @@ impl Projections {
     pub fn follow(self: &Arc<Self>, every: Duration) {
         let me: Weak<Projections> = Arc::downgrade(self);
         let spawned = std::thread::Builder::new().name("log-follower".into()).spawn(move || {
+            background_priority();
             loop {
                 std::thread::sleep(every);
                 let Some(p) = me.upgrade() else { return };
@@ -314,3 +316,21 @@ impl Projections {
         &self.division_json
     }
 }
+
+/// Lowers the calling thread to a background share of the CPU (nice
+/// about 10 on Linux, where nice is per thread): applying another process's
+/// commit (a CLI import of thousands of rows) or folding an overlay then
+/// yields to the request workers on a busy machine instead of competing
+/// with them as an equal. The work still runs; reads see it a little later.
+fn background_priority() {
+    use thread_priority::{ThreadPriority, ThreadPriorityValue, set_current_thread_priority};
+    let lowered = ThreadPriorityValue::try_from(BACKGROUND_PRIORITY)
+        .map_err(|e| e.to_string())
+        .and_then(|v| set_current_thread_priority(ThreadPriority::Crossplatform(v)).map_err(|e| e.to_string()));
+    if let Err(e) = lowered {
+        tracing::debug!("background thread keeps its priority: {e}");
+    }
+}
+
+/// The cross-platform priority (0–99) of background threads: nice 9 on Linux.
+const BACKGROUND_PRIORITY: u8 = 25;
