@@ -14,3 +14,5 @@ if [ ! -f "$store" ] || [ -n "$(find data/sources src/demo -newer "$store" -prin
 fi
 FANGYU_TEST_STORE="$PWD/$store" cargo test --release --all-targets
 FANGYU_TEST_STORE="$PWD/$store" cargo test --release --doc
+scripts/schemathesis.sh "$store" 60 10
+scripts/fuzz.sh 20

@@ -74,7 +74,7 @@ pub(super) async fn new_account(
 
 /// Creates an account with its first roles.
 #[utoipa::path(post, path = "/accounts", tag = "security",
-    request_body(content = String, description = "`{\"name\":\"张三\",\"department\":\"鄞州区民政局\",\"divisions\":[\"330212\"],\"roles\":[\"reviewer\"]}`", content_type = "application/json"),
+    request_body(content = Object, description = "`{\"name\":\"张三\",\"department\":\"鄞州区民政局\",\"divisions\":[\"330212\"],\"roles\":[\"reviewer\"]}`", content_type = "application/json"),
     responses((status = 201, description = "The account: `{id, name, department, divisions, roles, created_at}`"),
         (status = 400, body = super::error::Problem), (status = 401, body = super::error::Problem),
         (status = 403, body = super::error::Problem)),
@@ -135,7 +135,7 @@ async fn readable(s: &AppState, actor: &Actor, id: &str) -> ApiResult<Account> {
 /// One account with its tokens; `me` is the caller's own, with the token
 /// in use.
 #[utoipa::path(get, path = "/accounts/{id}", tag = "security",
-    params(("id" = String, Path, description = "Account id, or `me`")),
+    params(("id" = String, Path, description = "Account id, or `me`", pattern = r"^([0-9]+|me)$")),
     responses((status = 200, description = "`{account, tokens, token}`: `token` is the token of this request when it is the caller's account"),
         (status = 401, body = super::error::Problem), (status = 403, body = super::error::Problem),
         (status = 404, body = super::error::Problem)),
@@ -158,7 +158,7 @@ pub struct ActivityQuery {
 /// What an account did: the change-log entries its tokens made, newest
 /// first.
 #[utoipa::path(get, path = "/accounts/{id}/activity", tag = "security",
-    params(("id" = String, Path, description = "Account id, or `me`"),
+    params(("id" = String, Path, description = "Account id, or `me`", pattern = r"^([0-9]+|me)$"),
         ("before" = Option<i64>, Query, description = "Entries before this sequence number"),
         ("limit" = Option<i64>, Query, description = "At most this many (1–1000, default 100)")),
     responses((status = 200, description = "`{account, entries: [{seq, at, token, entity, key, action, summary}]}`"),
@@ -198,7 +198,7 @@ fn account_id(id: &str) -> ApiResult<AccountId> {
 
 /// Grants a role (an admin, to another account than their own).
 #[utoipa::path(put, path = "/accounts/{id}/roles/{role}", tag = "security",
-    params(("id" = i64, Path, description = "Account id"), ("role" = String, Path, description = "Role")),
+    params(("id" = i64, Path, description = "Account id"), ("role" = String, Path, description = "Role", pattern = r"^(applicant|reviewer|expert|committee|approver|admin|subscriber)$")),
     responses((status = 200, description = "The account after"), (status = 400, body = super::error::Problem),
         (status = 401, body = super::error::Problem), (status = 403, body = super::error::Problem),
         (status = 404, body = super::error::Problem)),
@@ -215,7 +215,7 @@ pub async fn grant(
 
 /// Revokes a role: the account's tokens in it stop at once.
 #[utoipa::path(delete, path = "/accounts/{id}/roles/{role}", tag = "security",
-    params(("id" = i64, Path, description = "Account id"), ("role" = String, Path, description = "Role")),
+    params(("id" = i64, Path, description = "Account id"), ("role" = String, Path, description = "Role", pattern = r"^(applicant|reviewer|expert|committee|approver|admin|subscriber)$")),
     responses((status = 200, description = "The account after"), (status = 400, body = super::error::Problem),
         (status = 401, body = super::error::Problem), (status = 403, body = super::error::Problem),
         (status = 404, body = super::error::Problem)),

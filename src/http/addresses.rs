@@ -16,7 +16,7 @@ use serde_json::json;
 /// parts (road or compound, number, building, unit, room), status and
 /// division chain.
 #[utoipa::path(get, path = "/addresses/{code}", tag = "addresses",
-    params(("code" = String, Path, description = "18-digit address code")),
+    params(("code" = String, Path, description = "18-digit address code", pattern = r"^[0-9]{18}$")),
     responses((status = 200, description = "GeoJSON Feature, with ETag and Last-Modified"), (status = 304, description = "Not modified since the version If-None-Match names"), (status = 400, body = super::error::Problem), (status = 404, body = super::error::Problem)))]
 pub async fn one(
     State(s): State<AppState>,

@@ -29,7 +29,7 @@ pub struct OneQuery {
 /// One division as a GeoJSON Feature: names, level, parent and chain,
 /// validity, seat, its change history; the boundary with `geometry=true`.
 #[utoipa::path(get, path = "/divisions/{code}", tag = "divisions",
-    params(("code" = String, Path, description = "6, 9 or 12-digit division code"), OneQuery),
+    params(("code" = String, Path, description = "6, 9 or 12-digit division code", pattern = r"^([0-9]{6}|[0-9]{9}|[0-9]{12})$"), OneQuery),
     responses((status = 200, description = "GeoJSON Feature"), (status = 400, body = super::error::Problem), (status = 404, body = super::error::Problem)))]
 pub async fn one(
     State(s): State<AppState>,
@@ -83,7 +83,7 @@ pub async fn one(
 /// Current children of a division, as a FeatureCollection (no geometry
 /// unless `geometry=true`).
 #[utoipa::path(get, path = "/divisions/{code}/children", tag = "divisions",
-    params(("code" = String, Path, description = "Division code"), OneQuery),
+    params(("code" = String, Path, description = "Division code (6, 9 or 12 digits)", pattern = r"^([0-9]{6}|[0-9]{9}|[0-9]{12})$"), OneQuery),
     responses((status = 200, description = "GeoJSON FeatureCollection"), (status = 404, body = super::error::Problem)))]
 pub async fn children(
     State(s): State<AppState>,

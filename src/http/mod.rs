@@ -15,6 +15,7 @@ pub mod batch;
 pub mod changes;
 pub mod conditional;
 pub mod connection;
+pub mod contract;
 pub mod divisions;
 pub mod error;
 pub mod features;

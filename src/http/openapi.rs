@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document (generated from the handlers' annotations),
 //! the docs page that renders it, and the problem-type pages.
 
+use super::contract::Contract;
 use super::error::{ApiError, PROBLEM_TYPES, Problem};
 use axum::Json;
 use axum::extract::Path;
@@ -37,7 +38,7 @@ use utoipa::OpenApi;
         crate::model::ChangeKind, crate::model::ChangeAction, crate::service::subscriptions::SubscriptionInput,
         crate::store::checkpoints::CheckpointRow, super::audit::CheckpointsPage)),
     tags((name = "geocoding"), (name = "divisions"), (name = "places"), (name = "addresses"), (name = "boundaries"), (name = "naming"), (name = "security"), (name = "tiles"), (name = "feed"), (name = "service")),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &Contract)
 )]
 pub struct ApiDoc;
 

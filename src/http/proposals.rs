@@ -56,7 +56,7 @@ fn if_match(headers: &HeaderMap) -> Option<&str> {
 /// Creates a proposal (applicant). Answers 201 with the proposal and its
 /// rule checks.
 #[utoipa::path(post, path = "/proposals", tag = "naming",
-    request_body(content = String, description = "`{\"kind\":\"name\",\"class\":\"road\",\"name\":\"…\",\"division\":\"330212\",\"geometry\":{…}}`; also specific, generic, pinyin, place (rename/retire), meaning, reason, applicant, plan, protection_plan, attachments", content_type = "application/json"),
+    request_body(content = Object, description = "`{\"kind\":\"name\",\"class\":\"road\",\"name\":\"…\",\"division\":\"330212\",\"geometry\":{…}}`; also specific, generic, pinyin, place (rename/retire), meaning, reason, applicant, plan, protection_plan, attachments", content_type = "application/json"),
     responses((status = 201, description = "The proposal with `checks`"), (status = 400, body = super::error::Problem),
         (status = 401, body = super::error::Problem), (status = 403, body = super::error::Problem)),
     security(("bearer" = [])))]
@@ -90,7 +90,7 @@ pub async fn one(
 /// required). Fields absent from the body keep their values.
 #[utoipa::path(patch, path = "/proposals/{id}", tag = "naming",
     params(("id" = i64, Path, description = "Proposal id")),
-    request_body(content = String, description = "Any field of `POST /proposals` except kind", content_type = "application/json"),
+    request_body(content = Object, description = "Any field of `POST /proposals` except kind", content_type = "application/json"),
     responses((status = 200, description = "The revised proposal, checked again"), (status = 409, body = super::error::Problem), (status = 428, body = super::error::Problem)),
     security(("bearer" = [])))]
 pub async fn revise(
@@ -112,8 +112,8 @@ pub async fn revise(
 /// start_consultation, comment, respond, close_consultation, approve,
 /// reject, return, record_approval, file, announce, publish, withdraw.
 #[utoipa::path(post, path = "/proposals/{id}/{action}", tag = "naming",
-    params(("id" = i64, Path, description = "Proposal id"), ("action" = String, Path, description = "The action")),
-    request_body(content = String, description = "What the action reads: note; position + text (opinion); author + text (comment); comment + response (respond); days (start_consultation); body + document + date (record_approval); date + with (file, announce)", content_type = "application/json"),
+    params(("id" = i64, Path, description = "Proposal id"), ("action" = String, Path, description = "The action", pattern = r"^(submit|check|start_expert_review|opinion|start_consultation|comment|respond|close_consultation|vote|approve|reject|return|record_approval|file|announce|publish|withdraw)$")),
+    request_body(content = Object, description = "What the action reads: note; position + text (opinion); author + text (comment); comment + response (respond); days (start_consultation); body + document + date (record_approval); date + with (file, announce)", content_type = "application/json"),
     responses((status = 200, description = "The proposal after the action"), (status = 400, body = super::error::Problem),
         (status = 403, body = super::error::Problem), (status = 409, body = super::error::Problem)),
     security(("bearer" = [])))]

@@ -130,8 +130,8 @@ fn etag_matches(headers: &HeaderMap, etag: &HeaderValue) -> bool {
 /// One tile of a tileset.
 #[utoipa::path(get, path = "/tiles/{tileset}/{z}/{x}/{y}", tag = "tiles",
     params(("tileset" = String, Path, description = "`base`, or layer ids joined by commas"),
-           ("z" = u8, Path, description = "Zoom"), ("x" = u32, Path, description = "Column"),
-           ("y" = String, Path, description = "Row from the north (a `.mvt` or `.pbf` suffix is allowed)")),
+           ("z" = u8, Path, description = "Zoom (0 to 16)", minimum = 0, maximum = 16), ("x" = u32, Path, description = "Column (0 to 2^z − 1)"),
+           ("y" = String, Path, description = "Row from the north, 0 to 2^z − 1 (a `.mvt` or `.pbf` suffix is allowed)", pattern = r"^[0-9]+(\.mvt|\.pbf)?$")),
     responses((status = 200, description = "MVT 2.1 tile", content_type = "application/vnd.mapbox-vector-tile"),
               (status = 204, description = "Nothing in this tile"),
               (status = 304, description = "Unchanged since the ETag given"),

@@ -51,7 +51,7 @@ fn issued_json(i: &Issued) -> Value {
 
 /// Issues a token; the secret is in this answer only.
 #[utoipa::path(post, path = "/tokens", tag = "security",
-    request_body(content = String, description = "`{\"account\":12,\"role\":\"reviewer\",\"days\":90}` for an existing account, or `{\"name\":\"张三\",\"department\":\"鄞州区民政局\",\"divisions\":[\"330212\"],\"role\":\"reviewer\"}` to create the account with it", content_type = "application/json"),
+    request_body(content = Object, description = "`{\"account\":12,\"role\":\"reviewer\",\"days\":90}` for an existing account, or `{\"name\":\"张三\",\"department\":\"鄞州区民政局\",\"divisions\":[\"330212\"],\"role\":\"reviewer\"}` to create the account with it", content_type = "application/json"),
     responses((status = 201, description = "`{id, account, name, role, expires_at, token}`"),
         (status = 400, body = super::error::Problem), (status = 401, body = super::error::Problem),
         (status = 403, body = super::error::Problem), (status = 404, body = super::error::Problem)),
@@ -163,7 +163,7 @@ struct Rotation {
 /// an account its own.
 #[utoipa::path(post, path = "/tokens/{id}/rotate", tag = "security",
     params(("id" = i64, Path, description = "Token id")),
-    request_body(content = String, description = "`{\"days\":90}` (optional)", content_type = "application/json"),
+    request_body(content = Object, description = "`{\"days\":90}` (optional)", content_type = "application/json"),
     responses((status = 201, description = "The new token: `{id, account, name, role, expires_at, token}`"),
         (status = 401, body = super::error::Problem), (status = 403, body = super::error::Problem),
         (status = 404, body = super::error::Problem)),
