@@ -84,14 +84,13 @@ impl Tls {
             .with_context(|| format!("TLS certificate {}", cert.display()))?;
         anyhow::ensure!(!chain.is_empty(), "TLS certificate {}: no certificate in it", cert.display());
         let key = PrivateKeyDer::from_pem_file(key).with_context(|| format!("TLS key {}", key.display()))?;
-        let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .context("TLS protocol versions")?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .context("TLS certificate and key do not match")?;
+        let mut config =
+            rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .context("TLS protocol versions")?
+                .with_no_client_auth()
+                .with_single_cert(chain, key)
+                .context("TLS certificate and key do not match")?;
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         Ok(Tls(TlsAcceptor::from(Arc::new(config))))
     }
@@ -141,19 +140,28 @@ pub async fn serve(
             let service = TowerToHyperService::new(service);
             let result = match tls {
                 None => match checked(tcp, limits).await {
-                    Some(io) => watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(io), service)).await,
+                    Some(io) => {
+                        watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(io), service)).await
+                    }
                     None => return,
                 },
                 Some(Tls(acceptor)) => {
-                    let Ok(Ok(stream)) = tokio::time::timeout(limits.read_timeout, acceptor.accept(tcp)).await
+                    let Ok(Ok(stream)) =
+                        tokio::time::timeout(limits.read_timeout, acceptor.accept(tcp)).await
                     else {
                         return;
                     };
                     let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
-                    let io = if h2 { Some(Prefixed::new(Vec::new(), stream)) } else { checked(stream, limits).await };
+                    let io = if h2 {
+                        Some(Prefixed::new(Vec::new(), stream))
+                    } else {
+                        checked(stream, limits).await
+                    };
                     match io {
                         Some(io) => {
-                            watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(io), service)).await
+                            watcher
+                                .watch(builder.serve_connection_with_upgrades(TokioIo::new(io), service))
+                                .await
                         }
                         None => return,
                     }
@@ -201,7 +209,11 @@ enum Head {
     Refused(ApiError),
 }
 
-async fn read_head<S: AsyncRead + Unpin>(io: &mut S, buf: &mut Vec<u8>, limits: HeadLimits) -> io::Result<Head> {
+async fn read_head<S: AsyncRead + Unpin>(
+    io: &mut S,
+    buf: &mut Vec<u8>,
+    limits: HeadLimits,
+) -> io::Result<Head> {
     let cap = limits.max_header_bytes;
     let mut chunk = [0u8; 4096];
     loop {
@@ -285,7 +297,11 @@ impl<S> Prefixed<S> {
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Prefixed<S> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>, out: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        out: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let this = &mut *self;
         if this.at < this.prefix.len() {
             let n = (this.prefix.len() - this.at).min(out.remaining());
@@ -302,7 +318,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for Prefixed<S> {
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for Prefixed<S> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write(cx, data)
     }
 

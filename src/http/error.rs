@@ -218,10 +218,7 @@ impl ApiError {
             status: StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             slug: "header-too-large",
             title: "请求头过大",
-            detail: format!(
-                "请求头超过 {max} 字节或多于 {} 个字段",
-                crate::http::connection::MAX_HEADERS
-            ),
+            detail: format!("请求头超过 {max} 字节或多于 {} 个字段", crate::http::connection::MAX_HEADERS),
             errors: vec![FieldError { field: "headers".into(), reason: format!("超过 {max} 字节") }],
         }
     }

@@ -324,9 +324,10 @@ impl Projections {
 /// with them as an equal. The work still runs; reads see it a little later.
 fn background_priority() {
     use thread_priority::{ThreadPriority, ThreadPriorityValue, set_current_thread_priority};
-    let lowered = ThreadPriorityValue::try_from(BACKGROUND_PRIORITY)
-        .map_err(|e| e.to_string())
-        .and_then(|v| set_current_thread_priority(ThreadPriority::Crossplatform(v)).map_err(|e| e.to_string()));
+    let lowered =
+        ThreadPriorityValue::try_from(BACKGROUND_PRIORITY).map_err(|e| e.to_string()).and_then(|v| {
+            set_current_thread_priority(ThreadPriority::Crossplatform(v)).map_err(|e| e.to_string())
+        });
     if let Err(e) = lowered {
         tracing::debug!("background thread keeps its priority: {e}");
     }

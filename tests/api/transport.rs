@@ -37,7 +37,8 @@ fn requests_refused_before_routing_are_problem_documents() {
         let (got, head, body) = raw_exchange(&raw);
         assert_eq!(got, status, "{what}: {head}");
         assert!(head.contains("content-type: application/problem+json"), "{what}: {head}");
-        let doc: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{what}: {e} {body}"));
+        let doc: serde_json::Value =
+            serde_json::from_str(&body).unwrap_or_else(|e| panic!("{what}: {e} {body}"));
         assert_eq!(doc["type"], kind, "{what}");
         assert_eq!(doc["status"], status, "{what}");
         assert!(doc["title"].as_str().is_some_and(|t| !t.is_empty()), "{what}");
