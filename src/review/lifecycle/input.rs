@@ -101,9 +101,13 @@ pub(super) fn date(field: &str, v: Option<&String>, default: NaiveDate) -> Resul
 }
 
 /// Reads GeoJSON into a geometry in the service's extent, valid.
-fn geometry(v: &serde_json::Value) -> Result<Geometry<f64>, ReviewError> {
+pub fn geometry(v: &serde_json::Value) -> Result<Geometry<f64>, ReviewError> {
     let gj: geojson::Geometry = serde_json::from_value(v.clone())
         .map_err(|e| invalid("geometry", format!("不是 GeoJSON 几何：{e}")))?;
+    // The conversion below reads two numbers of every position unchecked.
+    if !positions_complete(&gj) {
+        return Err(invalid("geometry", "每个坐标须有经度和纬度"));
+    }
     let g: Geometry<f64> = gj.try_into().map_err(|e| invalid("geometry", format!("无法读取几何：{e}")))?;
     if matches!(g, Geometry::GeometryCollection(_)) {
         return Err(invalid("geometry", "不接受几何集合"));
@@ -119,10 +123,35 @@ fn geometry(v: &serde_json::Value) -> Result<Geometry<f64>, ReviewError> {
             format!("坐标 ({}, {}) 不在中国范围内（经度、纬度，CGCS2000）", c.x, c.y),
         ));
     }
+    // Holes without an outer ring pass `is_valid`, and GeoJSON written from
+    // such a polygon is empty.
+    let polygons = match &g {
+        Geometry::Polygon(p) => std::slice::from_ref(p),
+        Geometry::MultiPolygon(mp) => mp.0.as_slice(),
+        _ => &[],
+    };
+    if polygons.iter().any(|p| p.exterior().0.is_empty()) {
+        return Err(invalid("geometry", "面缺少外环"));
+    }
     if !g.is_valid() {
         return Err(invalid("geometry", "几何无效（自相交或环不闭合）"));
     }
     Ok(g)
+}
+
+/// Whether every position of `g` has at least a longitude and a latitude.
+fn positions_complete(g: &geojson::Geometry) -> bool {
+    use geojson::GeometryValue as V;
+    let ok = |p: &geojson::Position| p.len() >= 2;
+    match &g.value {
+        V::Point { coordinates } => ok(coordinates),
+        V::MultiPoint { coordinates } | V::LineString { coordinates } => coordinates.iter().all(ok),
+        V::MultiLineString { coordinates } | V::Polygon { coordinates } => {
+            coordinates.iter().flatten().all(ok)
+        }
+        V::MultiPolygon { coordinates } => coordinates.iter().flatten().flatten().all(ok),
+        V::GeometryCollection { geometries } => geometries.iter().all(positions_complete),
+    }
 }
 
 /// Splits a name by the longest 通名 of its class (else the general list).
@@ -272,4 +301,40 @@ pub(super) fn apply_input(
 
 pub(super) fn text_or(field: &str, v: Option<&String>, default: &str) -> Result<String, ReviewError> {
     Ok(text(field, v, false)?.unwrap_or_else(|| default.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn positions_without_a_latitude_are_refused_not_a_panic() {
+        let short = [
+            json!({"type": "Point", "coordinates": [121.5]}),
+            json!({"type": "LineString", "coordinates": [[121.5, 29.8], []]}),
+            json!({"type": "Polygon", "coordinates": [[[29.6], [121.41, 29.6], [121.41, 29.61], [121.4, 29.6]]]}),
+            json!({"type": "GeometryCollection", "geometries": [{"type": "Point", "coordinates": [1.0]}]}),
+        ];
+        for v in short {
+            assert!(matches!(geometry(&v), Err(ReviewError::Invalid { .. })), "{v}");
+        }
+        assert!(geometry(&json!({"type": "Point", "coordinates": [121.55, 29.87, 12.0]})).is_ok());
+    }
+
+    #[test]
+    fn a_polygon_of_holes_without_an_outer_ring_is_refused() {
+        let hole = json!([[121.52, 29.82], [121.52, 29.85], [121.55, 29.85], [121.52, 29.82]]);
+        let holes_only = [
+            json!({"type": "Polygon", "coordinates": [[], hole.clone()]}),
+            json!({"type": "MultiPolygon", "coordinates": [[[], hole.clone()]]}),
+        ];
+        for v in holes_only {
+            assert!(matches!(geometry(&v), Err(ReviewError::Invalid { .. })), "{v}");
+        }
+        let with_ring = json!({"type": "Polygon", "coordinates": [
+            [[121.5, 29.8], [121.6, 29.8], [121.6, 29.9], [121.5, 29.9], [121.5, 29.8]], hole
+        ]});
+        assert!(geometry(&with_ring).is_ok());
+    }
 }

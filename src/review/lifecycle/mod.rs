@@ -19,7 +19,7 @@ mod publication;
 pub use action::{act, facts, next_actions};
 pub use deadline::{Overdue, overdue};
 pub use draft::{create, revise};
-pub use input::{ActionInput, ProposalInput};
+pub use input::{ActionInput, ProposalInput, geometry};
 
 use super::workflow::{Refusal, Role};
 use crate::model::{AccountId, Proposal, ProposalId, TokenId};
