@@ -183,6 +183,9 @@ fn read(g: &Gazetteer, text: &str, base_notes: Vec<Correction>, opts: Options) -
     });
     let mut out: Vec<Candidate> = Vec::new();
     let written: Vec<String> = spans.iter().map(|s| s.text.to_string()).collect();
+    // The street search looks through the whole county: an answer asked
+    // within a township or a village stays in it.
+    let inside = |c: &Candidate| opts.within.is_none_or(|w| g.divisions.is_within(c.division, w));
     for h in hyps.iter().take(opts.limit.max(1) * 2) {
         let mut notes = base_notes.clone();
         notes.extend(h.notes.iter().cloned());
@@ -190,11 +193,12 @@ fn read(g: &Gazetteer, text: &str, base_notes: Vec<Correction>, opts: Options) -
             notes.push(a.clone());
         }
         let found = street::match_detail(g, h.division, rest, &rest_names, &written, notes);
-        out.extend(found.into_iter().map(|c| as_it_was(g, c, h)));
+        out.extend(found.into_iter().filter(inside).map(|c| as_it_was(g, c, h)));
     }
     if out.is_empty() && !rest.is_empty() && spans.is_empty() {
         // Nothing named a division: the street alone, anywhere.
-        out.extend(street::match_detail(g, opts.within, rest, &rest_names, &written, base_notes));
+        let found = street::match_detail(g, opts.within, rest, &rest_names, &written, base_notes);
+        out.extend(found.into_iter().filter(inside));
     }
     out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.match_level.cmp(&b.match_level)));
     let mut seen = std::collections::HashSet::new();
