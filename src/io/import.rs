@@ -103,10 +103,15 @@ pub fn import(store: &Store, opts: &ImportOptions) -> Result<ImportReport> {
         open_options.push("KEEP_GEOM_COLUMNS=NO".into());
     }
     let refs: Vec<&str> = open_options.iter().map(String::as_str).collect();
+    // A source given CSV columns is read as CSV, whatever its content
+    // looks like to GDAL (text with `<OGRVRTDataSource` in it would open
+    // as a VRT).
+    let csv = opts.x_field.is_some() || opts.wkt_field.is_some();
     let ds = Dataset::open_ex(
         &opts.source,
         DatasetOptions {
             open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
+            allowed_drivers: csv.then_some(&["CSV"][..]),
             open_options: (!refs.is_empty()).then_some(refs.as_slice()),
             ..Default::default()
         },
