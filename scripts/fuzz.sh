@@ -69,7 +69,8 @@ for t in "${targets[@]}"; do
   log="$scratch/$t.log"
   echo "fuzz: $t for ${seconds} s"
   # A new input that takes over 30 s, or over 3 GB, is a failure too.
-  if "$bin/$t" "$scratch/$t" "$seeds" \
+  # TMPDIR: what a target leaves in the temporary folder goes with $scratch.
+  if TMPDIR="$scratch" "$bin/$t" "$scratch/$t" "$seeds" \
     -max_total_time="$seconds" -max_len=4096 -timeout=30 -rss_limit_mb=3072 \
     -print_final_stats=1 -artifact_prefix="fuzz/artifacts/$t/" >"$log" 2>&1; then
     status=ok
