@@ -7,7 +7,7 @@ use crate::audit::{KeyError, SigningKey, sign};
 use crate::config::AuditSettings;
 use crate::store::checkpoints::{CheckpointRow, log_head};
 use crate::store::{Store, StoreError};
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -66,9 +66,8 @@ impl Checkpointer {
         let c = sign(&self.key, seq, &head);
         self.store.write(|tx| CheckpointRow::insert(tx, &c))?;
         let line = serde_json::to_string(&c).unwrap_or_default();
-        let log_err = |source| CheckpointError::Log { path: self.log.clone(), source };
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).map_err(log_err)?;
-        writeln!(f, "{line}").and_then(|_| f.sync_data()).map_err(log_err)?;
+        append_line(&self.log, &line)
+            .map_err(|source| CheckpointError::Log { path: self.log.clone(), source })?;
         Ok(Some(c))
     }
 
@@ -89,17 +88,60 @@ impl Checkpointer {
     }
 }
 
+/// Appends `line` and its newline to the checkpoint log in one write, then
+/// syncs it. A last line without its newline was cut short by a crash in
+/// an earlier append (the checkpoint it held went into the store first):
+/// it is dropped, so that the new line does not run on from it.
+fn append_line(path: &std::path::Path, line: &str) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new().create(true).read(true).write(true).open(path)?;
+    let len = f.metadata()?.len();
+    let whole = complete_lines_len(&mut f, len)?;
+    if whole < len {
+        tracing::warn!("{}: dropping a checkpoint line cut short by a crash", path.display());
+        f.set_len(whole)?;
+    }
+    f.seek(SeekFrom::Start(whole))?;
+    f.write_all(format!("{line}\n").as_bytes())?;
+    f.sync_data()
+}
+
+/// How many of the first `len` bytes of `f` are whole lines: up to and
+/// including the last newline.
+fn complete_lines_len(f: &mut std::fs::File, len: u64) -> std::io::Result<u64> {
+    let mut end = len;
+    let mut chunk = vec![0u8; 4096];
+    while end > 0 {
+        let start = end.saturating_sub(chunk.len() as u64);
+        let part = &mut chunk[..(end - start) as usize];
+        f.seek(SeekFrom::Start(start))?;
+        f.read_exact(part)?;
+        if let Some(i) = part.iter().rposition(|b| *b == b'\n') {
+            return Ok(start + i as u64 + 1);
+        }
+        end = start;
+    }
+    Ok(0)
+}
+
 /// Reads a checkpoint log (one JSON checkpoint a line); a line that is not
-/// a checkpoint is an error naming it.
+/// a checkpoint is an error naming it, except a last line without its
+/// newline that does not parse: an append cut short by a crash, which
+/// the next append drops.
 pub fn read_checkpoint_log(path: &std::path::Path) -> anyhow::Result<Vec<CheckpointRow>> {
     let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    text.lines()
+    let whole = text.rfind('\n').map_or(0, |i| i + 1);
+    let mut rows = text[..whole]
+        .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(n, l)| {
             serde_json::from_str(l).map_err(|e| anyhow::anyhow!("{} line {}: {e}", path.display(), n + 1))
         })
-        .collect()
+        .collect::<anyhow::Result<Vec<CheckpointRow>>>()?;
+    if let Ok(last) = serde_json::from_str(&text[whole..]) {
+        rows.push(last);
+    }
+    Ok(rows)
 }
 
 impl Checkpointer {
@@ -122,25 +164,34 @@ pub struct AuditOutcome {
 }
 
 /// The whole audit of `store`: the chain, then (with `key`) every
-/// checkpoint of the store and of `logs`, then the records.
+/// checkpoint of the store and of `logs`, then the records — all read in
+/// one snapshot, so that writes committed meanwhile (a live server's) are
+/// neither half seen nor mistaken for tampering.
 pub fn audit(
     store: &Store,
     key: Option<&crate::audit::VerifyingKey>,
     logs: &[PathBuf],
 ) -> anyhow::Result<AuditOutcome> {
-    let chain = store.read(crate::store::verify_audit)?;
-    // A broken chain is the finding: the checkpoints are not read then.
-    let checkpoints = match key {
-        Some(key) if chain.broken.is_none() => {
-            let mut checkpoints = store.read(|c| CheckpointRow::after(c, 0, usize::MAX))?;
-            for log in logs.iter().filter(|l| l.exists()) {
-                checkpoints.extend(read_checkpoint_log(log)?);
-            }
-            Some(store.read(|c| crate::audit::verify_checkpoints(c, &chain, key, &checkpoints))?)
+    let mut outside = Vec::new();
+    if key.is_some() {
+        for log in logs.iter().filter(|l| l.exists()) {
+            outside.extend(read_checkpoint_log(log)?);
         }
-        _ => None,
-    };
-    let broken = chain.broken.is_some() || checkpoints.as_ref().is_some_and(|c| c.broken.is_some());
-    let records = if broken { None } else { Some(store.read(crate::store::seals::verify)?) };
+    }
+    let (chain, checkpoints, records) = store.read_snapshot(|c| {
+        let chain = crate::store::verify_audit(c)?;
+        // A broken chain is the finding: the checkpoints are not read then.
+        let checkpoints = match key {
+            Some(key) if chain.broken.is_none() => {
+                let mut checkpoints = CheckpointRow::after(c, 0, usize::MAX)?;
+                checkpoints.extend(outside);
+                Some(crate::audit::verify_checkpoints(c, &chain, key, &checkpoints)?)
+            }
+            _ => None,
+        };
+        let broken = chain.broken.is_some() || checkpoints.as_ref().is_some_and(|c| c.broken.is_some());
+        let records = if broken { None } else { Some(crate::store::seals::verify(c)?) };
+        Ok((chain, checkpoints, records))
+    })?;
     Ok(AuditOutcome { chain, checkpoints, records })
 }

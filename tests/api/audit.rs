@@ -277,3 +277,43 @@ fn a_record_resealed_by_hand_no_longer_adds_up_to_the_log() {
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("  api_tokens * : ") || out.contains("  api_tokens *: "), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_over_http_finds_a_store_under_live_writes_intact() {
+    let w = crate::helpers::writable_app("audit-live", |_| {});
+    let client = w.app.client();
+    let base = w.app.base.clone();
+    let admin = w.admin.clone();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // A writer making accounts as fast as the server takes them.
+    let writer = tokio::spawn({
+        let (client, base, admin, stop) = (client.clone(), base.clone(), admin.clone(), stop.clone());
+        async move {
+            let mut made = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let body = serde_json::json!({"name": format!("审计并发{made}"), "department": "测试", "roles": []});
+                let r = client
+                    .post(format!("{base}/accounts"))
+                    .bearer_auth(&admin)
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("write");
+                assert_eq!(r.status(), 201);
+                made += 1;
+            }
+            made
+        }
+    });
+    let mut heads = Vec::new();
+    for _ in 0..4 {
+        let r = client.get(format!("{base}/audit/verify")).bearer_auth(&admin).send().await.expect("verify");
+        assert_eq!(r.status(), 200);
+        let v: serde_json::Value = r.json().await.expect("json");
+        assert_eq!(v["intact"], true, "a verification during writes: {v}");
+        heads.push(v["entries"].as_i64().expect("entries"));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let made = writer.await.expect("writer");
+    assert!(made > 0 && heads.windows(2).all(|h| h[1] > h[0]), "the log did not grow between verifications: {heads:?}");
+}
