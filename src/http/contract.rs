@@ -142,7 +142,9 @@ fn type_of(t: &str) -> Value {
 
 fn list_of(key: &str, item: Value, more: &[(&str, &str)]) -> Value {
     let mut v = object(more);
-    v["required"].as_array_mut().map(|r| r.push(json!(key)));
+    if let Some(r) = v["required"].as_array_mut() {
+        r.push(json!(key));
+    }
     v["properties"][key] = json!({"type": "array", "items": item});
     v
 }
@@ -161,7 +163,9 @@ fn address() -> Value {
 
 fn geocoded() -> Value {
     let mut v = collection(object(&[("match_level", "string"), ("confidence", "number")]));
-    v["required"].as_array_mut().map(|r| r.push(json!("query")));
+    if let Some(r) = v["required"].as_array_mut() {
+        r.push(json!("query"));
+    }
     v["properties"]["query"] = json!({"type": "string"});
     v
 }
@@ -184,7 +188,9 @@ fn success_bodies() -> Vec<(&'static str, &'static str, &'static str, &'static s
     const G: &str = "application/geo+json";
     let issued = {
         let mut t = token();
-        t["required"].as_array_mut().map(|r| r.push(json!("token")));
+        if let Some(r) = t["required"].as_array_mut() {
+            r.push(json!("token"));
+        }
         t["properties"]["token"] = json!({"type": "string"});
         t
     };

@@ -93,7 +93,7 @@ impl Checkpointer {
 /// an earlier append (the checkpoint it held went into the store first):
 /// it is dropped, so that the new line does not run on from it.
 fn append_line(path: &std::path::Path, line: &str) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new().create(true).read(true).write(true).open(path)?;
+    let mut f = std::fs::OpenOptions::new().create(true).truncate(false).read(true).write(true).open(path)?;
     let len = f.metadata()?.len();
     let whole = complete_lines_len(&mut f, len)?;
     if whole < len {
