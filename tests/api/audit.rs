@@ -291,7 +291,8 @@ async fn verify_over_http_finds_a_store_under_live_writes_intact() {
         async move {
             let mut made = 0;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let body = serde_json::json!({"name": format!("审计并发{made}"), "department": "测试", "roles": []});
+                let body =
+                    serde_json::json!({"name": format!("审计并发{made}"), "department": "测试", "roles": []});
                 let r = client
                     .post(format!("{base}/accounts"))
                     .bearer_auth(&admin)
@@ -315,5 +316,8 @@ async fn verify_over_http_finds_a_store_under_live_writes_intact() {
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let made = writer.await.expect("writer");
-    assert!(made > 0 && heads.windows(2).all(|h| h[1] > h[0]), "the log did not grow between verifications: {heads:?}");
+    assert!(
+        made > 0 && heads.windows(2).all(|h| h[1] > h[0]),
+        "the log did not grow between verifications: {heads:?}"
+    );
 }
