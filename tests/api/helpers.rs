@@ -159,11 +159,18 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `fangyu serve` over `store` with `env` set.
     pub fn start(store: &std::path::Path, env: &[(&str, &str)]) -> ServerProcess {
+        ServerProcess::start_with(store, env, &[])
+    }
+
+    /// Starts `fangyu serve` over `store` with `env` set and `args` (such
+    /// as `--config FILE`) after the command's own.
+    pub fn start_with(store: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> ServerProcess {
         let port =
             std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
         let listen = format!("127.0.0.1:{port}");
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_fangyu"))
             .args(["serve", "--listen", &listen, "--store", store.to_str().expect("path")])
+            .args(args)
             .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

@@ -8,6 +8,7 @@ mod audit;
 mod boundaries;
 mod changes;
 mod consistency;
+mod crash;
 mod errors;
 mod evaluation;
 mod feed;
