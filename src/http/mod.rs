@@ -26,6 +26,7 @@ pub mod markers;
 pub mod openapi;
 pub mod params;
 pub mod places;
+pub mod problems;
 pub mod proposals;
 pub mod rate;
 pub mod reverse;
@@ -217,11 +218,10 @@ async fn track(req: Request, next: Next) -> Response {
     }
 }
 
-/// Serves `app` on `listener` with the default head limits, plain HTTP,
-/// until Ctrl-C or SIGTERM, then drains.
-pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
-    let limits = connection::HeadLimits::from_settings(&crate::config::ServerSettings::default());
-    connection::serve(listener, app, limits, None, shutdown_signal()).await
+/// Serves `app` on `listener` with the default server settings (plain
+/// HTTP, the default head limits) until Ctrl-C or SIGTERM, then drains.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> anyhow::Result<()> {
+    serve_with(listener, app, &crate::config::ServerSettings::default()).await
 }
 
 /// Serves `app` on `listener` as `server` says (head limits; TLS when a
@@ -240,7 +240,7 @@ pub async fn serve_with(
     let addr = listener.local_addr()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!("serving on {scheme}://{addr}");
-    if tls.is_none() && !connection::is_loopback(&addr) {
+    if tls.is_none() && !addr.ip().is_loopback() {
         tracing::warn!(
             "listening on {addr}, beyond loopback, over plain HTTP: tokens and data cross the network \
              unencrypted. Put a TLS-terminating proxy in front, or serve HTTPS with --tls-cert and --tls-key"

@@ -2,7 +2,8 @@
 //! the docs page that renders it, and the problem-type pages.
 
 use super::contract::Contract;
-use super::error::{ApiError, PROBLEM_TYPES, Problem};
+use super::error::{ApiError, Problem};
+use super::problems::PROBLEM_TYPES;
 use axum::Json;
 use axum::extract::Path;
 use axum::response::Html;
