@@ -21,7 +21,7 @@ use std::hint::black_box;
 
 /// The server's allocator, so that allocation costs what it costs there.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 const POINTS: usize = 100_000;
 

@@ -7,7 +7,7 @@
 //! `cargo run --release --example bare_health -- 127.0.0.1:18099`
 
 #[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> anyhow::Result<()> {
     let listen = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:18099".into());

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # nodejs/npm: the map page's MapLibre GL and the independent tile readers
 # of the tests; chromium and a CJK font: the map page's browser test.
-packages=(libgdal-dev gdal-bin libproj-dev proj-bin libsqlite3-dev sqlite3 pkg-config wrk bc curl
+# libclang-dev: the proj crate generates its PROJ bindings with bindgen.
+packages=(libgdal-dev gdal-bin libproj-dev proj-bin libclang-dev libsqlite3-dev sqlite3 pkg-config wrk bc curl
   chromium fonts-wqy-microhei)
 # Node.js may come from elsewhere than Debian (its npm then conflicts with
 # Debian's): only ask for Debian's when there is no npm at all.

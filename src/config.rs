@@ -2,8 +2,10 @@
 //! (`--config`) and `FANGYU_*` environment variables override them.
 //! Per-jurisdiction rules (door-plate numbering) live here, not in code.
 
+pub mod boundaries;
 pub mod review;
 
+pub use boundaries::BoundarySettings;
 pub use review::ReviewSettings;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -28,6 +30,8 @@ pub struct Settings {
     pub audit: AuditSettings,
     /// Tokens' lifetime and the request rate limits.
     pub access: AccessSettings,
+    /// Boundary lines and markers: tolerances.
+    pub boundaries: BoundarySettings,
 }
 
 /// How long tokens live and how fast one client may call.

@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod audit;
+pub mod boundaries;
 pub mod config;
 pub mod demo;
 pub mod eval;

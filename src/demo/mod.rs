@@ -82,15 +82,7 @@ pub fn build(store: &Store, settings: &Settings, scale: Scale) -> Result<BuildRe
             a.insert(tx)?;
         }
         for l in &lines {
-            BoundaryLineRow {
-                code: l.code.clone(),
-                name: l.name.clone(),
-                level: l.level,
-                left_code: l.left_code.clone(),
-                right_code: l.right_code.clone(),
-                geom: Some(l.geom.clone()),
-            }
-            .insert(tx)?;
+            BoundaryLineRow::from(l).insert(tx)?;
         }
         for m in &markers {
             MarkerRow {
@@ -101,6 +93,7 @@ pub fn build(store: &Store, settings: &Settings, scale: Scale) -> Result<BuildRe
                 installed_on: None,
                 lon: m.at.x,
                 lat: m.at.y,
+                retired_on: None,
             }
             .insert(tx)?;
         }

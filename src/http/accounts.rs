@@ -198,7 +198,7 @@ fn account_id(id: &str) -> ApiResult<AccountId> {
 
 /// Grants a role (an admin, to another account than their own).
 #[utoipa::path(put, path = "/accounts/{id}/roles/{role}", tag = "security",
-    params(("id" = i64, Path, description = "Account id"), ("role" = String, Path, description = "Role", pattern = r"^(applicant|reviewer|expert|committee|approver|admin|subscriber)$")),
+    params(("id" = i64, Path, description = "Account id"), ("role" = String, Path, description = "Role", pattern = r"^(applicant|reviewer|expert|committee|approver|admin|subscriber|boundary)$")),
     responses((status = 200, description = "The account after"), (status = 400, body = super::error::Problem),
         (status = 401, body = super::error::Problem), (status = 403, body = super::error::Problem),
         (status = 404, body = super::error::Problem)),
@@ -215,7 +215,7 @@ pub async fn grant(
 
 /// Revokes a role: the account's tokens in it stop at once.
 #[utoipa::path(delete, path = "/accounts/{id}/roles/{role}", tag = "security",
-    params(("id" = i64, Path, description = "Account id"), ("role" = String, Path, description = "Role", pattern = r"^(applicant|reviewer|expert|committee|approver|admin|subscriber)$")),
+    params(("id" = i64, Path, description = "Account id"), ("role" = String, Path, description = "Role", pattern = r"^(applicant|reviewer|expert|committee|approver|admin|subscriber|boundary)$")),
     responses((status = 200, description = "The account after"), (status = 400, body = super::error::Problem),
         (status = 401, body = super::error::Problem), (status = 403, body = super::error::Problem),
         (status = 404, body = super::error::Problem)),

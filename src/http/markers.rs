@@ -1,7 +1,7 @@
 //! `/markers`: boundary markers (界桩) by box, proximity or line.
 
 use super::error::{ApiError, ApiResult};
-use super::features::{collection, feature};
+use super::features::collection;
 use super::params;
 use super::state::AppState;
 use axum::Json;
@@ -21,15 +21,21 @@ pub struct MarkersQuery {
     line: Option<String>,
     /// Most results (default 20).
     limit: Option<String>,
+    /// `EPSG:4490` (default) or a CGCS2000 Gauss-Krüger 3° zone,
+    /// `EPSG:4513`–`EPSG:4554`, for the geometry.
+    crs: Option<String>,
 }
 
 /// Boundary markers as a GeoJSON FeatureCollection: each with its number
 /// (line + sequence + type, GB/T 17796), type (Q single, A/B pair, C/D/E
-/// triple), line and condition. One of `bbox`, `near` or `line` is needed.
+/// triple), line and condition, and its position in CGCS2000 and in the
+/// Gauss-Krüger 3° zone it falls in. One of `bbox`, `near` or `line` is
+/// needed.
 #[utoipa::path(get, path = "/markers", tag = "boundaries", params(MarkersQuery),
     responses((status = 200, description = "GeoJSON FeatureCollection"), (status = 400, body = super::error::Problem)))]
 pub async fn search(State(s): State<AppState>, Query(q): Query<MarkersQuery>) -> ApiResult<Json<Value>> {
     let limit = params::limit(q.limit.as_deref(), 20, s.settings.server.max_limit)?;
+    let crs = super::boundaries::crs_param(q.crs.as_deref())?;
     let g = s.gazetteer();
     let m = &g.markers;
     let hits: Vec<(u32, Option<f64>)> = match (q.bbox.as_deref(), q.near.as_deref(), q.line.as_deref()) {
@@ -48,17 +54,9 @@ pub async fn search(State(s): State<AppState>, Query(q): Query<MarkersQuery>) ->
         .into_iter()
         .filter(|(i, _)| q.line.as_deref().is_none_or(|l| m.get(*i).line_code == l))
         .take(limit)
-        .map(|(i, d)| {
-            let mk = m.get(i);
-            let mut props = json!({
-                "number": mk.number, "kind": mk.kind, "line": mk.line_code,
-                "condition": mk.condition, "installed_on": mk.installed_on,
-            });
-            if let Some(d) = d {
-                props["distance_m"] = json!((d * 10.0).round() / 10.0);
-            }
-            feature(json!(mk.number), json!({"type": "Point", "coordinates": [mk.lon, mk.lat]}), props)
-        })
-        .collect();
-    Ok(Json(collection(features)))
+        .map(|(i, d)| super::boundaries::marker_feature(m.get(i), crs, d))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let mut out = collection(features);
+    out["crs"] = json!(crs.name());
+    Ok(Json(out))
 }

@@ -21,7 +21,9 @@ use utoipa::OpenApi;
         super::divisions::one, super::divisions::children, super::divisions::search,
         super::places::search, super::places::one,
         super::addresses::one,
-        super::markers::search,
+        super::markers::search, super::marker_changes::create, super::marker_changes::edit,
+        super::marker_changes::one, super::marker_changes::pending, super::marker_changes::decide,
+        super::boundaries::list, super::boundaries::one,
         super::proposals::create, super::proposals::list, super::proposals::one, super::proposals::revise,
         super::proposals::act, super::proposals::overdue,
         super::tokens::create, super::tokens::list, super::tokens::revoke, super::tokens::rotate,
@@ -37,7 +39,9 @@ use utoipa::OpenApi;
         crate::geocode::MatchLevel, crate::geocode::forward::Components, crate::geocode::number::DoorNumber,
         crate::geocode::normalize::Correction, crate::store::feed::FeedChange, super::changes::ChangesPage,
         crate::model::ChangeKind, crate::model::ChangeAction, crate::service::subscriptions::SubscriptionInput,
-        crate::store::checkpoints::CheckpointRow, super::audit::CheckpointsPage)),
+        crate::store::checkpoints::CheckpointRow, super::audit::CheckpointsPage,
+        crate::service::boundaries::NewMarker, crate::service::boundaries::MarkerEdit,
+        super::marker_changes::DecisionInput)),
     tags((name = "geocoding"), (name = "divisions"), (name = "places"), (name = "addresses"), (name = "boundaries"), (name = "naming"), (name = "security"), (name = "tiles"), (name = "feed"), (name = "service")),
     modifiers(&BearerAuth, &Contract)
 )]

@@ -5,8 +5,8 @@
 
 use super::state::AppState;
 use super::{
-    accounts, addresses, audit, batch, changes, divisions, geocode, health, map, markers, openapi, places,
-    proposals, reverse, subscriptions, tiles, tokens,
+    accounts, addresses, audit, batch, boundaries, changes, divisions, geocode, health, map, marker_changes, markers,
+    openapi, places, proposals, reverse, subscriptions, tiles, tokens,
 };
 use axum::Router;
 use axum::routing::{delete, get, post, put};
@@ -32,7 +32,13 @@ pub fn routes() -> Router<AppState> {
         .route("/places", get(places::search))
         .route("/places/{id}", get(places::one))
         .route("/addresses/{code}", get(addresses::one))
-        .route("/markers", get(markers::search))
+        .route("/markers", get(markers::search).post(marker_changes::create))
+        .route("/markers/{number}", get(marker_changes::one))
+        .route("/markers/{number}/{action}", post(marker_changes::edit))
+        .route("/marker-changes", get(marker_changes::pending))
+        .route("/marker-changes/{id}/{action}", post(marker_changes::decide))
+        .route("/boundaries", get(boundaries::list))
+        .route("/boundaries/{id}", get(boundaries::one))
         .route("/proposals", get(proposals::list).post(proposals::create))
         .route("/proposals/overdue", get(proposals::overdue))
         .route("/proposals/{id}", get(proposals::one).patch(proposals::revise))

@@ -67,6 +67,11 @@ impl Shared {
         self.gazetteer.load()
     }
 
+    /// The current index snapshot, held (to move into a blocking task).
+    pub fn gazetteer_arc(&self) -> Arc<Gazetteer> {
+        self.gazetteer.load_full()
+    }
+
     /// Runs a write of the service on the blocking pool, so the async
     /// workers keep answering reads while it waits for the store's write
     /// lock and while the projections apply it.

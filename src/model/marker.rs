@@ -77,6 +77,80 @@ impl MarkerCondition {
     }
 }
 
+/// A change to a line's markers, which both sides must sign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkerAction {
+    /// A new marker.
+    Add,
+    /// A marker set at a new position.
+    Move,
+    /// A marker removed from the line.
+    Retire,
+}
+
+impl MarkerAction {
+    /// Every action.
+    pub const ALL: [MarkerAction; 3] = [MarkerAction::Add, MarkerAction::Move, MarkerAction::Retire];
+
+    /// The stable identifier.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MarkerAction::Add => "add",
+            MarkerAction::Move => "move",
+            MarkerAction::Retire => "retire",
+        }
+    }
+
+    /// Parses the identifier.
+    pub fn parse(s: &str) -> Option<MarkerAction> {
+        MarkerAction::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// The action in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            MarkerAction::Add => "增设",
+            MarkerAction::Move => "移位",
+            MarkerAction::Retire => "撤除",
+        }
+    }
+}
+
+/// Where a marker change stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignOff {
+    /// Proposed by one side, waiting for the other.
+    Pending,
+    /// Confirmed by the other side, and applied.
+    Confirmed,
+    /// Refused by the other side.
+    Rejected,
+    /// Taken back by the side that proposed it.
+    Withdrawn,
+}
+
+impl SignOff {
+    /// Every state.
+    pub const ALL: [SignOff; 4] = [SignOff::Pending, SignOff::Confirmed, SignOff::Rejected, SignOff::Withdrawn];
+
+    /// The stable identifier.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignOff::Pending => "pending",
+            SignOff::Confirmed => "confirmed",
+            SignOff::Rejected => "rejected",
+            SignOff::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// Parses the identifier.
+    pub fn parse(s: &str) -> Option<SignOff> {
+        SignOff::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

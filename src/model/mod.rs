@@ -23,7 +23,7 @@ pub use change::{ChangeAction, ChangeFilter, ChangeKind, FilterError};
 pub use code::{CodeError, DivisionCode};
 pub use division_name::{COLLOQUIAL_NAMES, everyday_names, short_name, village_name};
 pub use level::Level;
-pub use marker::{MarkerCondition, MarkerKind};
+pub use marker::{MarkerAction, MarkerCondition, MarkerKind, SignOff};
 pub use place::{PlaceClass, PlaceStatus};
 pub use proposal::{
     Approval, Attachment, Check, Comment, Event, Filing, Kind, Opinion, Proposal, ProposalId, Verdict, Vote,

@@ -44,11 +44,14 @@ pub enum Role {
     /// Another agency's system: reads the change feed and manages its own
     /// webhook subscriptions.
     Subscriber,
+    /// A boundary officer of the divisions in the account's scope: proposes
+    /// and confirms changes to markers, records joint inspections.
+    Boundary,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::Applicant,
         Role::Reviewer,
         Role::Expert,
@@ -56,6 +59,7 @@ impl Role {
         Role::Approver,
         Role::Admin,
         Role::Subscriber,
+        Role::Boundary,
     ];
 
     /// The stable identifier.
@@ -68,6 +72,7 @@ impl Role {
             Role::Approver => "approver",
             Role::Admin => "admin",
             Role::Subscriber => "subscriber",
+            Role::Boundary => "boundary",
         }
     }
 
@@ -86,6 +91,7 @@ impl Role {
             Role::Approver => "批准机关",
             Role::Admin => "管理员",
             Role::Subscriber => "数据订阅方",
+            Role::Boundary => "界线管理人员",
         }
     }
 }

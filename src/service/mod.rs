@@ -13,11 +13,14 @@
 //! - [`imports`]: GDAL imports;
 //! - [`accounts`]: people's accounts, their roles and their tokens;
 //! - [`audit`]: signed checkpoints of the change log;
+//! - [`boundaries`]: boundary lines derived from the polygons, markers
+//!   changed only with both sides' signatures;
 //! - [`subscriptions`] and [`webhooks`]: change-feed subscriptions and
 //!   their signed deliveries.
 
 pub mod accounts;
 pub mod audit;
+pub mod boundaries;
 pub mod imports;
 pub mod projection;
 pub mod proposals;

@@ -11,6 +11,7 @@ mod changelog;
 pub mod checkpoints;
 mod divisions;
 pub mod feed;
+pub mod marker_changes;
 pub mod gpkg;
 pub mod mbtiles;
 mod places;
@@ -23,7 +24,8 @@ mod tokens;
 
 pub use accounts::AccountRow;
 pub use addresses::{AddressRow, PlateRow, RenamedAddress, RoomRow};
-pub use boundaries::{BoundaryLineRow, MarkerRow};
+pub use boundaries::{BoundaryLineRow, LineFilter, MarkerRow};
+pub use marker_changes::{MarkerChangeRow, Signature};
 pub use changelog::{
     AuditReport, ChangeEntry, GENESIS, append_change, hex as changelog_hex, verify as verify_audit,
 };

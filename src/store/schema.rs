@@ -55,6 +55,12 @@ const MIGRATIONS: &[Migration] = &[
         sql: v6,
         then: Some(super::accounts::accounts_for_tokens),
     },
+    Migration {
+        version: 7,
+        description: "boundaries: line lengths, boxes and retirement; retired markers; marker changes signed by both sides",
+        sql: v7,
+        then: None,
+    },
 ];
 
 /// Brings a store up to the newest schema.
@@ -339,6 +345,47 @@ CREATE INDEX change_log_account ON change_log(account, seq);
     .to_string()
         + &gpkg::register_sql("accounts", "用户账户", None)
         + &gpkg::register_sql("account_roles", "账户角色", None)
+}
+
+/// Boundary lines get their length, their box (for box queries) and a
+/// retirement date; markers a retirement date; a change to a line's
+/// markers waits in `marker_changes` until the other side confirms it.
+/// The new columns are null in old rows, so their seals hold.
+fn v7() -> String {
+    r#"
+ALTER TABLE boundary_lines ADD COLUMN length_m REAL;
+ALTER TABLE boundary_lines ADD COLUMN retired_on TEXT;
+ALTER TABLE boundary_lines ADD COLUMN min_lon REAL;
+ALTER TABLE boundary_lines ADD COLUMN min_lat REAL;
+ALTER TABLE boundary_lines ADD COLUMN max_lon REAL;
+ALTER TABLE boundary_lines ADD COLUMN max_lat REAL;
+CREATE INDEX boundary_lines_left ON boundary_lines(left_code);
+CREATE INDEX boundary_lines_right ON boundary_lines(right_code);
+ALTER TABLE boundary_markers ADD COLUMN retired_on TEXT;
+CREATE INDEX boundary_markers_line ON boundary_markers(line_code);
+CREATE TABLE marker_changes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  line_code TEXT NOT NULL REFERENCES boundary_lines(code),
+  action TEXT NOT NULL CHECK (action IN ('add','move','retire')),
+  number TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  lon REAL, lat REAL,
+  reason TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','confirmed','rejected','withdrawn')),
+  proposed_by INTEGER NOT NULL REFERENCES accounts(id),
+  proposed_token INTEGER NOT NULL,
+  proposed_side TEXT NOT NULL,
+  proposed_at TEXT NOT NULL,
+  decided_by INTEGER REFERENCES accounts(id),
+  decided_token INTEGER,
+  decided_side TEXT,
+  decided_at TEXT,
+  note TEXT,
+  row_hash BLOB);
+CREATE INDEX marker_changes_line ON marker_changes(line_code, state);
+"#
+    .to_string()
+        + &gpkg::register_sql("marker_changes", "界桩变更（双方签认）", None)
 }
 
 /// Seals the rows a store held before seals, and chains their state with

@@ -51,6 +51,7 @@ pub const SEALED: &[SealedTable] = &[
     SealedTable { since: 6, ..table("accounts", "id") },
     SealedTable { since: 6, ..table("account_roles", "fid") },
     table("proposals", "fid"),
+    SealedTable { since: 7, ..table("marker_changes", "id") },
     SealedTable {
         name: "subscriptions",
         key: "id",

@@ -8,8 +8,8 @@
 //! `YYYY-MM-DD` by rusqlite's own `chrono` support.)
 
 use crate::model::{
-    AddressCode, AddressKind, DivisionCode, Kind, Level, MarkerCondition, MarkerKind, PlaceClass,
-    PlaceStatus, ProposalId, ProposalState, Role, Timestamp, TokenId,
+    AddressCode, AddressKind, DivisionCode, Kind, Level, MarkerAction, MarkerCondition, MarkerKind, PlaceClass,
+    PlaceStatus, ProposalId, ProposalState, Role, SignOff, Timestamp, TokenId,
 };
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
@@ -56,6 +56,8 @@ identifier_column!(PlaceStatus, "status");
 identifier_column!(AddressKind, "address kind");
 identifier_column!(MarkerKind, "marker type");
 identifier_column!(MarkerCondition, "marker condition");
+identifier_column!(MarkerAction, "marker action");
+identifier_column!(SignOff, "sign-off state");
 
 /// Reads and writes the code's text. Every writer stores the parsed
 /// (normalised) form, so parsing on the way back gives the same text.
