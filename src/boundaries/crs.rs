@@ -20,12 +20,15 @@ impl Crs {
     /// Parses `EPSG:NNNN` (or the bare number) among the systems offered:
     /// 4490 and the Gauss-Krüger 3° zones; the error says what is offered.
     pub fn parse(s: &str) -> Result<Crs, String> {
-        let digits = s.trim().strip_prefix("EPSG:").or_else(|| s.trim().strip_prefix("epsg:")).unwrap_or(s.trim());
+        let digits =
+            s.trim().strip_prefix("EPSG:").or_else(|| s.trim().strip_prefix("epsg:")).unwrap_or(s.trim());
         let code: u32 = digits.parse().map_err(|_| format!("坐标系应写作 EPSG:代码，而不是 {s}"))?;
         if code == STORE_EPSG || (4513..=4554).contains(&code) {
             Ok(Crs(code))
         } else {
-            Err(format!("提供的坐标系：EPSG:4490（CGCS2000 经纬度）与 EPSG:4513–4554（CGCS2000 高斯-克吕格 3 度带），不含 EPSG:{code}"))
+            Err(format!(
+                "提供的坐标系：EPSG:4490（CGCS2000 经纬度）与 EPSG:4513–4554（CGCS2000 高斯-克吕格 3 度带），不含 EPSG:{code}"
+            ))
         }
     }
 

@@ -45,11 +45,40 @@ const MIN_LENGTH_M: f64 = 50.0;
 
 /// The one-character abbreviations (简称) the names of provincial lines use.
 const PROVINCE_ABBREVIATIONS: [(&str, char); 34] = [
-    ("11", '京'), ("12", '津'), ("13", '冀'), ("14", '晋'), ("15", '蒙'), ("21", '辽'), ("22", '吉'),
-    ("23", '黑'), ("31", '沪'), ("32", '苏'), ("33", '浙'), ("34", '皖'), ("35", '闽'), ("36", '赣'),
-    ("37", '鲁'), ("41", '豫'), ("42", '鄂'), ("43", '湘'), ("44", '粤'), ("45", '桂'), ("46", '琼'),
-    ("50", '渝'), ("51", '川'), ("52", '黔'), ("53", '滇'), ("54", '藏'), ("61", '陕'), ("62", '甘'),
-    ("63", '青'), ("64", '宁'), ("65", '新'), ("71", '台'), ("81", '港'), ("82", '澳'),
+    ("11", '京'),
+    ("12", '津'),
+    ("13", '冀'),
+    ("14", '晋'),
+    ("15", '蒙'),
+    ("21", '辽'),
+    ("22", '吉'),
+    ("23", '黑'),
+    ("31", '沪'),
+    ("32", '苏'),
+    ("33", '浙'),
+    ("34", '皖'),
+    ("35", '闽'),
+    ("36", '赣'),
+    ("37", '鲁'),
+    ("41", '豫'),
+    ("42", '鄂'),
+    ("43", '湘'),
+    ("44", '粤'),
+    ("45", '桂'),
+    ("46", '琼'),
+    ("50", '渝'),
+    ("51", '川'),
+    ("52", '黔'),
+    ("53", '滇'),
+    ("54", '藏'),
+    ("61", '陕'),
+    ("62", '甘'),
+    ("63", '青'),
+    ("64", '宁'),
+    ("65", '新'),
+    ("71", '台'),
+    ("81", '港'),
+    ("82", '澳'),
 ];
 
 /// The first character a line's name takes from a side.
@@ -114,7 +143,9 @@ fn number(a: &DivisionRow, b: &DivisionRow) -> Option<(Level, String)> {
         Level::Province => Some((Level::Province, format!("{}{}", &x[..2], &y[..2]))),
         _ if x[..2] != y[..2] => None,
         Level::Prefecture => Some((Level::Prefecture, format!("{}{}{}", &x[..2], &x[2..4], &y[2..4]))),
-        Level::County if x[..4] == y[..4] => Some((Level::County, format!("{}{}{}", &x[..4], &x[4..], &y[4..]))),
+        Level::County if x[..4] == y[..4] => {
+            Some((Level::County, format!("{}{}{}", &x[..4], &x[4..], &y[4..])))
+        }
         Level::County if directly_administered(a) || directly_administered(b) => {
             Some((Level::Prefecture, format!("{}{}{}", &x[..2], &x[2..], &y[2..])))
         }
@@ -138,7 +169,9 @@ fn join<'a>(arcs: impl Iterator<Item = &'a [WorldPoint]>) -> MultiLineString<f64
             if first == last {
                 break;
             }
-            let Some(i) = open.iter().position(|o| o[0] == last || o[o.len() - 1] == last || o[0] == first || o[o.len() - 1] == first) else {
+            let Some(i) = open.iter().position(|o| {
+                o[0] == last || o[o.len() - 1] == last || o[0] == first || o[o.len() - 1] == first
+            }) else {
                 break;
             };
             let mut next = open.swap_remove(i);

@@ -145,7 +145,10 @@ impl Walk {
             let len = segment_length(s.start, s.end);
             if walked + len >= along_m && len > 0.0 {
                 let t = ((along_m - walked) / len).clamp(0.0, 1.0);
-                return Some(Coord { x: s.start.x + t * (s.end.x - s.start.x), y: s.start.y + t * (s.end.y - s.start.y) });
+                return Some(Coord {
+                    x: s.start.x + t * (s.end.x - s.start.x),
+                    y: s.start.y + t * (s.end.y - s.start.y),
+                });
             }
             walked += len;
         }
@@ -223,7 +226,9 @@ pub fn check(
         MarkerKind::A | MarkerKind::B if !group(&[MarkerKind::A, MarkerKind::B]) => {
             return Err(format!("序号 {:03} 已用于非双立界桩，A/B 只能成对使用同一序号", number.seq));
         }
-        MarkerKind::C | MarkerKind::D | MarkerKind::E if !group(&[MarkerKind::C, MarkerKind::D, MarkerKind::E]) => {
+        MarkerKind::C | MarkerKind::D | MarkerKind::E
+            if !group(&[MarkerKind::C, MarkerKind::D, MarkerKind::E]) =>
+        {
             return Err(format!("序号 {:03} 已用于非三立界桩，C/D/E 只能用于同一三交点", number.seq));
         }
         _ => {}
@@ -235,7 +240,8 @@ pub fn check(
     }
     if matches!(number.kind, MarkerKind::C | MarkerKind::D | MarkerKind::E) {
         let frame = LocalFrame::new(at);
-        let nearest = walk.ends().into_iter().map(|e| frame.distance_to_point(e)).fold(f64::INFINITY, f64::min);
+        let nearest =
+            walk.ends().into_iter().map(|e| frame.distance_to_point(e)).fold(f64::INFINITY, f64::min);
         if nearest > tol.tri_point_m {
             return Err(format!(
                 "三立界桩（C/D/E）应立于三交点，此点距最近的三交点 {:.0} 米，超过 {:.0} 米",
@@ -291,13 +297,16 @@ pub fn next_number(
     let here = walk.locate(at);
     let group = match kind {
         MarkerKind::A | MarkerKind::B => [MarkerKind::A, MarkerKind::B].as_slice(),
-        MarkerKind::C | MarkerKind::D | MarkerKind::E => [MarkerKind::C, MarkerKind::D, MarkerKind::E].as_slice(),
+        MarkerKind::C | MarkerKind::D | MarkerKind::E => {
+            [MarkerKind::C, MarkerKind::D, MarkerKind::E].as_slice()
+        }
         MarkerKind::Q => [].as_slice(),
     };
     // The second of a pair (or a triple) takes the sequence of its partner.
-    if let Some(p) = placed.iter().find(|p| {
-        group.contains(&p.number.kind) && (p.along_m - here.along_m).abs() <= tol.group_m
-    }) {
+    if let Some(p) = placed
+        .iter()
+        .find(|p| group.contains(&p.number.kind) && (p.along_m - here.along_m).abs() <= tol.group_m)
+    {
         let n = MarkerNumber { seq: p.number.seq, kind };
         return check(walk, placed, n, at, side, tol).map(|()| n);
     }
@@ -367,7 +376,8 @@ mod tests {
     fn the_next_number_follows_the_place_along_the_line() {
         let w = east_line();
         let on = |lon| Coord { x: lon, y: 30.0 };
-        let list = placed(&w, &[(1, MarkerKind::Q, 121.01), (2, MarkerKind::Q, 121.03), (5, MarkerKind::Q, 121.06)]);
+        let list =
+            placed(&w, &[(1, MarkerKind::Q, 121.01), (2, MarkerKind::Q, 121.03), (5, MarkerKind::Q, 121.06)]);
         // At the eastern end: after 005.
         assert_eq!(next_number(&w, &list, MarkerKind::Q, on(121.08), Side::Unknown, TOL).unwrap().seq, 6);
         // Between 002 and 005: 003 is free.
@@ -381,15 +391,23 @@ mod tests {
     fn a_pair_shares_a_sequence_with_a_on_the_smaller_codes_side() {
         let w = east_line();
         let mut list = placed(&w, &[(1, MarkerKind::Q, 121.01)]);
-        let a = next_number(&w, &list, MarkerKind::A, Coord { x: 121.05, y: 30.00003 }, Side::Smaller, TOL).unwrap();
+        let a = next_number(&w, &list, MarkerKind::A, Coord { x: 121.05, y: 30.00003 }, Side::Smaller, TOL)
+            .unwrap();
         assert_eq!(a, MarkerNumber { seq: 2, kind: MarkerKind::A });
         list.push(Placed { number: a, along_m: w.locate(Coord { x: 121.05, y: 30.0 }).along_m });
-        let b = next_number(&w, &list, MarkerKind::B, Coord { x: 121.05, y: 29.99997 }, Side::Larger, TOL).unwrap();
+        let b = next_number(&w, &list, MarkerKind::B, Coord { x: 121.05, y: 29.99997 }, Side::Larger, TOL)
+            .unwrap();
         assert_eq!(b, MarkerNumber { seq: 2, kind: MarkerKind::B });
         // A B on the smaller code's side is refused, and so is a Q on the pair's number.
-        assert!(check(&w, &list, b, Coord { x: 121.05, y: 30.0 }, Side::Smaller, TOL).unwrap_err().contains("B 桩"));
+        assert!(
+            check(&w, &list, b, Coord { x: 121.05, y: 30.0 }, Side::Smaller, TOL)
+                .unwrap_err()
+                .contains("B 桩")
+        );
         let q = MarkerNumber { seq: 2, kind: MarkerKind::Q };
-        assert!(check(&w, &list, q, Coord { x: 121.05, y: 30.0 }, Side::Unknown, TOL).unwrap_err().contains("Q"));
+        assert!(
+            check(&w, &list, q, Coord { x: 121.05, y: 30.0 }, Side::Unknown, TOL).unwrap_err().contains("Q")
+        );
     }
 
     #[test]
@@ -407,6 +425,16 @@ mod tests {
         let triple = MarkerNumber { seq: 2, kind: MarkerKind::C };
         let far = check(&w, &list, triple, Coord { x: 121.02, y: 30.0 }, Side::Unknown, TOL).unwrap_err();
         assert!(far.contains("三交点"), "{far}");
-        assert!(check(&w, &list, MarkerNumber { seq: 5, kind: MarkerKind::C }, Coord { x: 121.0995, y: 30.0 }, Side::Unknown, TOL).is_ok());
+        assert!(
+            check(
+                &w,
+                &list,
+                MarkerNumber { seq: 5, kind: MarkerKind::C },
+                Coord { x: 121.0995, y: 30.0 },
+                Side::Unknown,
+                TOL
+            )
+            .is_ok()
+        );
     }
 }

@@ -21,6 +21,11 @@ pub struct BoundarySettings {
 
 impl Default for BoundarySettings {
     fn default() -> BoundarySettings {
-        BoundarySettings { marker_off_line_m: 50.0, tri_point_m: 100.0, marker_group_m: 30.0, topology_tolerance_m: 10.0 }
+        BoundarySettings {
+            marker_off_line_m: 50.0,
+            tri_point_m: 100.0,
+            marker_group_m: 30.0,
+            topology_tolerance_m: 10.0,
+        }
     }
 }

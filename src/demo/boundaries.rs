@@ -34,7 +34,9 @@ pub struct Marker {
 /// lines inside the prefecture whose code starts with `prefix`.
 pub fn lines_and_markers(rows: &[DivisionRow], prefix: &str) -> (Vec<DerivedLine>, Vec<Marker>) {
     let lines = derive(rows);
-    let polygon = |code: &str| rows.iter().find(|r| r.code.as_str() == code && r.valid_to.is_none()).and_then(|r| r.geom.as_ref());
+    let polygon = |code: &str| {
+        rows.iter().find(|r| r.code.as_str() == code && r.valid_to.is_none()).and_then(|r| r.geom.as_ref())
+    };
     let markers = lines
         .iter()
         .filter(|l| l.level == Level::County && l.code.starts_with(prefix))

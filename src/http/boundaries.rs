@@ -46,7 +46,11 @@ fn line_geometry(g: &MultiLineString<f64>, crs: Crs) -> ApiResult<Value> {
     let mut parts = Vec::with_capacity(g.0.len());
     for l in &g.0 {
         let pts = crs::from_store(crs, &l.0).map_err(|e| ApiError::internal(e))?;
-        parts.push(pts.iter().map(|c| [round(c.x, crs.is_projected()), round(c.y, crs.is_projected())]).collect::<Vec<_>>());
+        parts.push(
+            pts.iter()
+                .map(|c| [round(c.x, crs.is_projected()), round(c.y, crs.is_projected())])
+                .collect::<Vec<_>>(),
+        );
     }
     Ok(json!({"type": "MultiLineString", "coordinates": parts}))
 }
@@ -132,13 +136,23 @@ pub async fn list(State(s): State<AppState>, Query(q): Query<BoundariesQuery>) -
         Some("province") => Some(Level::Province),
         Some("prefecture") => Some(Level::Prefecture),
         Some("county") => Some(Level::County),
-        Some(other) => return Err(ApiError::invalid("level", format!("应为 province、prefecture 或 county，不是 {other}"))),
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "level",
+                format!("应为 province、prefecture 或 county，不是 {other}"),
+            ));
+        }
     };
     let prefix = match q.division.as_deref() {
         Some(d) => Some(params::division_code("division", d)?.prefix().to_string()),
         None => None,
     };
-    let bbox = q.bbox.as_deref().map(params::bbox).transpose()?.map(|b| [b.min().x, b.min().y, b.max().x, b.max().y]);
+    let bbox = q
+        .bbox
+        .as_deref()
+        .map(params::bbox)
+        .transpose()?
+        .map(|b| [b.min().x, b.min().y, b.max().x, b.max().y]);
     let with_retired = params::flag("retired", q.retired.as_deref())?;
     let after = q.after.clone();
     let rows = s
@@ -180,7 +194,11 @@ pub struct CrsQuery {
     params(("id" = String, Path, description = "Line number"), CrsQuery),
     responses((status = 200, description = "GeoJSON Feature of the line"), (status = 400, body = super::error::Problem),
         (status = 404, body = super::error::Problem)))]
-pub async fn one(State(s): State<AppState>, Path(id): Path<String>, Query(q): Query<CrsQuery>) -> ApiResult<Json<Value>> {
+pub async fn one(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<CrsQuery>,
+) -> ApiResult<Json<Value>> {
     let crs = crs_param(q.crs.as_deref())?;
     if id.len() > 16 || !id.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::invalid("id", "界线编号由数字组成"));
@@ -196,14 +214,16 @@ pub async fn one(State(s): State<AppState>, Path(id): Path<String>, Query(q): Qu
         .await?;
     let Some((line, markers, pending)) = found else { return Err(ApiError::not_found("界线", &id)) };
     let mut props = line_properties(&line, &s);
-    let marker_features = markers.iter().map(|m| marker_feature(m, crs, None)).collect::<ApiResult<Vec<_>>>()?;
+    let marker_features =
+        markers.iter().map(|m| marker_feature(m, crs, None)).collect::<ApiResult<Vec<_>>>()?;
     props["markers"] = json!(marker_features);
     props["marker_count"] = json!(markers.iter().filter(|m| m.retired_on.is_none()).count());
     props["pending_changes"] = json!(pending);
-    props["direction"] = json!(line.geom.as_ref().map(|g| match crate::boundaries::numbering::Walk::new(g).direction {
-        crate::boundaries::numbering::Direction::WestToEast => "west_to_east",
-        crate::boundaries::numbering::Direction::NorthToSouth => "north_to_south",
-    }));
+    props["direction"] =
+        json!(line.geom.as_ref().map(|g| match crate::boundaries::numbering::Walk::new(g).direction {
+            crate::boundaries::numbering::Direction::WestToEast => "west_to_east",
+            crate::boundaries::numbering::Direction::NorthToSouth => "north_to_south",
+        }));
     let geom = line.geom.as_ref().map(|g| line_geometry(g, crs)).transpose()?.unwrap_or(Value::Null);
     let mut f = feature(json!(line.code), geom, props);
     f["crs"] = json!(crs.name());

@@ -178,6 +178,14 @@ fn token() -> Value {
     object(&[("id", "integer"), ("account", "integer"), ("role", "string"), ("expires_at", "string")])
 }
 
+fn marker_change() -> Value {
+    object(&[("id", "integer"), ("line_code", "string"), ("number", "string"), ("state", "string")])
+}
+
+fn boundary_line() -> Value {
+    object(&[("id", "string"), ("name", "string"), ("left", "object"), ("right", "object")])
+}
+
 fn proposal() -> Value {
     object(&[("id", "integer"), ("state", "string")])
 }
@@ -210,6 +218,19 @@ fn success_bodies() -> Vec<(&'static str, &'static str, &'static str, &'static s
         ("get", "/places/{id}", "200", J, feature(place())),
         ("get", "/addresses/{code}", "200", J, feature(address())),
         ("get", "/markers", "200", J, collection(object(&[("number", "string"), ("kind", "string")]))),
+        (
+            "get",
+            "/markers/{number}",
+            "200",
+            J,
+            feature(object(&[("number", "string"), ("positions", "object")])),
+        ),
+        ("post", "/markers", "202", J, marker_change()),
+        ("post", "/markers/{number}/{action}", "202", J, marker_change()),
+        ("get", "/marker-changes", "200", J, list_of("changes", marker_change(), &[])),
+        ("post", "/marker-changes/{id}/{action}", "200", J, marker_change()),
+        ("get", "/boundaries", "200", J, collection(boundary_line())),
+        ("get", "/boundaries/{id}", "200", J, feature(boundary_line())),
         ("get", "/geocode", "200", G, geocoded()),
         ("get", "/geocode/structured", "200", G, geocoded()),
         ("get", "/standardize", "200", J, object(&[("input", "string")])),

@@ -74,8 +74,9 @@ pub async fn edit(
     require(&actor, "propose_marker", OFFICERS)?;
     let input: MarkerEdit = params::json_body(&headers, &body)?;
     let (g, settings) = (s.gazetteer_arc(), s.settings.boundaries.clone());
-    let change =
-        s.write(move |svc, _| svc.propose_marker_edit(&actor, &number, action, &input, &g, &settings)).await?;
+    let change = s
+        .write(move |svc, _| svc.propose_marker_edit(&actor, &number, action, &input, &g, &settings))
+        .await?;
     Ok((StatusCode::ACCEPTED, Json(change_json(&change))))
 }
 
@@ -99,8 +100,10 @@ pub async fn one(
     let found = s
         .query(move |c| {
             let Some(m) = MarkerRow::get(c, &key)? else { return Ok(None) };
-            let changes: Vec<MarkerChangeRow> =
-                MarkerChangeRow::of_line(c, &m.line_code, false)?.into_iter().filter(|x| x.number == key).collect();
+            let changes: Vec<MarkerChangeRow> = MarkerChangeRow::of_line(c, &m.line_code, false)?
+                .into_iter()
+                .filter(|x| x.number == key)
+                .collect();
             Ok(Some((m, changes)))
         })
         .await?;
@@ -167,10 +170,13 @@ pub async fn decide(
     let Some(decision) = Decision::parse(&action) else { return Err(ApiError::not_found("操作", &action)) };
     let id: i64 = id.parse().map_err(|_| ApiError::invalid("id", format!("“{id}” 不是变更编号")))?;
     require(&actor, "sign_marker_change", OFFICERS)?;
-    let input: DecisionInput = if body.is_empty() { DecisionInput::default() } else { params::json_body(&headers, &body)? };
+    let input: DecisionInput =
+        if body.is_empty() { DecisionInput::default() } else { params::json_body(&headers, &body)? };
     let (g, settings) = (s.gazetteer_arc(), s.settings.boundaries.clone());
     let change = s
-        .write(move |svc, _| svc.decide_marker_change(&actor, id, decision, input.note.as_deref(), &g, &settings))
+        .write(move |svc, _| {
+            svc.decide_marker_change(&actor, id, decision, input.note.as_deref(), &g, &settings)
+        })
         .await?;
     debug_assert!(change.state != SignOff::Pending);
     Ok(Json(change_json(&change)))

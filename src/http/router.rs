@@ -5,8 +5,8 @@
 
 use super::state::AppState;
 use super::{
-    accounts, addresses, audit, batch, boundaries, changes, divisions, geocode, health, map, marker_changes, markers,
-    openapi, places, proposals, reverse, subscriptions, tiles, tokens,
+    accounts, addresses, audit, batch, boundaries, changes, divisions, geocode, health, map, marker_changes,
+    markers, openapi, places, proposals, reverse, subscriptions, tiles, tokens,
 };
 use axum::Router;
 use axum::routing::{delete, get, post, put};

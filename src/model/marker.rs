@@ -133,7 +133,8 @@ pub enum SignOff {
 
 impl SignOff {
     /// Every state.
-    pub const ALL: [SignOff; 4] = [SignOff::Pending, SignOff::Confirmed, SignOff::Rejected, SignOff::Withdrawn];
+    pub const ALL: [SignOff; 4] =
+        [SignOff::Pending, SignOff::Confirmed, SignOff::Rejected, SignOff::Withdrawn];
 
     /// The stable identifier.
     pub fn as_str(self) -> &'static str {

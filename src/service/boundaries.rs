@@ -12,7 +12,8 @@ use crate::index::Gazetteer;
 use crate::model::{Level, MarkerAction, MarkerCondition, MarkerKind, Role, SignOff, Timestamp};
 use crate::review::lifecycle::Actor;
 use crate::store::{
-    BoundaryLineRow, ChangeEntry, DivisionRow, MarkerChangeRow, MarkerRow, Signature, StoreError, append_change,
+    BoundaryLineRow, ChangeEntry, DivisionRow, MarkerChangeRow, MarkerRow, Signature, StoreError,
+    append_change,
 };
 use chrono::NaiveDate;
 use geo::Coord;
@@ -193,7 +194,10 @@ fn side_of(actor: &Actor, line: &BoundaryLineRow, asked: Option<&str>) -> Result
     let sides = [line.left_code.as_str(), line.right_code.as_str()];
     if let Some(a) = asked {
         if !sides.contains(&a) {
-            return Err(invalid("side", format!("{a} 不是界线 {} 的一方（{}、{}）", line.code, sides[0], sides[1])));
+            return Err(invalid(
+                "side",
+                format!("{a} 不是界线 {} 的一方（{}、{}）", line.code, sides[0], sides[1]),
+            ));
         }
         if !actor.covers(a) {
             return Err(BoundaryError::Forbidden(format!("账户的管辖范围不含 {a}，不能代表该方签认")));
@@ -254,11 +258,17 @@ fn placed(
 }
 
 fn live_line(tx: &Transaction, code: &str) -> Result<(BoundaryLineRow, Walk), BoundaryError> {
-    let line = BoundaryLineRow::get(tx, code)?.ok_or_else(|| BoundaryError::NotFound("界线", code.to_string()))?;
+    let line =
+        BoundaryLineRow::get(tx, code)?.ok_or_else(|| BoundaryError::NotFound("界线", code.to_string()))?;
     if line.retired_on.is_some() {
-        return Err(BoundaryError::Conflict(format!("界线 {code} 已于 {} 停用", line.retired_on.unwrap_or_default())));
+        return Err(BoundaryError::Conflict(format!(
+            "界线 {code} 已于 {} 停用",
+            line.retired_on.unwrap_or_default()
+        )));
     }
-    let walk = Walk::new(line.geom.as_ref().ok_or_else(|| BoundaryError::Conflict(format!("界线 {code} 没有线位")))?);
+    let walk = Walk::new(
+        line.geom.as_ref().ok_or_else(|| BoundaryError::Conflict(format!("界线 {code} 没有线位")))?,
+    );
     Ok((line, walk))
 }
 
@@ -383,7 +393,10 @@ impl Service {
                 Some(n) => {
                     let n = MarkerNumber::parse(n, &line.code).map_err(|r| invalid("number", r))?;
                     if n.kind != kind && input.kind.is_some() {
-                        return Err(invalid("number", format!("编号的类型字母 {} 与 kind {} 不符", n.kind.as_str(), kind.as_str())));
+                        return Err(invalid(
+                            "number",
+                            format!("编号的类型字母 {} 与 kind {} 不符", n.kind.as_str(), kind.as_str()),
+                        ));
                     }
                     numbering::check(&walk, &placed, n, at, where_, tol).map_err(|r| invalid("number", r))?;
                     n
@@ -401,7 +414,12 @@ impl Service {
                 lat: Some(at.y),
                 reason: reason.clone(),
                 state: SignOff::Pending,
-                proposed: Signature { account: actor.account.0, token: actor.id.0, side, at: Timestamp::now() },
+                proposed: Signature {
+                    account: actor.account.0,
+                    token: actor.id.0,
+                    side,
+                    at: Timestamp::now(),
+                },
                 decided: None,
                 note: None,
             };
@@ -431,7 +449,8 @@ impl Service {
         };
         let tol = tolerances(settings);
         let out = self.store.write(|tx| {
-            let marker = MarkerRow::get(tx, number)?.ok_or_else(|| BoundaryError::NotFound("界桩", number.to_string()))?;
+            let marker = MarkerRow::get(tx, number)?
+                .ok_or_else(|| BoundaryError::NotFound("界桩", number.to_string()))?;
             if marker.retired_on.is_some() {
                 return Err(BoundaryError::Conflict(format!("界桩 {number} 已撤除")));
             }
@@ -443,7 +462,8 @@ impl Service {
             if let Some(at) = at {
                 let placed = placed(tx, &walk, &line.code, Some(&marker.number), None)?;
                 let n = MarkerNumber::parse(&marker.number, &line.code).map_err(|r| invalid("number", r))?;
-                numbering::check(&walk, &placed, n, at, side_at(g, &line, at), tol).map_err(|r| invalid("lon", r))?;
+                numbering::check(&walk, &placed, n, at, side_at(g, &line, at), tol)
+                    .map_err(|r| invalid("lon", r))?;
             }
             let row = MarkerChangeRow {
                 id: 0,
@@ -455,7 +475,12 @@ impl Service {
                 lat: at.map(|c| c.y),
                 reason: reason.clone(),
                 state: SignOff::Pending,
-                proposed: Signature { account: actor.account.0, token: actor.id.0, side, at: Timestamp::now() },
+                proposed: Signature {
+                    account: actor.account.0,
+                    token: actor.id.0,
+                    side,
+                    at: Timestamp::now(),
+                },
                 decided: None,
                 note: None,
             };
@@ -483,14 +508,21 @@ impl Service {
         }
         let tol = tolerances(settings);
         let out = self.store.write(|tx| {
-            let change =
-                MarkerChangeRow::get(tx, id)?.ok_or_else(|| BoundaryError::NotFound("界桩变更", id.to_string()))?;
+            let change = MarkerChangeRow::get(tx, id)?
+                .ok_or_else(|| BoundaryError::NotFound("界桩变更", id.to_string()))?;
             if change.state != SignOff::Pending {
-                return Err(BoundaryError::Conflict(format!("界桩变更 {id} 已是{}状态", change.state.as_str())));
+                return Err(BoundaryError::Conflict(format!(
+                    "界桩变更 {id} 已是{}状态",
+                    change.state.as_str()
+                )));
             }
             let line = BoundaryLineRow::get(tx, &change.line_code)?
                 .ok_or_else(|| BoundaryError::NotFound("界线", change.line_code.clone()))?;
-            let other = if change.proposed.side == line.left_code.as_str() { &line.right_code } else { &line.left_code };
+            let other = if change.proposed.side == line.left_code.as_str() {
+                &line.right_code
+            } else {
+                &line.left_code
+            };
             let (state, side) = match decision {
                 Decision::Withdraw => {
                     if actor.account.0 != change.proposed.account {
@@ -500,7 +532,9 @@ impl Service {
                 }
                 Decision::Confirm | Decision::Reject => {
                     if actor.account.0 == change.proposed.account {
-                        return Err(BoundaryError::Forbidden("提出变更的人不能自己签认，须由界线另一方签认".into()));
+                        return Err(BoundaryError::Forbidden(
+                            "提出变更的人不能自己签认，须由界线另一方签认".into(),
+                        ));
                     }
                     if !actor.covers(other.as_str()) {
                         return Err(BoundaryError::Forbidden(format!(
@@ -508,7 +542,8 @@ impl Service {
                             other.as_str()
                         )));
                     }
-                    let state = if decision == Decision::Confirm { SignOff::Confirmed } else { SignOff::Rejected };
+                    let state =
+                        if decision == Decision::Confirm { SignOff::Confirmed } else { SignOff::Rejected };
                     (state, other.as_str().to_string())
                 }
             };
@@ -528,8 +563,16 @@ impl Service {
                     _ => "提出方撤回",
                 }
             );
-            log(tx, "marker_change", &id.to_string(), state.as_str(), json!({"change": decided}),
-                line.left_code.as_str(), &summary, actor.by())?;
+            log(
+                tx,
+                "marker_change",
+                &id.to_string(),
+                state.as_str(),
+                json!({"change": decided}),
+                line.left_code.as_str(),
+                &summary,
+                actor.by(),
+            )?;
             if state == SignOff::Confirmed {
                 apply(tx, &decided, &line, g, tol)?;
             }
@@ -541,11 +584,24 @@ impl Service {
 }
 
 /// Stores a pending change and logs it.
-fn propose(tx: &Transaction, mut row: MarkerChangeRow, line: &BoundaryLineRow) -> Result<MarkerChangeRow, BoundaryError> {
+fn propose(
+    tx: &Transaction,
+    mut row: MarkerChangeRow,
+    line: &BoundaryLineRow,
+) -> Result<MarkerChangeRow, BoundaryError> {
     row.id = row.insert(tx)?;
-    let summary = format!("界桩 {} {}：{} 一方提出，待对方签认", row.number, row.action.label(), row.proposed.side);
-    log(tx, "marker_change", &row.id.to_string(), "propose", json!({"change": row}), line.left_code.as_str(), &summary,
-        Some((row.proposed.account, row.proposed.token)))?;
+    let summary =
+        format!("界桩 {} {}：{} 一方提出，待对方签认", row.number, row.action.label(), row.proposed.side);
+    log(
+        tx,
+        "marker_change",
+        &row.id.to_string(),
+        "propose",
+        json!({"change": row}),
+        line.left_code.as_str(),
+        &summary,
+        Some((row.proposed.account, row.proposed.token)),
+    )?;
     Ok(row)
 }
 
@@ -558,8 +614,13 @@ fn apply(
     g: &Gazetteer,
     tol: Tolerances,
 ) -> Result<(), BoundaryError> {
-    let today = c.decided.as_ref().map_or_else(|| Timestamp::now().as_datetime().date_naive(), |d| d.at.as_datetime().date_naive());
-    let walk = Walk::new(line.geom.as_ref().ok_or_else(|| BoundaryError::Conflict(format!("界线 {} 没有线位", line.code)))?);
+    let today = c
+        .decided
+        .as_ref()
+        .map_or_else(|| Timestamp::now().as_datetime().date_naive(), |d| d.at.as_datetime().date_naive());
+    let walk = Walk::new(
+        line.geom.as_ref().ok_or_else(|| BoundaryError::Conflict(format!("界线 {} 没有线位", line.code)))?,
+    );
     let at = c.lon.zip(c.lat).map(|(x, y)| Coord { x, y });
     if let Some(at) = at {
         let skip = (c.action == MarkerAction::Move).then_some(c.number.as_str());
@@ -568,7 +629,8 @@ fn apply(
         numbering::check(&walk, &placed, n, at, side_at(g, line, at), tol)
             .map_err(|r| BoundaryError::Conflict(format!("界线已变化，此变更不再符合编号规则：{r}")))?;
     }
-    let signatures = json!({"change": c.id, "reason": c.reason, "proposed_by": c.proposed, "confirmed_by": c.decided});
+    let signatures =
+        json!({"change": c.id, "reason": c.reason, "proposed_by": c.proposed, "confirmed_by": c.decided});
     let (action, summary) = match (c.action, at) {
         (MarkerAction::Add, Some(at)) => {
             MarkerRow {
@@ -599,7 +661,15 @@ fn apply(
         detail["lon"] = json!(at.x);
         detail["lat"] = json!(at.y);
     }
-    log(tx, "marker", &c.number, action, detail, line.left_code.as_str(), &summary,
-        c.decided.as_ref().map(|d| (d.account, d.token)))?;
+    log(
+        tx,
+        "marker",
+        &c.number,
+        action,
+        detail,
+        line.left_code.as_str(),
+        &summary,
+        c.decided.as_ref().map(|d| (d.account, d.token)),
+    )?;
     Ok(())
 }

@@ -114,21 +114,25 @@ impl BoundaryLineRow {
     /// Retires the line on `day`, if it is live.
     pub fn retire(tx: &Transaction, code: &str, day: NaiveDate) -> StoreResult<bool> {
         let n = tx
-            .prepare_cached("UPDATE boundary_lines SET retired_on = ?2 WHERE code = ?1 AND retired_on IS NULL")?
+            .prepare_cached(
+                "UPDATE boundary_lines SET retired_on = ?2 WHERE code = ?1 AND retired_on IS NULL",
+            )?
             .execute(params![code, day])?;
         Ok(n > 0)
     }
 
     /// The line of a number, with geometry.
     pub fn get(conn: &Connection, code: &str) -> StoreResult<Option<BoundaryLineRow>> {
-        let mut stmt = conn.prepare_cached(&format!("SELECT {LINE_COLUMNS} FROM boundary_lines WHERE code = ?1"))?;
+        let mut stmt =
+            conn.prepare_cached(&format!("SELECT {LINE_COLUMNS} FROM boundary_lines WHERE code = ?1"))?;
         let row = stmt.query_row([code], |r| Ok(line_from(r, true))).optional()?;
         row.transpose()
     }
 
     /// The numbers of the live lines.
     pub fn live_codes(conn: &Connection) -> StoreResult<Vec<String>> {
-        let mut stmt = conn.prepare("SELECT code FROM boundary_lines WHERE retired_on IS NULL ORDER BY code")?;
+        let mut stmt =
+            conn.prepare("SELECT code FROM boundary_lines WHERE retired_on IS NULL ORDER BY code")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -170,7 +174,11 @@ impl BoundaryLineRow {
 
     /// Every line, with geometry.
     pub fn load_all(conn: &Connection) -> StoreResult<Vec<BoundaryLineRow>> {
-        Self::list(conn, &LineFilter { with_retired: true, limit: i64::MAX as usize, ..Default::default() }, true)
+        Self::list(
+            conn,
+            &LineFilter { with_retired: true, limit: i64::MAX as usize, ..Default::default() },
+            true,
+        )
     }
 }
 
@@ -242,7 +250,8 @@ impl MarkerRow {
 
     /// Retires the marker on `day`.
     pub fn retire(tx: &Transaction, number: &str, day: NaiveDate) -> StoreResult<()> {
-        tx.prepare_cached("UPDATE boundary_markers SET retired_on = ?2 WHERE number = ?1")?.execute(params![number, day])?;
+        tx.prepare_cached("UPDATE boundary_markers SET retired_on = ?2 WHERE number = ?1")?
+            .execute(params![number, day])?;
         Ok(())
     }
 
@@ -255,7 +264,8 @@ impl MarkerRow {
 
     /// One marker, retired or not.
     pub fn get(conn: &Connection, number: &str) -> StoreResult<Option<MarkerRow>> {
-        let mut stmt = conn.prepare_cached(&format!("SELECT {MARKER_COLUMNS} FROM boundary_markers WHERE number = ?1"))?;
+        let mut stmt =
+            conn.prepare_cached(&format!("SELECT {MARKER_COLUMNS} FROM boundary_markers WHERE number = ?1"))?;
         Ok(stmt.query_row([number], marker_from).optional()?)
     }
 

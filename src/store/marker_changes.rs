@@ -54,9 +54,7 @@ const COLUMNS: &str = "id, line_code, action, number, kind, lon, lat, reason, st
 
 fn from_row(r: &Row) -> rusqlite::Result<MarkerChangeRow> {
     let decided = match (r.get::<_, Option<i64>>(13)?, r.get::<_, Option<i64>>(14)?) {
-        (Some(account), Some(token)) => {
-            Some(Signature { account, token, side: r.get(15)?, at: r.get(16)? })
-        }
+        (Some(account), Some(token)) => Some(Signature { account, token, side: r.get(15)?, at: r.get(16)? }),
         _ => None,
     };
     Ok(MarkerChangeRow {
@@ -100,7 +98,13 @@ impl MarkerChangeRow {
     }
 
     /// Records the other side's answer (or the proposer's withdrawal).
-    pub fn decide(tx: &Transaction, id: i64, state: SignOff, by: &Signature, note: Option<&str>) -> StoreResult<()> {
+    pub fn decide(
+        tx: &Transaction,
+        id: i64,
+        state: SignOff,
+        by: &Signature,
+        note: Option<&str>,
+    ) -> StoreResult<()> {
         tx.prepare_cached(
             "UPDATE marker_changes SET state = ?2, decided_by = ?3, decided_token = ?4, decided_side = ?5, \
                decided_at = ?6, note = ?7 WHERE id = ?1",

@@ -11,8 +11,8 @@ mod changelog;
 pub mod checkpoints;
 mod divisions;
 pub mod feed;
-pub mod marker_changes;
 pub mod gpkg;
+pub mod marker_changes;
 pub mod mbtiles;
 mod places;
 mod proposals;
@@ -25,11 +25,11 @@ mod tokens;
 pub use accounts::AccountRow;
 pub use addresses::{AddressRow, PlateRow, RenamedAddress, RoomRow};
 pub use boundaries::{BoundaryLineRow, LineFilter, MarkerRow};
-pub use marker_changes::{MarkerChangeRow, Signature};
 pub use changelog::{
     AuditReport, ChangeEntry, GENESIS, append_change, hex as changelog_hex, verify as verify_audit,
 };
 pub use divisions::{AliasRow, ChangeRow, DivisionRow};
+pub use marker_changes::{MarkerChangeRow, Signature};
 pub use places::PlaceRow;
 pub use proposals::{ActiveProposal, ProposalRow};
 pub use schema::latest_version;

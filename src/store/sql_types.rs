@@ -8,8 +8,8 @@
 //! `YYYY-MM-DD` by rusqlite's own `chrono` support.)
 
 use crate::model::{
-    AddressCode, AddressKind, DivisionCode, Kind, Level, MarkerAction, MarkerCondition, MarkerKind, PlaceClass,
-    PlaceStatus, ProposalId, ProposalState, Role, SignOff, Timestamp, TokenId,
+    AddressCode, AddressKind, DivisionCode, Kind, Level, MarkerAction, MarkerCondition, MarkerKind,
+    PlaceClass, PlaceStatus, ProposalId, ProposalState, Role, SignOff, Timestamp, TokenId,
 };
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
