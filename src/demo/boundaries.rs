@@ -65,7 +65,7 @@ fn place_markers(line: &DerivedLine, left: Option<&MultiPolygon<f64>>) -> Vec<Ma
                 at,
             });
         };
-        let pair = (seq % 4 == 0).then(|| {
+        let pair = seq.is_multiple_of(4).then(|| {
             // Either side of the line, across its direction here.
             let frame = LocalFrame::new(at);
             let (ex, ey) = frame.project(next);

@@ -45,7 +45,7 @@ fn round(v: f64, projected: bool) -> f64 {
 fn line_geometry(g: &MultiLineString<f64>, crs: Crs) -> ApiResult<Value> {
     let mut parts = Vec::with_capacity(g.0.len());
     for l in &g.0 {
-        let pts = crs::from_store(crs, &l.0).map_err(|e| ApiError::internal(e))?;
+        let pts = crs::from_store(crs, &l.0).map_err(ApiError::internal)?;
         parts.push(
             pts.iter()
                 .map(|c| [round(c.x, crs.is_projected()), round(c.y, crs.is_projected())])
@@ -57,7 +57,7 @@ fn line_geometry(g: &MultiLineString<f64>, crs: Crs) -> ApiResult<Value> {
 
 /// A point in `crs`, as `[x, y]`.
 pub fn point_in(c: Coord<f64>, crs: Crs) -> ApiResult<[f64; 2]> {
-    let p = crs::from_store(crs, &[c]).map_err(|e| ApiError::internal(e))?[0];
+    let p = crs::from_store(crs, &[c]).map_err(ApiError::internal)?[0];
     Ok([round(p.x, crs.is_projected()), round(p.y, crs.is_projected())])
 }
 

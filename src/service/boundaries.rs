@@ -272,11 +272,10 @@ fn live_line(tx: &Transaction, code: &str) -> Result<(BoundaryLineRow, Walk), Bo
     Ok((line, walk))
 }
 
+/// Logs `(entity, key, action)` with its detail, division and summary.
 fn log(
     tx: &Transaction,
-    entity: &str,
-    key: &str,
-    action: &str,
+    (entity, key, action): (&str, &str, &str),
     detail: serde_json::Value,
     division: &str,
     summary: &str,
@@ -350,7 +349,7 @@ impl Service {
                 let summary = format!("界线 {}（{}）{}", row.name, row.code, if existed { "线位更新" } else { "建档" });
                 let detail = json!({"name": row.name, "level": row.level.as_str(), "left": row.left_code.as_str(),
                     "right": row.right_code.as_str(), "length_m": row.length_m});
-                log(tx, "boundary", &row.code, action, detail, row.left_code.as_str(), &summary, None)?;
+                log(tx, ("boundary", &row.code, action), detail, row.left_code.as_str(), &summary, None)?;
             }
             for code in live {
                 if let Some(l) = BoundaryLineRow::get(tx, &code)?
@@ -358,7 +357,7 @@ impl Service {
                 {
                     report.retired += 1;
                     let summary = format!("界线 {}（{}）不再是两区划之间的界线，停用", l.name, code);
-                    log(tx, "boundary", &code, "retire", json!({"retired_on": today}), l.left_code.as_str(), &summary, None)?;
+                    log(tx, ("boundary", &code, "retire"), json!({"retired_on": today}), l.left_code.as_str(), &summary, None)?;
                 }
             }
             Ok::<_, BoundaryError>(report)
@@ -565,9 +564,7 @@ impl Service {
             );
             log(
                 tx,
-                "marker_change",
-                &id.to_string(),
-                state.as_str(),
+                ("marker_change", &id.to_string(), state.as_str()),
                 json!({"change": decided}),
                 line.left_code.as_str(),
                 &summary,
@@ -594,9 +591,7 @@ fn propose(
         format!("界桩 {} {}：{} 一方提出，待对方签认", row.number, row.action.label(), row.proposed.side);
     log(
         tx,
-        "marker_change",
-        &row.id.to_string(),
-        "propose",
+        ("marker_change", &row.id.to_string(), "propose"),
         json!({"change": row}),
         line.left_code.as_str(),
         &summary,
@@ -663,9 +658,7 @@ fn apply(
     }
     log(
         tx,
-        "marker",
-        &c.number,
-        action,
+        ("marker", &c.number, action),
         detail,
         line.left_code.as_str(),
         &summary,
