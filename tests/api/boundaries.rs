@@ -24,7 +24,10 @@ fn multiline(g: &Value) -> MultiLineString<f64> {
                     p.as_array()
                         .expect("part")
                         .iter()
-                        .map(|c| Coord { x: c[0].as_f64().unwrap_or(f64::NAN), y: c[1].as_f64().unwrap_or(f64::NAN) })
+                        .map(|c| Coord {
+                            x: c[0].as_f64().unwrap_or(f64::NAN),
+                            y: c[1].as_f64().unwrap_or(f64::NAN),
+                        })
                         .collect(),
                 )
             })
@@ -47,9 +50,11 @@ fn line_between(left: &str, right: &str) -> String {
 async fn lines_are_derived_nationwide_at_three_levels() {
     let conn = sqlite();
     let per_level = |level: i64| -> i64 {
-        conn.query_row("SELECT COUNT(*) FROM boundary_lines WHERE level = ?1 AND retired_on IS NULL", [level], |r| {
-            r.get(0)
-        })
+        conn.query_row(
+            "SELECT COUNT(*) FROM boundary_lines WHERE level = ?1 AND retired_on IS NULL",
+            [level],
+            |r| r.get(0),
+        )
         .expect("count")
     };
     // 31 provinces on the mainland border one another along some 60–70 lines.
@@ -64,7 +69,10 @@ async fn lines_are_derived_nationwide_at_three_levels() {
         assert!(names.contains(&expected), "{expected} not in {names:?}");
     }
     let zm = features(&fc).iter().find(|f| f["properties"]["name"] == "浙闽线").expect("浙闽线");
-    assert_eq!((zm["properties"]["left"]["code"].as_str(), zm["properties"]["right"]["code"].as_str()), (Some("330000"), Some("350000")));
+    assert_eq!(
+        (zm["properties"]["left"]["code"].as_str(), zm["properties"]["right"]["code"].as_str()),
+        (Some("330000"), Some("350000"))
+    );
     assert_eq!(zm["properties"]["right"]["name"], "福建省");
     let km = zm["properties"]["length_m"].as_f64().unwrap_or(0.0) / 1000.0;
     assert!((250.0..700.0).contains(&km), "浙闽线 {km} km");
@@ -74,7 +82,10 @@ async fn lines_are_derived_nationwide_at_three_levels() {
     let (_, fc) = app().get_json("/boundaries?division=330200&level=county&limit=100").await;
     assert!(features(&fc).len() >= 10);
     for f in features(&fc) {
-        let (l, r) = (f["properties"]["left"]["code"].as_str().unwrap_or(""), f["properties"]["right"]["code"].as_str().unwrap_or(""));
+        let (l, r) = (
+            f["properties"]["left"]["code"].as_str().unwrap_or(""),
+            f["properties"]["right"]["code"].as_str().unwrap_or(""),
+        );
         assert!(l.starts_with("3302") && r.starts_with("3302") && l < r, "{f}");
     }
     // Paging by number, and a box.
@@ -85,7 +96,12 @@ async fn lines_are_derived_nationwide_at_three_levels() {
     assert!(first2 > next, "{first2} after {next}");
     let (_, boxed) = app().get_json("/boundaries?bbox=121.2,29.6,121.6,29.9&level=county").await;
     assert!(features(&boxed).iter().any(|f| f["properties"]["name"] == "鄞奉线"), "{boxed}");
-    for (q, field) in [("level=town", "level"), ("division=12", "division"), ("crs=EPSG:3857", "crs"), ("bbox=1,2,3", "bbox")] {
+    for (q, field) in [
+        ("level=town", "level"),
+        ("division=12", "division"),
+        ("crs=EPSG:3857", "crs"),
+        ("bbox=1,2,3", "bbox"),
+    ] {
         let (status, body) = app().get_json(&format!("/boundaries?{q}")).await;
         assert_eq!((status, body["errors"][0]["field"].as_str()), (400, Some(field)), "{q}: {body}");
     }
@@ -118,9 +134,14 @@ async fn markers_are_numbered_along_the_line_with_a_on_the_smaller_codes_side() 
         // A stands in the division with the smaller code, B in the other.
         if kind == "A" || kind == "B" {
             let (_, r) = app().get_json(&format!("/reverse?lon={}&lat={}", at.x, at.y)).await;
-            let county = r["divisions"].as_array().and_then(|d| d.iter().find(|x| x["level"] == "county")).cloned();
+            let county =
+                r["divisions"].as_array().and_then(|d| d.iter().find(|x| x["level"] == "county")).cloned();
             let expected = if kind == "A" { "330212" } else { "330213" };
-            assert_eq!(county.and_then(|c| c["code"].as_str().map(String::from)).as_deref(), Some(expected), "{number}");
+            assert_eq!(
+                county.and_then(|c| c["code"].as_str().map(String::from)).as_deref(),
+                Some(expected),
+                "{number}"
+            );
         }
     }
     assert!(markers.iter().any(|m| m["properties"]["kind"] == "A"), "a pair");
@@ -216,7 +237,9 @@ async fn officer(w: &crate::helpers::WritableApp, name: &str, divisions: &[&str]
 
 fn marker_count(w: &crate::helpers::WritableApp, line: &str) -> i64 {
     rusqlite::Connection::open(&w.store)
-        .and_then(|c| c.query_row("SELECT COUNT(*) FROM boundary_markers WHERE line_code = ?1", [line], |r| r.get(0)))
+        .and_then(|c| {
+            c.query_row("SELECT COUNT(*) FROM boundary_markers WHERE line_code = ?1", [line], |r| r.get(0))
+        })
         .expect("count")
 }
 
@@ -235,7 +258,10 @@ async fn a_marker_is_added_only_when_the_other_side_confirms() {
     let body = json!({"line": code, "lon": at.x, "lat": at.y, "reason": "道路改建后增设界桩"});
     let (status, change, _) = send(&w, "POST", "/markers", Some(&yinzhou), None, Some(body.clone())).await;
     assert_eq!(status, 202, "{change}");
-    assert_eq!((change["state"].as_str(), change["proposed"]["side"].as_str()), (Some("pending"), Some("330212")));
+    assert_eq!(
+        (change["state"].as_str(), change["proposed"]["side"].as_str()),
+        (Some("pending"), Some("330212"))
+    );
     let number = change["number"].as_str().expect("number").to_string();
     assert!(number.starts_with(&code) && number.ends_with('Q'), "{number}");
     let id = change["id"].as_i64().expect("id");
@@ -246,18 +272,31 @@ async fn a_marker_is_added_only_when_the_other_side_confirms() {
     // The proposer, and another officer of the same side, cannot confirm.
     for (who, token) in [("proposer", &yinzhou), ("same side", &yinzhou2)] {
         let (status, refused, _) =
-            send(&w, "POST", &format!("/marker-changes/{id}/confirm"), Some(token), None, Some(json!({}))).await;
+            send(&w, "POST", &format!("/marker-changes/{id}/confirm"), Some(token), None, Some(json!({})))
+                .await;
         assert_eq!(status, 403, "{who}: {refused}");
     }
     // The admin is not a boundary officer of either side.
     let (status, _, _) =
-        send(&w, "POST", &format!("/marker-changes/{id}/confirm"), Some(&w.admin), None, Some(json!({}))).await;
+        send(&w, "POST", &format!("/marker-changes/{id}/confirm"), Some(&w.admin), None, Some(json!({})))
+            .await;
     assert_eq!(status, 403);
     assert_eq!(marker_count(&w, &code), before);
     // The other side confirms: the marker exists at once.
-    let (status, done, _) = send(&w, "POST", &format!("/marker-changes/{id}/confirm"), Some(&fenghua), None, Some(json!({"note": "现场核实无误"}))).await;
+    let (status, done, _) = send(
+        &w,
+        "POST",
+        &format!("/marker-changes/{id}/confirm"),
+        Some(&fenghua),
+        None,
+        Some(json!({"note": "现场核实无误"})),
+    )
+    .await;
     assert_eq!(status, 200, "{done}");
-    assert_eq!((done["state"].as_str(), done["decided"]["side"].as_str()), (Some("confirmed"), Some("330213")));
+    assert_eq!(
+        (done["state"].as_str(), done["decided"]["side"].as_str()),
+        (Some("confirmed"), Some("330213"))
+    );
     assert_eq!(marker_count(&w, &code), before + 1);
     let (status, m) = w.app.get_json(&format!("/markers/{number}")).await;
     assert_eq!(status, 200, "{m}");
@@ -265,7 +304,15 @@ async fn a_marker_is_added_only_when_the_other_side_confirms() {
     let (_, near) = w.app.get_json(&format!("/markers?near={},{}&limit=1", at.x, at.y)).await;
     assert_eq!(features(&near)[0]["properties"]["number"].as_str(), Some(number.as_str()));
     // Both signatures are in the change log entry the feed shows.
-    let (_, feed, _) = send(&w, "GET", "/changes?kind=marker&division=330212&since=0&limit=1000", Some(&w.admin), None, None).await;
+    let (_, feed, _) = send(
+        &w,
+        "GET",
+        "/changes?kind=marker&division=330212&since=0&limit=1000",
+        Some(&w.admin),
+        None,
+        None,
+    )
+    .await;
     let entry = feed["changes"]
         .as_array()
         .and_then(|c| c.iter().find(|e| e["code"] == number.as_str()))
@@ -274,13 +321,25 @@ async fn a_marker_is_added_only_when_the_other_side_confirms() {
     assert_eq!(entry["action"], "create");
     let conn = rusqlite::Connection::open(&w.store).expect("store");
     let detail: String = conn
-        .query_row("SELECT detail FROM change_log WHERE entity = 'marker' AND entity_key = ?1", [&number], |r| r.get(0))
+        .query_row(
+            "SELECT detail FROM change_log WHERE entity = 'marker' AND entity_key = ?1",
+            [&number],
+            |r| r.get(0),
+        )
         .expect("log entry");
     let detail: Value = serde_json::from_str(&detail).expect("json");
     assert_eq!(detail["proposed_by"]["side"], "330212");
     assert_eq!(detail["confirmed_by"]["side"], "330213");
     // A decided change cannot be decided again.
-    let (status, _, _) = send(&w, "POST", &format!("/marker-changes/{id}/reject"), Some(&fenghua), None, Some(json!({"note": "不同意"}))).await;
+    let (status, _, _) = send(
+        &w,
+        "POST",
+        &format!("/marker-changes/{id}/reject"),
+        Some(&fenghua),
+        None,
+        Some(json!({"note": "不同意"})),
+    )
+    .await;
     assert_eq!(status, 409);
 }
 
@@ -302,9 +361,21 @@ async fn markers_that_break_the_rules_are_refused_and_nothing_is_written() {
         // Half a kilometre off the line.
         (json!({"line": code, "lon": on.x + 0.005, "lat": on.y + 0.003, "reason": "测试"}), 400, Some("lon")),
         // A number of another line, one without a type letter, one taken.
-        (json!({"line": code, "number": "3302999001Q", "lon": on.x, "lat": on.y, "reason": "测试"}), 400, Some("number")),
-        (json!({"line": code, "number": format!("{code}001"), "lon": on.x, "lat": on.y, "reason": "测试"}), 400, Some("number")),
-        (json!({"line": code, "number": format!("{code}001Q"), "lon": on.x, "lat": on.y, "reason": "测试"}), 400, Some("number")),
+        (
+            json!({"line": code, "number": "3302999001Q", "lon": on.x, "lat": on.y, "reason": "测试"}),
+            400,
+            Some("number"),
+        ),
+        (
+            json!({"line": code, "number": format!("{code}001"), "lon": on.x, "lat": on.y, "reason": "测试"}),
+            400,
+            Some("number"),
+        ),
+        (
+            json!({"line": code, "number": format!("{code}001Q"), "lon": on.x, "lat": on.y, "reason": "测试"}),
+            400,
+            Some("number"),
+        ),
         // A triple marker far from any tri-point.
         (json!({"line": code, "kind": "C", "lon": on.x, "lat": on.y, "reason": "测试"}), 400, Some("lon")),
         (json!({"line": code, "lon": on.x, "lat": on.y, "reason": " "}), 400, Some("reason")),
