@@ -311,7 +311,6 @@ impl Service {
         let derived = derive(&rows);
         let report = self.store.write(|tx| {
             let mut report = DeriveReport::default();
-            let mut live: std::collections::BTreeSet<String> = BoundaryLineRow::live_codes(tx)?.into_iter().collect();
             // A pair of sides keeps the number it has (its markers carry
             // it); a new pair whose number is taken by another gets a
             // suffix.
@@ -321,9 +320,12 @@ impl Service {
                 .map(|l| ((l.left_code.as_str().to_string(), l.right_code.as_str().to_string()), l.code.clone()))
                 .collect();
             let mut taken: std::collections::HashSet<String> = all.iter().map(|l| l.code.clone()).collect();
+            let mut live: std::collections::BTreeMap<&str, &BoundaryLineRow> =
+                all.iter().filter(|l| l.retired_on.is_none()).map(|l| (l.code.as_str(), l)).collect();
             for d in &derived {
                 let mut row = BoundaryLineRow::from(d);
                 let pair = (row.left_code.as_str().to_string(), row.right_code.as_str().to_string());
+                let existed = by_pair.contains_key(&pair);
                 match by_pair.get(&pair) {
                     Some(code) => row.code = code.clone(),
                     None => {
@@ -336,8 +338,7 @@ impl Service {
                         taken.insert(row.code.clone());
                     }
                 }
-                let existed = BoundaryLineRow::get(tx, &row.code)?.is_some();
-                live.remove(&row.code);
+                live.remove(row.code.as_str());
                 report.per_level[level_slot(d.level)] += 1;
                 report.km_per_level[level_slot(d.level)] += d.length_m / 1000.0;
                 if !row.upsert(tx)? {
@@ -351,13 +352,11 @@ impl Service {
                     "right": row.right_code.as_str(), "length_m": row.length_m});
                 log(tx, ("boundary", &row.code, action), detail, row.left_code.as_str(), &summary, None)?;
             }
-            for code in live {
-                if let Some(l) = BoundaryLineRow::get(tx, &code)?
-                    && BoundaryLineRow::retire(tx, &code, today)?
-                {
+            for (code, l) in live {
+                if BoundaryLineRow::retire(tx, code, today)? {
                     report.retired += 1;
                     let summary = format!("界线 {}（{}）不再是两区划之间的界线，停用", l.name, code);
-                    log(tx, ("boundary", &code, "retire"), json!({"retired_on": today}), l.left_code.as_str(), &summary, None)?;
+                    log(tx, ("boundary", code, "retire"), json!({"retired_on": today}), l.left_code.as_str(), &summary, None)?;
                 }
             }
             Ok::<_, BoundaryError>(report)
@@ -403,26 +402,8 @@ impl Service {
                 None => numbering::next_number(&walk, &placed, kind, at, where_, tol)
                     .map_err(|r| invalid("lon", r))?,
             };
-            let row = MarkerChangeRow {
-                id: 0,
-                line_code: line.code.clone(),
-                action: MarkerAction::Add,
-                number: number.format(&line.code),
-                kind: number.kind,
-                lon: Some(at.x),
-                lat: Some(at.y),
-                reason: reason.clone(),
-                state: SignOff::Pending,
-                proposed: Signature {
-                    account: actor.account.0,
-                    token: actor.id.0,
-                    side,
-                    at: Timestamp::now(),
-                },
-                decided: None,
-                note: None,
-            };
-            propose(tx, row, &line)
+            let what = (MarkerAction::Add, number.format(&line.code), number.kind);
+            propose(tx, &line, actor, side, what, Some(at), reason.clone())
         })?;
         Ok(out)
     }
@@ -464,26 +445,7 @@ impl Service {
                 numbering::check(&walk, &placed, n, at, side_at(g, &line, at), tol)
                     .map_err(|r| invalid("lon", r))?;
             }
-            let row = MarkerChangeRow {
-                id: 0,
-                line_code: line.code.clone(),
-                action,
-                number: marker.number.clone(),
-                kind: marker.kind,
-                lon: at.map(|c| c.x),
-                lat: at.map(|c| c.y),
-                reason: reason.clone(),
-                state: SignOff::Pending,
-                proposed: Signature {
-                    account: actor.account.0,
-                    token: actor.id.0,
-                    side,
-                    at: Timestamp::now(),
-                },
-                decided: None,
-                note: None,
-            };
-            propose(tx, row, &line)
+            propose(tx, &line, actor, side, (action, marker.number.clone(), marker.kind), at, reason.clone())
         })?;
         Ok(out)
     }
@@ -580,12 +542,31 @@ impl Service {
     }
 }
 
-/// Stores a pending change and logs it.
+/// Stores the change `(action, number, kind)` to a marker of `line`,
+/// proposed by `actor` for `side`, pending the other side; logs it.
 fn propose(
     tx: &Transaction,
-    mut row: MarkerChangeRow,
     line: &BoundaryLineRow,
+    actor: &Actor,
+    side: String,
+    (action, number, kind): (MarkerAction, String, MarkerKind),
+    at: Option<Coord<f64>>,
+    reason: String,
 ) -> Result<MarkerChangeRow, BoundaryError> {
+    let mut row = MarkerChangeRow {
+        id: 0,
+        line_code: line.code.clone(),
+        action,
+        number,
+        kind,
+        lon: at.map(|c| c.x),
+        lat: at.map(|c| c.y),
+        reason,
+        state: SignOff::Pending,
+        proposed: Signature { account: actor.account.0, token: actor.id.0, side, at: Timestamp::now() },
+        decided: None,
+        note: None,
+    };
     row.id = row.insert(tx)?;
     let summary =
         format!("界桩 {} {}：{} 一方提出，待对方签认", row.number, row.action.label(), row.proposed.side);

@@ -129,14 +129,6 @@ impl BoundaryLineRow {
         row.transpose()
     }
 
-    /// The numbers of the live lines.
-    pub fn live_codes(conn: &Connection) -> StoreResult<Vec<String>> {
-        let mut stmt =
-            conn.prepare("SELECT code FROM boundary_lines WHERE retired_on IS NULL ORDER BY code")?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
     /// The lines `f` selects, by number, with geometry when `with_geom`.
     pub fn list(conn: &Connection, f: &LineFilter, with_geom: bool) -> StoreResult<Vec<BoundaryLineRow>> {
         let mut sql = format!("SELECT {LINE_COLUMNS} FROM boundary_lines WHERE code > ?1");
