@@ -221,6 +221,11 @@ pub struct ServerSettings {
     /// Most batch requests running at once; one more is answered 429 with
     /// `Retry-After`. Default 4.
     pub batch_jobs: usize,
+    /// Most API writes admitted at once (running or waiting for the
+    /// store's write lock, which a CLI import may hold); one more is
+    /// answered 503 `/problems/busy` at once, so waiting writes never fill
+    /// the blocking pool that reads use. Default 32.
+    pub write_queue: usize,
     /// Longest row of a batch, bytes: a longer one is answered with an
     /// error row and never held whole. Default 64 KiB.
     pub batch_max_row_bytes: usize,
@@ -314,6 +319,7 @@ impl Default for ServerSettings {
             batch_body_limit_bytes: 4 << 30,
             batch_max_rows: 20_000_000,
             batch_jobs: 4,
+            write_queue: 32,
             batch_max_row_bytes: 64 * 1024,
             max_uri_bytes: 8 * 1024,
             max_header_bytes: 32 * 1024,

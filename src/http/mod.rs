@@ -107,6 +107,7 @@ pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> any
     let deliverer = crate::service::webhooks::Deliverer::new(store.clone(), settings.feed.clone());
     tokio::spawn(deliverer.run(projections.watch(), projections.deliveries()));
     let batch_jobs = settings.server.batch_jobs.max(1);
+    let write_queue = settings.server.write_queue.max(1);
     let checkpointer =
         crate::service::audit::Checkpointer::open(&settings.audit, store.clone())?.map(Arc::new);
     if let Some(c) = &checkpointer {
@@ -131,6 +132,7 @@ pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> any
         metrics: metrics_handle(),
         rules: Arc::new(rules),
         tiles,
+        writes: Arc::new(tokio::sync::Semaphore::new(write_queue)),
         batch_jobs: Arc::new(tokio::sync::Semaphore::new(batch_jobs)),
         checkpointer,
         rates,

@@ -53,6 +53,8 @@ pub struct Shared {
     pub projections: Arc<crate::service::Projections>,
     /// Vector tiles: the tile set, its cache or an archive.
     pub tiles: Arc<crate::tiles::service::TileService>,
+    /// Permits for API writes admitted at once (see `write`).
+    pub writes: Arc<tokio::sync::Semaphore>,
     /// Permits for batch jobs running at once.
     pub batch_jobs: Arc<tokio::sync::Semaphore>,
     /// Signs the change log's head, when the settings name a key.
@@ -74,15 +76,24 @@ impl Shared {
 
     /// Runs a write of the service on the blocking pool, so the async
     /// workers keep answering reads while it waits for the store's write
-    /// lock and while the projections apply it.
-    pub async fn write<T: Send + 'static>(
+    /// lock and while the projections apply it. At most `write_queue`
+    /// writes are admitted at once: while another process (a CLI import)
+    /// holds the store's write lock, the rest are answered 503 at once
+    /// rather than piling up threads that reads need.
+    pub async fn write<T: Send + 'static, E: Into<super::error::ApiError> + Send + 'static>(
         &self,
-        f: impl FnOnce(&crate::service::Service, &Rules) -> T + Send + 'static,
-    ) -> T {
+        f: impl FnOnce(&crate::service::Service, &Rules) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, super::error::ApiError> {
+        let permit = self.writes.clone().try_acquire_owned().map_err(|_| super::error::ApiError::busy())?;
         let (service, rules) = (self.service.clone(), self.rules.clone());
-        tokio::task::spawn_blocking(move || f(&service, &rules))
-            .await
-            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        tokio::task::spawn_blocking(move || {
+            let out = f(&service, &rules);
+            drop(permit);
+            out
+        })
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        .map_err(Into::into)
     }
 
     /// Runs `f` on a read connection of the store, on the blocking pool:

@@ -158,6 +158,46 @@ fn reads_answer_while_writes_wait_for_the_store() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_past_the_queue_are_refused_at_once_while_another_process_holds_the_store() {
+    let w = crate::helpers::writable_app("write-queue", |s| s.server.write_queue = 2);
+    let lock = rusqlite::Connection::open(&w.store).expect("open");
+    lock.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    let client = w.app.client();
+    let post = |k: usize| {
+        let (client, base, admin) = (client.clone(), w.app.base.clone(), w.admin.clone());
+        async move {
+            let body = serde_json::json!({"name": format!("排队{k}"), "department": "测试", "roles": []});
+            client.post(format!("{base}/accounts")).bearer_auth(admin).json(&body).send().await.expect("send")
+        }
+    };
+    let waiting: Vec<_> = (0..2).map(|k| tokio::spawn(post(k))).collect();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The queue is full: the next write is told to come back, without waiting.
+    let refused = post(9).await;
+    assert!(
+        waiting.iter().all(|k| !k.is_finished()),
+        "refused while the admitted writes still wait for the lock, not after the busy timeout"
+    );
+    assert_eq!(refused.status(), 503);
+    assert!(refused.headers().contains_key("retry-after"));
+    let problem: serde_json::Value = refused.json().await.expect("problem");
+    assert_eq!(problem["type"], "/problems/busy");
+    lock.execute_batch("ROLLBACK").expect("unlock");
+    for k in waiting {
+        assert_eq!(k.await.expect("task").status(), 201, "an admitted write goes through once the store is free");
+    }
+    let names: Vec<String> = rusqlite::Connection::open(&w.store)
+        .expect("open")
+        .prepare("SELECT name FROM accounts WHERE name LIKE '排队%' ORDER BY name")
+        .expect("query")
+        .query_map([], |r| r.get(0))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("names");
+    assert_eq!(names, ["排队0", "排队1"], "the refused write left nothing behind");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_jobs_past_the_cap_are_told_to_come_back() {
     let w = crate::helpers::writable_app("batch-jobs", |s| s.server.batch_jobs = 1);
     let address: String = sqlite()
