@@ -6,3 +6,5 @@
 pub mod crs;
 pub mod derive;
 pub mod numbering;
+pub mod report;
+mod report_pdf;

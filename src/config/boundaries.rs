@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Tolerances of boundary lines and markers, metres.
+/// Tolerances of boundary lines and markers (metres), and the limits of
+/// joint inspections.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BoundarySettings {
@@ -17,6 +18,17 @@ pub struct BoundarySettings {
     /// Gaps and overlaps between neighbouring divisions narrower than this
     /// are not reported by the topology check. Default 10.
     pub topology_tolerance_m: f64,
+    /// Years after which a marker not inspected is overdue. Default 5 (a
+    /// joint inspection round every five years).
+    pub inspection_years: u32,
+    /// Largest photo attached to a finding, bytes. Default 8 MiB.
+    pub photo_max_bytes: usize,
+    /// Most photos one finding carries. Default 10.
+    pub photos_per_finding: usize,
+    /// The font inspection reports are set in (a TrueType file or
+    /// collection with Chinese glyphs; embedded in each PDF). Default the
+    /// Debian `fonts-wqy-microhei` file.
+    pub report_font: std::path::PathBuf,
 }
 
 impl Default for BoundarySettings {
@@ -26,6 +38,10 @@ impl Default for BoundarySettings {
             tri_point_m: 100.0,
             marker_group_m: 30.0,
             topology_tolerance_m: 10.0,
+            inspection_years: 5,
+            photo_max_bytes: 8 << 20,
+            photos_per_finding: 10,
+            report_font: "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc".into(),
         }
     }
 }

@@ -94,6 +94,7 @@ pub fn build(store: &Store, settings: &Settings, scale: Scale) -> Result<BuildRe
                 lon: m.at.x,
                 lat: m.at.y,
                 retired_on: None,
+                inspected_on: None,
             }
             .insert(tx)?;
         }

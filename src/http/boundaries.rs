@@ -81,7 +81,7 @@ pub fn marker_feature(m: &MarkerRow, crs: Crs, distance_m: Option<f64>) -> ApiRe
     let mut props = json!({
         "number": m.number, "kind": m.kind, "line": m.line_code, "condition": m.condition,
         "installed_on": m.installed_on, "status": if m.retired_on.is_some() { "retired" } else { "current" },
-        "retired_on": m.retired_on, "positions": marker_positions(m)?,
+        "retired_on": m.retired_on, "inspected_on": m.inspected_on, "positions": marker_positions(m)?,
     });
     if let Some(d) = distance_m {
         props["distance_m"] = json!((d * 10.0).round() / 10.0);

@@ -22,6 +22,7 @@ pub mod error;
 pub mod features;
 pub mod geocode;
 pub mod health;
+pub mod inspections;
 pub mod map;
 pub mod marker_changes;
 pub mod markers;

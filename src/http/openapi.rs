@@ -24,6 +24,10 @@ use utoipa::OpenApi;
         super::markers::search, super::marker_changes::create, super::marker_changes::edit,
         super::marker_changes::one, super::marker_changes::pending, super::marker_changes::decide,
         super::boundaries::list, super::boundaries::one,
+        super::inspections::list, super::inspections::create, super::inspections::one,
+        super::inspections::add_finding, super::inspections::add_photos, super::inspections::photo,
+        super::inspections::add_repair, super::inspections::complete_repair, super::inspections::sign,
+        super::inspections::report, super::inspections::overdue_markers,
         super::proposals::create, super::proposals::list, super::proposals::one, super::proposals::revise,
         super::proposals::act, super::proposals::overdue,
         super::tokens::create, super::tokens::list, super::tokens::revoke, super::tokens::rotate,
@@ -41,7 +45,9 @@ use utoipa::OpenApi;
         crate::model::ChangeKind, crate::model::ChangeAction, crate::service::subscriptions::SubscriptionInput,
         crate::store::checkpoints::CheckpointRow, super::audit::CheckpointsPage,
         crate::service::boundaries::NewMarker, crate::service::boundaries::MarkerEdit,
-        super::marker_changes::DecisionInput)),
+        super::marker_changes::DecisionInput, crate::service::inspections::RoundInput,
+        crate::service::inspections::FindingInput, crate::service::inspections::RepairInput,
+        crate::service::inspections::RepairDone, super::inspections::SignInput)),
     tags((name = "geocoding"), (name = "divisions"), (name = "places"), (name = "addresses"), (name = "boundaries"), (name = "naming"), (name = "security"), (name = "tiles"), (name = "feed"), (name = "service")),
     modifiers(&BearerAuth, &Contract)
 )]

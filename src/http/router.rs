@@ -5,7 +5,8 @@
 
 use super::state::AppState;
 use super::{
-    accounts, addresses, audit, batch, boundaries, changes, divisions, geocode, health, map, marker_changes,
+    accounts, addresses, audit, batch, boundaries, changes, divisions, geocode, health, inspections, map,
+    marker_changes,
     markers, openapi, places, proposals, reverse, subscriptions, tiles, tokens,
 };
 use axum::Router;
@@ -33,10 +34,20 @@ pub fn routes() -> Router<AppState> {
         .route("/places/{id}", get(places::one))
         .route("/addresses/{code}", get(addresses::one))
         .route("/markers", get(markers::search).post(marker_changes::create))
+        .route("/markers/overdue", get(inspections::overdue_markers))
         .route("/markers/{number}", get(marker_changes::one))
         .route("/markers/{number}/{action}", post(marker_changes::edit))
         .route("/marker-changes", get(marker_changes::pending))
         .route("/marker-changes/{id}/{action}", post(marker_changes::decide))
+        .route("/inspection-rounds", get(inspections::list).post(inspections::create))
+        .route("/inspection-rounds/{id}", get(inspections::one))
+        .route("/inspection-rounds/{id}/findings", post(inspections::add_finding))
+        .route("/inspection-rounds/{id}/findings/{finding}/photos", post(inspections::add_photos))
+        .route("/inspection-rounds/{id}/photos/{photo}", get(inspections::photo))
+        .route("/inspection-rounds/{id}/repairs", post(inspections::add_repair))
+        .route("/inspection-rounds/{id}/repairs/{repair}/complete", post(inspections::complete_repair))
+        .route("/inspection-rounds/{id}/sign", post(inspections::sign))
+        .route("/inspection-rounds/{id}/report", get(inspections::report))
         .route("/boundaries", get(boundaries::list))
         .route("/boundaries/{id}", get(boundaries::one))
         .route("/proposals", get(proposals::list).post(proposals::create))

@@ -45,7 +45,7 @@ pub enum BoundaryError {
     Store(#[from] StoreError),
 }
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> BoundaryError {
+pub(super) fn invalid(field: &'static str, reason: impl Into<String>) -> BoundaryError {
     BoundaryError::Invalid { field, reason: reason.into() }
 }
 
@@ -158,7 +158,7 @@ fn tolerances(s: &BoundarySettings) -> Tolerances {
     Tolerances { off_line_m: s.marker_off_line_m, tri_point_m: s.tri_point_m, group_m: s.marker_group_m }
 }
 
-fn check_point(lon: f64, lat: f64) -> Result<Coord<f64>, BoundaryError> {
+pub(super) fn check_point(lon: f64, lat: f64) -> Result<Coord<f64>, BoundaryError> {
     if !(lon.is_finite() && (-180.0..=180.0).contains(&lon)) {
         return Err(invalid("lon", "经度须在 -180 与 180 之间"));
     }
@@ -179,7 +179,7 @@ fn check_reason(reason: &str) -> Result<String, BoundaryError> {
     Ok(r.to_string())
 }
 
-fn boundary_officer(actor: &Actor) -> Result<(), BoundaryError> {
+pub(super) fn boundary_officer(actor: &Actor) -> Result<(), BoundaryError> {
     if actor.role != Role::Boundary {
         return Err(BoundaryError::Forbidden(format!(
             "界桩变更须由界线管理人员（boundary）办理，当前角色为{}",
@@ -191,13 +191,21 @@ fn boundary_officer(actor: &Actor) -> Result<(), BoundaryError> {
 
 /// The side of `line` the actor signs for.
 fn side_of(actor: &Actor, line: &BoundaryLineRow, asked: Option<&str>) -> Result<String, BoundaryError> {
-    let sides = [line.left_code.as_str(), line.right_code.as_str()];
+    side_for(actor, [line.left_code.as_str(), line.right_code.as_str()], &format!("界线 {}", line.code), asked)
+}
+
+/// The side of `what` (a line, a round) between `sides` that `actor` acts
+/// for: the one asked for, which the account's scope must cover, or the
+/// only one it covers.
+pub(super) fn side_for(
+    actor: &Actor,
+    sides: [&str; 2],
+    what: &str,
+    asked: Option<&str>,
+) -> Result<String, BoundaryError> {
     if let Some(a) = asked {
         if !sides.contains(&a) {
-            return Err(invalid(
-                "side",
-                format!("{a} 不是界线 {} 的一方（{}、{}）", line.code, sides[0], sides[1]),
-            ));
+            return Err(invalid("side", format!("{a} 不是{what}的一方（{}、{}）", sides[0], sides[1])));
         }
         if !actor.covers(a) {
             return Err(BoundaryError::Forbidden(format!("账户的管辖范围不含 {a}，不能代表该方签认")));
@@ -208,10 +216,10 @@ fn side_of(actor: &Actor, line: &BoundaryLineRow, asked: Option<&str>) -> Result
     match covered.as_slice() {
         [one] => Ok(one.to_string()),
         [] => Err(BoundaryError::Forbidden(format!(
-            "账户的管辖范围不含界线 {} 的任何一方（{}、{}）",
-            line.code, sides[0], sides[1]
+            "账户的管辖范围不含{what}的任何一方（{}、{}）",
+            sides[0], sides[1]
         ))),
-        _ => Err(invalid("side", "账户管辖界线双方，请用 side 指明代表哪一方签认")),
+        _ => Err(invalid("side", format!("账户管辖{what}双方，请用 side 指明代表哪一方"))),
     }
 }
 
@@ -273,7 +281,7 @@ fn live_line(tx: &Transaction, code: &str) -> Result<(BoundaryLineRow, Walk), Bo
 }
 
 /// Logs `(entity, key, action)` with its detail, division and summary.
-fn log(
+pub(super) fn log(
     tx: &Transaction,
     (entity, key, action): (&str, &str, &str),
     detail: serde_json::Value,
@@ -618,6 +626,7 @@ fn apply(
                 lon: at.x,
                 lat: at.y,
                 retired_on: None,
+                inspected_on: None,
             }
             .insert(tx)?;
             ("create", format!("界线 {} 增设界桩 {}（双方签认）", line.name, c.number))

@@ -21,6 +21,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod boundaries;
+pub mod inspections;
 pub mod imports;
 pub mod projection;
 pub mod proposals;

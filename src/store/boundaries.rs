@@ -175,7 +175,7 @@ impl BoundaryLineRow {
 }
 
 /// A boundary marker (界桩).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MarkerRow {
     /// Number: line + 3-digit sequence + type (GB/T 17796).
     pub number: String,
@@ -193,9 +193,11 @@ pub struct MarkerRow {
     pub lat: f64,
     /// The day it was removed with both sides' agreement, if it was.
     pub retired_on: Option<NaiveDate>,
+    /// The day both sides last signed an inspection of it.
+    pub inspected_on: Option<NaiveDate>,
 }
 
-const MARKER_COLUMNS: &str = "number, line_code, kind, condition, installed_on, lon, lat, retired_on";
+const MARKER_COLUMNS: &str = "number, line_code, kind, condition, installed_on, lon, lat, retired_on, inspected_on";
 
 fn marker_from(r: &Row) -> rusqlite::Result<MarkerRow> {
     Ok(MarkerRow {
@@ -207,6 +209,7 @@ fn marker_from(r: &Row) -> rusqlite::Result<MarkerRow> {
         lon: r.get(5)?,
         lat: r.get(6)?,
         retired_on: r.get(7)?,
+        inspected_on: r.get(8)?,
     })
 }
 
@@ -215,8 +218,8 @@ impl MarkerRow {
     pub fn insert(&self, tx: &Transaction) -> StoreResult<()> {
         let geom = Geometry::Point(Point::new(self.lon, self.lat));
         tx.prepare_cached(
-            "INSERT INTO boundary_markers (number, line_code, kind, condition, installed_on, lon, lat, retired_on, geom) \
-             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+            "INSERT INTO boundary_markers (number, line_code, kind, condition, installed_on, lon, lat, retired_on, \
+               inspected_on, geom) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
         )?
         .execute(params![
             self.number,
@@ -227,6 +230,7 @@ impl MarkerRow {
             self.lon,
             self.lat,
             self.retired_on,
+            self.inspected_on,
             geom_blob(Some(&geom))?
         ])?;
         Ok(())
@@ -247,7 +251,15 @@ impl MarkerRow {
         Ok(())
     }
 
-    /// Records the condition a marker was found in.
+    /// Records the condition a marker was found in by an inspection both
+    /// sides signed on `day`.
+    pub fn inspected(tx: &Transaction, number: &str, condition: MarkerCondition, day: NaiveDate) -> StoreResult<()> {
+        tx.prepare_cached("UPDATE boundary_markers SET condition = ?2, inspected_on = ?3 WHERE number = ?1")?
+            .execute(params![number, condition, day])?;
+        Ok(())
+    }
+
+    /// Records the condition a marker is in after a repair.
     pub fn set_condition(tx: &Transaction, number: &str, condition: MarkerCondition) -> StoreResult<()> {
         tx.prepare_cached("UPDATE boundary_markers SET condition = ?2 WHERE number = ?1")?
             .execute(params![number, condition])?;

@@ -10,6 +10,7 @@ mod boundaries;
 mod changelog;
 pub mod checkpoints;
 mod divisions;
+mod inspections;
 pub mod feed;
 pub mod gpkg;
 pub mod marker_changes;
@@ -29,6 +30,7 @@ pub use changelog::{
     AuditReport, ChangeEntry, GENESIS, append_change, hex as changelog_hex, verify as verify_audit,
 };
 pub use divisions::{AliasRow, ChangeRow, DivisionRow};
+pub use inspections::{FindingRow, PhotoRow, RepairRow, RoundRow};
 pub use marker_changes::{MarkerChangeRow, Signature};
 pub use places::PlaceRow;
 pub use proposals::{ActiveProposal, ProposalRow};

@@ -61,6 +61,12 @@ const MIGRATIONS: &[Migration] = &[
         sql: v7,
         then: None,
     },
+    Migration {
+        version: 8,
+        description: "joint inspections: rounds, findings, photos, repairs; the day each marker was last inspected",
+        sql: super::inspections::schema_v8,
+        then: None,
+    },
 ];
 
 /// Brings a store up to the newest schema.

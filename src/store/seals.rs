@@ -52,6 +52,10 @@ pub const SEALED: &[SealedTable] = &[
     SealedTable { since: 6, ..table("account_roles", "fid") },
     table("proposals", "fid"),
     SealedTable { since: 7, ..table("marker_changes", "id") },
+    SealedTable { since: 8, ..table("inspection_rounds", "id") },
+    SealedTable { since: 8, ..table("inspection_findings", "id") },
+    SealedTable { since: 8, ..table("inspection_photos", "id") },
+    SealedTable { since: 8, ..table("inspection_repairs", "id") },
     SealedTable {
         name: "subscriptions",
         key: "id",

@@ -8,8 +8,8 @@
 //! `YYYY-MM-DD` by rusqlite's own `chrono` support.)
 
 use crate::model::{
-    AddressCode, AddressKind, DivisionCode, Kind, Level, MarkerAction, MarkerCondition, MarkerKind,
-    PlaceClass, PlaceStatus, ProposalId, ProposalState, Role, SignOff, Timestamp, TokenId,
+    AddressCode, AddressKind, DivisionCode, FindingKind, Kind, Level, MarkerAction, MarkerCondition, MarkerKind,
+    PlaceClass, PlaceStatus, ProposalId, ProposalState, Role, RoundState, SignOff, Timestamp, TokenId,
 };
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
@@ -58,6 +58,8 @@ identifier_column!(MarkerKind, "marker type");
 identifier_column!(MarkerCondition, "marker condition");
 identifier_column!(MarkerAction, "marker action");
 identifier_column!(SignOff, "sign-off state");
+identifier_column!(FindingKind, "finding kind");
+identifier_column!(RoundState, "round state");
 
 /// Reads and writes the code's text. Every writer stores the parsed
 /// (normalised) form, so parsing on the way back gives the same text.
