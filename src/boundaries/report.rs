@@ -4,10 +4,10 @@
 //! (see [`super::report_pdf`]), from the same [`Report`].
 
 use crate::index::Gazetteer;
+use crate::model::Account;
 use crate::model::{FindingKind, RoundState};
 use crate::service::boundaries::BoundaryError;
 use crate::service::inspections::RoundView;
-use crate::model::Account;
 use crate::store::{AccountRow, FindingRow, PhotoRow, RepairRow, Signature};
 use base64::Engine;
 use maud::{DOCTYPE, Markup, html};
@@ -96,8 +96,12 @@ impl Report {
             .iter()
             .map(|m| {
                 let finding = last.get(m.number.as_str()).copied();
-                let ids: Vec<i64> =
-                    v.findings.iter().filter(|f| f.marker.as_deref() == Some(&m.number)).map(|f| f.id).collect();
+                let ids: Vec<i64> = v
+                    .findings
+                    .iter()
+                    .filter(|f| f.marker.as_deref() == Some(&m.number))
+                    .map(|f| f.id)
+                    .collect();
                 MarkerLine {
                     number: &m.number,
                     kind: m.kind.as_str(),
@@ -121,7 +125,9 @@ impl Report {
     /// A signature in words.
     pub fn signed(&self, s: &Option<Signature>) -> String {
         match s {
-            Some(s) => format!("{}　{}", self.who(s.account), s.at.as_datetime().format("%Y-%m-%d %H:%M UTC")),
+            Some(s) => {
+                format!("{}　{}", self.who(s.account), s.at.as_datetime().format("%Y-%m-%d %H:%M UTC"))
+            }
             None => "未签认".into(),
         }
     }

@@ -30,7 +30,10 @@ const OFFICERS: &[Role] = &[Role::Boundary];
 const READERS: &[Role] = &[Role::Boundary, Role::Admin];
 
 fn id_param(field: &str, v: &str) -> ApiResult<i64> {
-    v.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::invalid(field, format!("“{v}” 不是编号")))
+    v.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::invalid(field, format!("“{v}” 不是编号")))
 }
 
 /// Query of `/inspection-rounds`.
@@ -49,7 +52,11 @@ pub struct RoundsQuery {
     responses((status = 200, description = "`{rounds: […], next}`"), (status = 400, body = super::error::Problem),
         (status = 401, body = super::error::Problem), (status = 403, body = super::error::Problem)),
     security(("bearer" = [])))]
-pub async fn list(State(s): State<AppState>, actor: Actor, Query(q): Query<RoundsQuery>) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(s): State<AppState>,
+    actor: Actor,
+    Query(q): Query<RoundsQuery>,
+) -> ApiResult<Json<Value>> {
     require(&actor, "read_inspections", READERS)?;
     let limit = params::limit(q.limit.as_deref(), 20, s.settings.server.max_limit)?;
     let prefix = match q.division.as_deref() {
@@ -111,7 +118,8 @@ async fn finding_body(headers: &HeaderMap, body: Bytes) -> ApiResult<(FindingInp
         None => Ok((params::json_body(headers, &body)?, Vec::new())),
         Some(boundary) => {
             let (json, photos) = read_multipart(body, boundary, true).await?;
-            let json = json.ok_or_else(|| ApiError::invalid("finding", "multipart 请求须有 finding 部分（JSON）"))?;
+            let json =
+                json.ok_or_else(|| ApiError::invalid("finding", "multipart 请求须有 finding 部分（JSON）"))?;
             let json_headers = HeaderMap::new();
             Ok((params::json_body(&json_headers, &json)?, photos))
         }
@@ -120,11 +128,18 @@ async fn finding_body(headers: &HeaderMap, body: Bytes) -> ApiResult<(FindingInp
 
 fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
     let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
-    ct.to_ascii_lowercase().starts_with("multipart/form-data").then(|| multer::parse_boundary(ct).ok()).flatten()
+    ct.to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+        .then(|| multer::parse_boundary(ct).ok())
+        .flatten()
 }
 
 /// The `finding` part (when `with_json`) and the `photo` parts.
-async fn read_multipart(body: Bytes, boundary: String, with_json: bool) -> ApiResult<(Option<Bytes>, Vec<Photo>)> {
+async fn read_multipart(
+    body: Bytes,
+    boundary: String,
+    with_json: bool,
+) -> ApiResult<(Option<Bytes>, Vec<Photo>)> {
     let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
     let mut mp = multer::Multipart::new(stream, boundary);
     let (mut json, mut photos) = (None, Vec::new());
@@ -139,7 +154,11 @@ async fn read_multipart(body: Bytes, boundary: String, with_json: bool) -> ApiRe
             other => {
                 return Err(ApiError::invalid(
                     other.unwrap_or("body"),
-                    format!("未知的部分“{}”：应为{}photo", other.unwrap_or(""), if with_json { "finding 或 " } else { "" }),
+                    format!(
+                        "未知的部分“{}”：应为{}photo",
+                        other.unwrap_or(""),
+                        if with_json { "finding 或 " } else { "" }
+                    ),
                 ));
             }
         }
@@ -170,7 +189,8 @@ pub async fn add_finding(
     let id = id_param("id", &id)?;
     let (input, photos) = finding_body(&headers, body).await?;
     let settings = s.settings.boundaries.clone();
-    let (finding, photos) = s.write(move |svc, _| svc.record_finding(&actor, id, &input, &photos, &settings)).await?;
+    let (finding, photos) =
+        s.write(move |svc, _| svc.record_finding(&actor, id, &input, &photos, &settings)).await?;
     Ok((StatusCode::CREATED, Json(json!({"finding": finding, "photos": photos}))))
 }
 
@@ -223,9 +243,11 @@ pub async fn photo(
         .await?;
     let Some((p, data)) = found else { return Err(ApiError::not_found("照片", &photo)) };
     let mut resp = Response::new(Body::from(data));
-    let ct = HeaderValue::from_str(&p.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let ct = HeaderValue::from_str(&p.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     resp.headers_mut().insert(header::CONTENT_TYPE, ct);
-    resp.headers_mut().insert(header::ETAG, HeaderValue::from_str(&format!("\"{}\"", p.sha256)).expect("hex"));
+    resp.headers_mut()
+        .insert(header::ETAG, HeaderValue::from_str(&format!("\"{}\"", p.sha256)).expect("hex"));
     Ok(resp)
 }
 
@@ -372,6 +394,9 @@ pub struct OverdueQuery {
     division: Option<String>,
     /// Most markers (default 100).
     limit: Option<String>,
+    /// The day judged on (ISO date; default today, China time): a later day
+    /// shows what will be overdue by then.
+    as_of: Option<String>,
 }
 
 /// Markers not inspected within the cycle (`[boundaries]
@@ -380,20 +405,25 @@ pub struct OverdueQuery {
 /// reasons; `total` counts them all.
 #[utoipa::path(get, path = "/markers/overdue", tag = "boundaries", params(OverdueQuery),
     responses((status = 200, description = "GeoJSON FeatureCollection"), (status = 400, body = super::error::Problem)))]
-pub async fn overdue_markers(State(s): State<AppState>, Query(q): Query<OverdueQuery>) -> ApiResult<Json<Value>> {
+pub async fn overdue_markers(
+    State(s): State<AppState>,
+    Query(q): Query<OverdueQuery>,
+) -> ApiResult<Json<Value>> {
     let limit = params::limit(q.limit.as_deref(), 100, s.settings.server.max_limit.max(1000))?;
     let prefix = match q.division.as_deref() {
         Some(d) => params::division_code("division", d)?.prefix().to_string(),
         None => String::new(),
     };
-    let (today, years) = (crate::review::today(), s.settings.boundaries.inspection_years);
+    let today = params::date("as_of", q.as_of.as_deref())?.unwrap_or_else(crate::review::today);
+    let years = s.settings.boundaries.inspection_years;
     let found: Vec<Overdue> = s.query(move |c| overdue(c, today, years, &prefix)).await?;
     let total = found.len();
     let features = found
         .iter()
         .take(limit)
         .map(|o| {
-            let mut f = super::boundaries::marker_feature(&o.marker, crate::boundaries::crs::Crs(4490), None)?;
+            let mut f =
+                super::boundaries::marker_feature(&o.marker, crate::boundaries::crs::Crs(4490), None)?;
             f["properties"]["overdue"] = json!(o.reasons);
             Ok(f)
         })

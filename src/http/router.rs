@@ -6,8 +6,7 @@
 use super::state::AppState;
 use super::{
     accounts, addresses, audit, batch, boundaries, changes, divisions, geocode, health, inspections, map,
-    marker_changes,
-    markers, openapi, places, proposals, reverse, subscriptions, tiles, tokens,
+    marker_changes, markers, openapi, places, proposals, reverse, subscriptions, tiles, tokens,
 };
 use axum::Router;
 use axum::routing::{delete, get, post, put};

@@ -191,7 +191,12 @@ pub(super) fn boundary_officer(actor: &Actor) -> Result<(), BoundaryError> {
 
 /// The side of `line` the actor signs for.
 fn side_of(actor: &Actor, line: &BoundaryLineRow, asked: Option<&str>) -> Result<String, BoundaryError> {
-    side_for(actor, [line.left_code.as_str(), line.right_code.as_str()], &format!("界线 {}", line.code), asked)
+    side_for(
+        actor,
+        [line.left_code.as_str(), line.right_code.as_str()],
+        &format!("界线 {}", line.code),
+        asked,
+    )
 }
 
 /// The side of `what` (a line, a round) between `sides` that `actor` acts

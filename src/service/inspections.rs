@@ -10,7 +10,9 @@ use super::boundaries::{BoundaryError, boundary_officer, check_point, invalid, l
 use crate::config::BoundarySettings;
 use crate::model::{FindingKind, MarkerCondition, RoundState, Timestamp};
 use crate::review::lifecycle::Actor;
-use crate::store::{BoundaryLineRow, FindingRow, MarkerRow, PhotoRow, RepairRow, RoundRow, Signature, StoreResult};
+use crate::store::{
+    BoundaryLineRow, FindingRow, MarkerRow, PhotoRow, RepairRow, RoundRow, Signature, StoreResult,
+};
 use chrono::{Datelike, NaiveDate};
 use rusqlite::{Connection, Transaction};
 use serde::{Deserialize, Serialize};
@@ -128,7 +130,8 @@ pub struct RoundView {
 impl RoundView {
     /// Reads round `id`.
     pub fn read(c: &Connection, id: i64) -> Result<RoundView, BoundaryError> {
-        let round = RoundRow::get(c, id)?.ok_or_else(|| BoundaryError::NotFound("检查轮次", id.to_string()))?;
+        let round =
+            RoundRow::get(c, id)?.ok_or_else(|| BoundaryError::NotFound("检查轮次", id.to_string()))?;
         let mut lines = Vec::with_capacity(round.lines.len());
         let mut markers = Vec::new();
         for code in &round.lines {
@@ -190,7 +193,8 @@ pub struct Overdue {
 /// The markers overdue on `today` among live markers whose line has a side
 /// inside `prefix` (all for an empty one), by number.
 pub fn overdue(c: &Connection, today: NaiveDate, years: u32, prefix: &str) -> StoreResult<Vec<Overdue>> {
-    let cutoff = today.with_year(today.year() - years as i32).unwrap_or(today - chrono::Days::new(365 * years as u64));
+    let cutoff =
+        today.with_year(today.year() - years as i32).unwrap_or(today - chrono::Days::new(365 * years as u64));
     let lines: BTreeSet<String> = {
         let mut stmt = c.prepare_cached(
             "SELECT code FROM boundary_lines WHERE retired_on IS NULL AND (left_code LIKE ?1 || '%' OR right_code LIKE ?1 || '%')",
@@ -208,7 +212,10 @@ pub fn overdue(c: &Connection, today: NaiveDate, years: u32, prefix: &str) -> St
         if since.is_none_or(|d| d < cutoff) {
             let due = since.and_then(|d| d.with_year(d.year() + years as i32));
             let number = m.number.clone();
-            out.insert(number, Overdue { marker: m, reasons: vec![OverdueReason::NotInspected { last, due }] });
+            out.insert(
+                number,
+                Overdue { marker: m, reasons: vec![OverdueReason::NotInspected { last, due }] },
+            );
         } else {
             out.insert(m.number.clone(), Overdue { marker: m, reasons: Vec::new() });
         }
@@ -317,7 +324,12 @@ fn store_photos(
 
 impl Service {
     /// Opens a joint inspection round.
-    pub fn open_round(&self, actor: &Actor, input: &RoundInput, today: NaiveDate) -> Result<RoundRow, BoundaryError> {
+    pub fn open_round(
+        &self,
+        actor: &Actor,
+        input: &RoundInput,
+        today: NaiveDate,
+    ) -> Result<RoundRow, BoundaryError> {
         boundary_officer(actor)?;
         if !(1949..=today.year() + 1).contains(&input.year) {
             return Err(invalid("year", format!("年份须在 1949 与 {} 之间", today.year() + 1)));
@@ -343,14 +355,22 @@ impl Service {
                     Some(p) => {
                         return Err(invalid(
                             "lines",
-                            format!("一轮检查的界线须在同样的双方之间：{code} 在 {}、{} 之间，而非 {}、{}", sides[0], sides[1], p[0], p[1]),
+                            format!(
+                                "一轮检查的界线须在同样的双方之间：{code} 在 {}、{} 之间，而非 {}、{}",
+                                sides[0], sides[1], p[0], p[1]
+                            ),
                         ));
                     }
                 }
                 names.push(line.name);
             }
             let sides = pair.expect("at least one line");
-            let mine = side_for(actor, [&sides[0], &sides[1]], "本轮检查", None)?;
+            let mine = sides.iter().find(|s| actor.covers(s)).cloned().ok_or_else(|| {
+                BoundaryError::Forbidden(format!(
+                    "账户的管辖范围不含本轮检查的任何一方（{}、{}）",
+                    sides[0], sides[1]
+                ))
+            })?;
             let keys: BTreeSet<&str> = input.teams.keys().map(String::as_str).collect();
             if keys != BTreeSet::from([sides[0].as_str(), sides[1].as_str()]) {
                 return Err(invalid("teams", format!("须列出双方（{}、{}）的检查人员", sides[0], sides[1])));
@@ -366,7 +386,11 @@ impl Service {
             names.dedup();
             let title = match &input.title {
                 Some(t) => text("title", t, 100)?,
-                None => format!("{}年{}联合检查", input.year, names.iter().take(3).cloned().collect::<Vec<_>>().join("、")),
+                None => format!(
+                    "{}年{}联合检查",
+                    input.year,
+                    names.iter().take(3).cloned().collect::<Vec<_>>().join("、")
+                ),
             };
             let mut round = RoundRow {
                 id: 0,
@@ -382,7 +406,14 @@ impl Service {
             };
             round.id = round.insert(tx)?;
             let summary = format!("开始{}", round.title);
-            log(tx, ("inspection_round", &round.id.to_string(), "create"), json!({"round": round}), &round.sides[0], &summary, actor.by())?;
+            log(
+                tx,
+                ("inspection_round", &round.id.to_string(), "create"),
+                json!({"round": round}),
+                &round.sides[0],
+                &summary,
+                actor.by(),
+            )?;
             Ok::<_, BoundaryError>(round)
         })?;
         self.committed();
@@ -409,13 +440,18 @@ impl Service {
         let out = self.store.write(|tx| {
             let round = round_in(tx, round_id)?;
             if round.state != RoundState::Open {
-                return Err(BoundaryError::Conflict(format!("检查轮次 {round_id} 已有一方签认，不能再添加检查记录")));
+                return Err(BoundaryError::Conflict(format!(
+                    "检查轮次 {round_id} 已有一方签认，不能再添加检查记录"
+                )));
             }
             let side = side_for(actor, sides(&round), "本轮检查", input.side.as_deref())?;
             let (line_code, marker, section) = match (&input.marker, &input.line) {
                 (Some(number), _) => {
                     if !kind.of_marker() {
-                        return Err(invalid("kind", format!("“{}”是界线的检查结果，不适用于界桩", kind.label())));
+                        return Err(invalid(
+                            "kind",
+                            format!("“{}”是界线的检查结果，不适用于界桩", kind.label()),
+                        ));
                     }
                     let m = MarkerRow::get(tx, number)?
                         .filter(|m| m.retired_on.is_none())
@@ -430,12 +466,20 @@ impl Service {
                 }
                 (None, Some(code)) => {
                     if !kind.of_line() {
-                        return Err(invalid("kind", format!("“{}”是界桩的检查结果，请给出界桩编号 marker", kind.label())));
+                        return Err(invalid(
+                            "kind",
+                            format!("“{}”是界桩的检查结果，请给出界桩编号 marker", kind.label()),
+                        ));
                     }
-                    let line = BoundaryLineRow::get(tx, code)?.ok_or_else(|| invalid("line", format!("界线 {code} 不存在")))?;
+                    let line = BoundaryLineRow::get(tx, code)?
+                        .ok_or_else(|| invalid("line", format!("界线 {code} 不存在")))?;
                     let length = line.length_m.unwrap_or(f64::INFINITY);
                     let section = match (input.from_m, input.to_m) {
-                        (Some(a), Some(b)) if a.is_finite() && b.is_finite() && 0.0 <= a && a < b && b <= length + 1.0 => Some((a, b)),
+                        (Some(a), Some(b))
+                            if a.is_finite() && b.is_finite() && 0.0 <= a && a < b && b <= length + 1.0 =>
+                        {
+                            Some((a, b))
+                        }
                         (None, None) => None,
                         _ => {
                             return Err(invalid(
@@ -467,7 +511,10 @@ impl Service {
             };
             finding.id = finding.insert(tx)?;
             let stored = store_photos(tx, finding.id, photos, actor, settings)?;
-            let what = finding.marker.as_deref().map_or_else(|| format!("界线 {}", finding.line_code), |m| format!("界桩 {m}"));
+            let what = finding
+                .marker
+                .as_deref()
+                .map_or_else(|| format!("界线 {}", finding.line_code), |m| format!("界桩 {m}"));
             let summary = format!("{what} 检查：{}", finding.kind.label());
             log(
                 tx,
@@ -502,12 +549,21 @@ impl Service {
                 .filter(|f| f.round_id == round_id)
                 .ok_or_else(|| BoundaryError::NotFound("检查记录", finding_id.to_string()))?;
             if round.state != RoundState::Open {
-                return Err(BoundaryError::Conflict(format!("检查轮次 {round_id} 已有一方签认，不能再添加照片")));
+                return Err(BoundaryError::Conflict(format!(
+                    "检查轮次 {round_id} 已有一方签认，不能再添加照片"
+                )));
             }
             side_for(actor, sides(&round), "本轮检查", Some(&finding.recorded.side))?;
             let stored = store_photos(tx, finding_id, photos, actor, settings)?;
             let summary = format!("检查记录 {finding_id} 添加照片 {} 张", stored.len());
-            log(tx, ("inspection_finding", &finding_id.to_string(), "update"), json!({"photos": stored}), &finding.recorded.side, &summary, actor.by())?;
+            log(
+                tx,
+                ("inspection_finding", &finding_id.to_string(), "update"),
+                json!({"photos": stored}),
+                &finding.recorded.side,
+                &summary,
+                actor.by(),
+            )?;
             Ok::<_, BoundaryError>(stored)
         })?;
         self.committed();
@@ -515,7 +571,13 @@ impl Service {
     }
 
     /// Sets a repair task for a finding that needs one.
-    pub fn set_repair(&self, actor: &Actor, round_id: i64, input: &RepairInput, today: NaiveDate) -> Result<RepairRow, BoundaryError> {
+    pub fn set_repair(
+        &self,
+        actor: &Actor,
+        round_id: i64,
+        input: &RepairInput,
+        today: NaiveDate,
+    ) -> Result<RepairRow, BoundaryError> {
         boundary_officer(actor)?;
         let task = text("task", &input.task, 200)?;
         if input.due_on < today {
@@ -543,7 +605,14 @@ impl Service {
             };
             repair.id = repair.insert(tx)?;
             let summary = format!("维修任务：{}（期限 {}）", repair.task, repair.due_on);
-            log(tx, ("inspection_repair", &repair.id.to_string(), "create"), json!({"repair": repair, "round": round_id}), &round.sides[0], &summary, actor.by())?;
+            log(
+                tx,
+                ("inspection_repair", &repair.id.to_string(), "create"),
+                json!({"repair": repair, "round": round_id}),
+                &round.sides[0],
+                &summary,
+                actor.by(),
+            )?;
             Ok::<_, BoundaryError>(repair)
         })?;
         self.committed();
@@ -582,10 +651,24 @@ impl Service {
             }
             RepairRow::complete(tx, repair_id, day, &note, actor.account.0)?;
             let summary = format!("维修完成：{}", repair.task);
-            log(tx, ("inspection_repair", &repair_id.to_string(), "complete"), json!({"done_on": day, "note": note}), &round.sides[0], &summary, actor.by())?;
+            log(
+                tx,
+                ("inspection_repair", &repair_id.to_string(), "complete"),
+                json!({"done_on": day, "note": note}),
+                &round.sides[0],
+                &summary,
+                actor.by(),
+            )?;
             if let (Some(number), RoundState::Closed) = (&finding.marker, round.state) {
                 MarkerRow::set_condition(tx, number, MarkerCondition::Intact)?;
-                log(tx, ("marker", number, "update"), json!({"condition": "intact", "repair": repair_id}), &round.sides[0], &format!("界桩 {number} 修复"), actor.by())?;
+                log(
+                    tx,
+                    ("marker", number, "update"),
+                    json!({"condition": "intact", "repair": repair_id}),
+                    &round.sides[0],
+                    &format!("界桩 {number} 修复"),
+                    actor.by(),
+                )?;
             }
             Ok::<_, BoundaryError>(RepairRow::get(tx, repair_id)?.expect("just written"))
         })?;
@@ -595,7 +678,13 @@ impl Service {
 
     /// Signs the round for the caller's side; the second side's signature
     /// (another person) closes it and records every marker's state.
-    pub fn sign_round(&self, actor: &Actor, round_id: i64, side: Option<&str>, today: NaiveDate) -> Result<RoundRow, BoundaryError> {
+    pub fn sign_round(
+        &self,
+        actor: &Actor,
+        round_id: i64,
+        side: Option<&str>,
+        today: NaiveDate,
+    ) -> Result<RoundRow, BoundaryError> {
         boundary_officer(actor)?;
         let out = self.store.write(|tx| {
             let view = RoundView::read(tx, round_id)?;
@@ -611,7 +700,9 @@ impl Service {
             if let Some(other) = &round.signatures[1 - slot]
                 && other.account == actor.account.0
             {
-                return Err(BoundaryError::Forbidden("双方签认须由不同的人办理：本账户已代表另一方签认".into()));
+                return Err(BoundaryError::Forbidden(
+                    "双方签认须由不同的人办理：本账户已代表另一方签认".into(),
+                ));
             }
             let unchecked = view.unchecked();
             if !unchecked.is_empty() {
@@ -625,9 +716,22 @@ impl Service {
             }
             let closing = round.signatures[1 - slot].is_some();
             let by = signature(actor, side.clone());
-            RoundRow::sign(tx, round_id, slot, &by, if closing { RoundState::Closed } else { RoundState::Signing })?;
+            RoundRow::sign(
+                tx,
+                round_id,
+                slot,
+                &by,
+                if closing { RoundState::Closed } else { RoundState::Signing },
+            )?;
             let summary = format!("{} 一方签认{}", side, round.title);
-            log(tx, ("inspection_round", &round_id.to_string(), "sign"), json!({"signature": by}), &side, &summary, actor.by())?;
+            log(
+                tx,
+                ("inspection_round", &round_id.to_string(), "sign"),
+                json!({"signature": by}),
+                &side,
+                &summary,
+                actor.by(),
+            )?;
             if closing {
                 RoundRow::close(tx, round_id, today)?;
                 close(tx, &view, today, actor)?;
@@ -643,7 +747,8 @@ impl Service {
 /// for each; a repair already done leaves it intact) and logs the close
 /// with both signatures.
 fn close(tx: &Transaction, view: &RoundView, today: NaiveDate, actor: &Actor) -> Result<(), BoundaryError> {
-    let repaired: BTreeSet<i64> = view.repairs.iter().filter(|r| r.done_on.is_some()).map(|r| r.finding_id).collect();
+    let repaired: BTreeSet<i64> =
+        view.repairs.iter().filter(|r| r.done_on.is_some()).map(|r| r.finding_id).collect();
     let mut last: BTreeMap<&str, &FindingRow> = BTreeMap::new();
     for f in &view.findings {
         if let Some(m) = &f.marker {

@@ -21,8 +21,8 @@
 pub mod accounts;
 pub mod audit;
 pub mod boundaries;
-pub mod inspections;
 pub mod imports;
+pub mod inspections;
 pub mod projection;
 pub mod proposals;
 pub mod subscriptions;

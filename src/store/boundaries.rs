@@ -197,7 +197,8 @@ pub struct MarkerRow {
     pub inspected_on: Option<NaiveDate>,
 }
 
-const MARKER_COLUMNS: &str = "number, line_code, kind, condition, installed_on, lon, lat, retired_on, inspected_on";
+const MARKER_COLUMNS: &str =
+    "number, line_code, kind, condition, installed_on, lon, lat, retired_on, inspected_on";
 
 fn marker_from(r: &Row) -> rusqlite::Result<MarkerRow> {
     Ok(MarkerRow {
@@ -253,7 +254,12 @@ impl MarkerRow {
 
     /// Records the condition a marker was found in by an inspection both
     /// sides signed on `day`.
-    pub fn inspected(tx: &Transaction, number: &str, condition: MarkerCondition, day: NaiveDate) -> StoreResult<()> {
+    pub fn inspected(
+        tx: &Transaction,
+        number: &str,
+        condition: MarkerCondition,
+        day: NaiveDate,
+    ) -> StoreResult<()> {
         tx.prepare_cached("UPDATE boundary_markers SET condition = ?2, inspected_on = ?3 WHERE number = ?1")?
             .execute(params![number, condition, day])?;
         Ok(())

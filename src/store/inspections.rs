@@ -96,7 +96,8 @@ const ROUND_COLUMNS: &str = "id, year, title, side_a, side_b, team_a, team_b, li
 
 fn json_list(r: &Row, i: usize) -> rusqlite::Result<Vec<String>> {
     let s: String = r.get(i)?;
-    serde_json::from_str(&s).map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into()))
+    serde_json::from_str(&s)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into()))
 }
 
 fn round_from(r: &Row) -> rusqlite::Result<RoundRow> {
@@ -147,7 +148,13 @@ impl RoundRow {
     }
 
     /// Records side `slot`'s signature (0 or 1) and the round's new state.
-    pub fn sign(tx: &Transaction, id: i64, slot: usize, by: &Signature, state: RoundState) -> StoreResult<()> {
+    pub fn sign(
+        tx: &Transaction,
+        id: i64,
+        slot: usize,
+        by: &Signature,
+        state: RoundState,
+    ) -> StoreResult<()> {
         let sql = if slot == 0 {
             "UPDATE inspection_rounds SET signed_a_by = ?2, signed_a_token = ?3, signed_a_at = ?4, state = ?5 WHERE id = ?1"
         } else {
@@ -166,13 +173,19 @@ impl RoundRow {
 
     /// One round.
     pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<RoundRow>> {
-        let mut stmt = conn.prepare_cached(&format!("SELECT {ROUND_COLUMNS} FROM inspection_rounds WHERE id = ?1"))?;
+        let mut stmt =
+            conn.prepare_cached(&format!("SELECT {ROUND_COLUMNS} FROM inspection_rounds WHERE id = ?1"))?;
         Ok(stmt.query_row([id], round_from).optional()?)
     }
 
     /// Rounds with a side inside `prefix` (every round for an empty one),
     /// newest first, at most `limit` from before id `before`.
-    pub fn list(conn: &Connection, prefix: &str, limit: usize, before: Option<i64>) -> StoreResult<Vec<RoundRow>> {
+    pub fn list(
+        conn: &Connection,
+        prefix: &str,
+        limit: usize,
+        before: Option<i64>,
+    ) -> StoreResult<Vec<RoundRow>> {
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {ROUND_COLUMNS} FROM inspection_rounds WHERE (side_a LIKE ?1 || '%' OR side_b LIKE ?1 || '%') \
                AND id < ?2 ORDER BY id DESC LIMIT ?3"
@@ -236,7 +249,12 @@ fn finding_at(r: &Row, b: usize) -> rusqlite::Result<FindingRow> {
         section_m: pair(5)?,
         at: pair(7)?,
         note: r.get(b + 9)?,
-        recorded: Signature { account: r.get(b + 10)?, token: r.get(b + 11)?, side: r.get(b + 12)?, at: r.get(b + 13)? },
+        recorded: Signature {
+            account: r.get(b + 10)?,
+            token: r.get(b + 11)?,
+            side: r.get(b + 12)?,
+            at: r.get(b + 13)?,
+        },
     })
 }
 
@@ -358,8 +376,8 @@ impl PhotoRow {
 
     /// One photo with its bytes.
     pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<(PhotoRow, Vec<u8>)>> {
-        let mut stmt =
-            conn.prepare_cached(&format!("SELECT {PHOTO_COLUMNS}, data FROM inspection_photos WHERE id = ?1"))?;
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {PHOTO_COLUMNS}, data FROM inspection_photos WHERE id = ?1"))?;
         Ok(stmt.query_row([id], |r| Ok((photo_from(r)?, r.get::<_, Vec<u8>>(8)?))).optional()?)
     }
 }
@@ -387,7 +405,8 @@ pub struct RepairRow {
     pub done_by: Option<i64>,
 }
 
-const REPAIR_COLUMNS: &str = "id, finding_id, task, due_on, created_by, created_at, done_on, done_note, done_by";
+const REPAIR_COLUMNS: &str =
+    "id, finding_id, task, due_on, created_by, created_at, done_on, done_note, done_by";
 
 fn repair_from(r: &Row) -> rusqlite::Result<RepairRow> {
     Ok(RepairRow {
@@ -415,8 +434,10 @@ impl RepairRow {
 
     /// Records the task done on `day`.
     pub fn complete(tx: &Transaction, id: i64, day: NaiveDate, note: &str, by: i64) -> StoreResult<()> {
-        tx.prepare_cached("UPDATE inspection_repairs SET done_on = ?2, done_note = ?3, done_by = ?4 WHERE id = ?1")?
-            .execute(params![id, day, note, by])?;
+        tx.prepare_cached(
+            "UPDATE inspection_repairs SET done_on = ?2, done_note = ?3, done_by = ?4 WHERE id = ?1",
+        )?
+        .execute(params![id, day, note, by])?;
         Ok(())
     }
 
@@ -439,16 +460,16 @@ impl RepairRow {
 
     /// Open tasks for markers due before `day`, with their findings.
     pub fn overdue(conn: &Connection, day: NaiveDate) -> StoreResult<Vec<(RepairRow, FindingRow)>> {
-        let cols: String = REPAIR_COLUMNS.split(", ").map(|c| format!("r.{c}")).collect::<Vec<_>>().join(", ");
-        let fcols: String = FINDING_COLUMNS.split(", ").map(|c| format!("f.{c}")).collect::<Vec<_>>().join(", ");
+        let cols: String =
+            REPAIR_COLUMNS.split(", ").map(|c| format!("r.{c}")).collect::<Vec<_>>().join(", ");
+        let fcols: String =
+            FINDING_COLUMNS.split(", ").map(|c| format!("f.{c}")).collect::<Vec<_>>().join(", ");
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {cols}, {fcols} FROM inspection_repairs r JOIN inspection_findings f ON f.id = r.finding_id \
                WHERE r.done_on IS NULL AND r.due_on < ?1 AND f.marker_number IS NOT NULL ORDER BY r.due_on, r.id"
         ))?;
         let n = REPAIR_COLUMNS.split(", ").count();
-        let rows = stmt.query_map([day], |r| {
-            Ok((repair_from(r)?, finding_at(r, n)?))
-        })?;
+        let rows = stmt.query_map([day], |r| Ok((repair_from(r)?, finding_at(r, n)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }

@@ -8,8 +8,9 @@
 //! `YYYY-MM-DD` by rusqlite's own `chrono` support.)
 
 use crate::model::{
-    AddressCode, AddressKind, DivisionCode, FindingKind, Kind, Level, MarkerAction, MarkerCondition, MarkerKind,
-    PlaceClass, PlaceStatus, ProposalId, ProposalState, Role, RoundState, SignOff, Timestamp, TokenId,
+    AddressCode, AddressKind, DivisionCode, FindingKind, Kind, Level, MarkerAction, MarkerCondition,
+    MarkerKind, PlaceClass, PlaceStatus, ProposalId, ProposalState, Role, RoundState, SignOff, Timestamp,
+    TokenId,
 };
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 

@@ -225,7 +225,7 @@ fn gauss_kruger_coordinates_agree_with_cs2cs_to_a_millimetre() {
 
 /// Creates an account with the boundary role for `divisions` and a token;
 /// returns the secret.
-async fn officer(w: &crate::helpers::WritableApp, name: &str, divisions: &[&str]) -> String {
+pub(crate) async fn officer(w: &crate::helpers::WritableApp, name: &str, divisions: &[&str]) -> String {
     let body = json!({"name": name, "department": "民政局区划地名科", "roles": ["boundary"], "divisions": divisions});
     let (status, a, _) = send(w, "POST", "/accounts", Some(&w.admin), None, Some(body)).await;
     assert_eq!(status, 201, "{a}");

@@ -184,7 +184,11 @@ async fn writes_past_the_queue_are_refused_at_once_while_another_process_holds_t
     assert_eq!(problem["type"], "/problems/busy");
     lock.execute_batch("ROLLBACK").expect("unlock");
     for k in waiting {
-        assert_eq!(k.await.expect("task").status(), 201, "an admitted write goes through once the store is free");
+        assert_eq!(
+            k.await.expect("task").status(),
+            201,
+            "an admitted write goes through once the store is free"
+        );
     }
     let names: Vec<String> = rusqlite::Connection::open(&w.store)
         .expect("open")

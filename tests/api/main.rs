@@ -14,6 +14,7 @@ mod evaluation;
 mod feed;
 mod geocode;
 mod import;
+mod inspections;
 mod limits;
 mod lookups;
 mod mvt;
