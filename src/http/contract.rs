@@ -186,6 +186,22 @@ fn boundary_line() -> Value {
     object(&[("id", "string"), ("name", "string"), ("left", "object"), ("right", "object")])
 }
 
+fn round() -> Value {
+    object(&[("id", "integer"), ("year", "integer"), ("title", "string"), ("state", "string"), ("sides", "array")])
+}
+
+fn finding() -> Value {
+    object(&[("id", "integer"), ("round_id", "integer"), ("line_code", "string"), ("kind", "string")])
+}
+
+fn photo() -> Value {
+    object(&[("id", "integer"), ("finding_id", "integer"), ("content_type", "string"), ("sha256", "string")])
+}
+
+fn repair() -> Value {
+    object(&[("id", "integer"), ("finding_id", "integer"), ("task", "string"), ("due_on", "string")])
+}
+
 fn proposal() -> Value {
     object(&[("id", "integer"), ("state", "string")])
 }
@@ -229,6 +245,27 @@ fn success_bodies() -> Vec<(&'static str, &'static str, &'static str, &'static s
         ("post", "/markers/{number}/{action}", "202", J, marker_change()),
         ("get", "/marker-changes", "200", J, list_of("changes", marker_change(), &[])),
         ("post", "/marker-changes/{id}/{action}", "200", J, marker_change()),
+        ("get", "/markers/overdue", "200", J, collection(object(&[("number", "string"), ("overdue", "array")]))),
+        ("get", "/inspection-rounds", "200", J, list_of("rounds", round(), &[])),
+        ("post", "/inspection-rounds", "201", J, round()),
+        (
+            "get",
+            "/inspection-rounds/{id}",
+            "200",
+            J,
+            list_of("findings", finding(), &[("round", "object"), ("markers", "array"), ("unchecked", "array")]),
+        ),
+        (
+            "post",
+            "/inspection-rounds/{id}/findings",
+            "201",
+            J,
+            list_of("photos", photo(), &[("finding", "object")]),
+        ),
+        ("post", "/inspection-rounds/{id}/findings/{finding}/photos", "201", J, list_of("photos", photo(), &[])),
+        ("post", "/inspection-rounds/{id}/repairs", "201", J, repair()),
+        ("post", "/inspection-rounds/{id}/repairs/{repair}/complete", "200", J, repair()),
+        ("post", "/inspection-rounds/{id}/sign", "200", J, round()),
         ("get", "/boundaries", "200", J, collection(boundary_line())),
         ("get", "/boundaries/{id}", "200", J, feature(boundary_line())),
         ("get", "/geocode", "200", G, geocoded()),
