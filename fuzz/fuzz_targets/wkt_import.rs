@@ -82,6 +82,8 @@ fuzz_target!(|data: &[u8]| {
         target,
         mapping: HashMap::new(),
         source_srs: srs,
+        transformation: None,
+        marker_off_line_m: 50.0,
         encoding: None,
         x_field: None,
         y_field: None,

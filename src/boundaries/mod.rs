@@ -8,3 +8,4 @@ pub mod derive;
 pub mod numbering;
 pub mod report;
 mod report_pdf;
+pub mod topology_check;

@@ -186,8 +186,24 @@ fn boundary_line() -> Value {
     object(&[("id", "string"), ("name", "string"), ("left", "object"), ("right", "object")])
 }
 
+/// The topology check: one Feature a problem, and the counts per kind.
+fn topology_report() -> Value {
+    let mut v = collection(object(&[("kind", "string"), ("description", "string"), ("codes", "array")]));
+    if let Some(r) = v["required"].as_array_mut() {
+        r.push(json!("summary"));
+    }
+    v["properties"]["summary"] = object(&[("total", "integer")]);
+    v
+}
+
 fn round() -> Value {
-    object(&[("id", "integer"), ("year", "integer"), ("title", "string"), ("state", "string"), ("sides", "array")])
+    object(&[
+        ("id", "integer"),
+        ("year", "integer"),
+        ("title", "string"),
+        ("state", "string"),
+        ("sides", "array"),
+    ])
 }
 
 fn finding() -> Value {
@@ -245,7 +261,13 @@ fn success_bodies() -> Vec<(&'static str, &'static str, &'static str, &'static s
         ("post", "/markers/{number}/{action}", "202", J, marker_change()),
         ("get", "/marker-changes", "200", J, list_of("changes", marker_change(), &[])),
         ("post", "/marker-changes/{id}/{action}", "200", J, marker_change()),
-        ("get", "/markers/overdue", "200", J, collection(object(&[("number", "string"), ("overdue", "array")]))),
+        (
+            "get",
+            "/markers/overdue",
+            "200",
+            J,
+            collection(object(&[("number", "string"), ("overdue", "array")])),
+        ),
         ("get", "/inspection-rounds", "200", J, list_of("rounds", round(), &[])),
         ("post", "/inspection-rounds", "201", J, round()),
         (
@@ -253,7 +275,11 @@ fn success_bodies() -> Vec<(&'static str, &'static str, &'static str, &'static s
             "/inspection-rounds/{id}",
             "200",
             J,
-            list_of("findings", finding(), &[("round", "object"), ("markers", "array"), ("unchecked", "array")]),
+            list_of(
+                "findings",
+                finding(),
+                &[("round", "object"), ("markers", "array"), ("unchecked", "array")],
+            ),
         ),
         (
             "post",
@@ -262,12 +288,19 @@ fn success_bodies() -> Vec<(&'static str, &'static str, &'static str, &'static s
             J,
             list_of("photos", photo(), &[("finding", "object")]),
         ),
-        ("post", "/inspection-rounds/{id}/findings/{finding}/photos", "201", J, list_of("photos", photo(), &[])),
+        (
+            "post",
+            "/inspection-rounds/{id}/findings/{finding}/photos",
+            "201",
+            J,
+            list_of("photos", photo(), &[]),
+        ),
         ("post", "/inspection-rounds/{id}/repairs", "201", J, repair()),
         ("post", "/inspection-rounds/{id}/repairs/{repair}/complete", "200", J, repair()),
         ("post", "/inspection-rounds/{id}/sign", "200", J, round()),
         ("get", "/boundaries", "200", J, collection(boundary_line())),
         ("get", "/boundaries/{id}", "200", J, feature(boundary_line())),
+        ("get", "/checks/topology", "200", J, topology_report()),
         ("get", "/geocode", "200", G, geocoded()),
         ("get", "/geocode/structured", "200", G, geocoded()),
         ("get", "/standardize", "200", J, object(&[("input", "string")])),

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod batch;
 pub mod boundaries;
 pub mod changes;
+pub mod checks;
 pub mod conditional;
 pub mod connection;
 pub mod contract;

@@ -23,7 +23,7 @@ use utoipa::OpenApi;
         super::addresses::one,
         super::markers::search, super::marker_changes::create, super::marker_changes::edit,
         super::marker_changes::one, super::marker_changes::pending, super::marker_changes::decide,
-        super::boundaries::list, super::boundaries::one,
+        super::boundaries::list, super::boundaries::one, super::checks::topology,
         super::inspections::list, super::inspections::create, super::inspections::one,
         super::inspections::add_finding, super::inspections::add_photos, super::inspections::photo,
         super::inspections::add_repair, super::inspections::complete_repair, super::inspections::sign,

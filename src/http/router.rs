@@ -5,8 +5,8 @@
 
 use super::state::AppState;
 use super::{
-    accounts, addresses, audit, batch, boundaries, changes, divisions, geocode, health, inspections, map,
-    marker_changes, markers, openapi, places, proposals, reverse, subscriptions, tiles, tokens,
+    accounts, addresses, audit, batch, boundaries, changes, checks, divisions, geocode, health, inspections,
+    map, marker_changes, markers, openapi, places, proposals, reverse, subscriptions, tiles, tokens,
 };
 use axum::Router;
 use axum::routing::{delete, get, post, put};
@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/inspection-rounds/{id}/report", get(inspections::report))
         .route("/boundaries", get(boundaries::list))
         .route("/boundaries/{id}", get(boundaries::one))
+        .route("/checks/topology", get(checks::topology))
         .route("/proposals", get(proposals::list).post(proposals::create))
         .route("/proposals/overdue", get(proposals::overdue))
         .route("/proposals/{id}", get(proposals::one).patch(proposals::revise))

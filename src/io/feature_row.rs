@@ -5,10 +5,12 @@
 //! and why, for the rejection report.
 
 use super::import::{ImportOptions, Target};
+use crate::boundaries::numbering::MarkerNumber;
 use crate::model::{
-    AddressCode, AddressKind, DivisionCode, Level, PlaceClass, romanize, short_name, split_generic,
+    AddressCode, AddressKind, DivisionCode, Level, MarkerCondition, PlaceClass, romanize, short_name,
+    split_generic,
 };
-use crate::store::{AddressRow, DivisionRow, PlaceRow};
+use crate::store::{AddressRow, DivisionRow, MarkerRow, PlaceRow};
 use gdal::spatial_ref::CoordTransform;
 use gdal::vector::Feature;
 use geo::{Centroid, Geometry, MultiPolygon};
@@ -18,6 +20,9 @@ pub(super) enum Parsed {
     Division(DivisionRow),
     Place(PlaceRow),
     Address(AddressRow),
+    /// A marker and the division its line's log entries are filed under
+    /// (the line's smaller side, set once the line is found).
+    Marker(MarkerRow, String),
 }
 
 /// Why a feature was rejected: (field, reason).
@@ -141,8 +146,51 @@ pub(super) fn read_row(
                 ..AddressRow::new(code, kind, division)
             })
         }
+        Target::Markers => Parsed::Marker(marker(feature, opts, geom)?, String::new()),
     };
     Ok((parsed, repaired))
+}
+
+/// A boundary marker: its GB/T 17796 number (the line is the number
+/// without its last four characters unless a `line` field says otherwise),
+/// optional condition and installation day, a point.
+fn marker(
+    feature: &Feature,
+    opts: &ImportOptions,
+    geom: Option<Geometry<f64>>,
+) -> Result<MarkerRow, RowError> {
+    let number = required(feature, opts, "number")?;
+    if !number.is_ascii() || number.len() < 6 {
+        return Err(("number".into(), format!("“{number}” 不是界桩编号（界线编号 + 三位序号 + 类型字母）")));
+    }
+    let line = field(feature, opts, "line").unwrap_or_else(|| number[..number.len() - 4].to_string());
+    let n = MarkerNumber::parse(&number, &line)
+        .map_err(|r| ("number".to_string(), format!("“{number}”: {r}")))?;
+    let Some(Geometry::Point(p)) = geom else {
+        return Err(("geometry".into(), "界桩应为点".into()));
+    };
+    let condition = match field(feature, opts, "condition") {
+        None => MarkerCondition::Intact,
+        Some(c) => MarkerCondition::parse(&c)
+            .ok_or(("condition".to_string(), format!("“{c}” 应为 intact、damaged、lost 或 moved")))?,
+    };
+    let installed_on = field(feature, opts, "installed_on")
+        .map(|d| {
+            chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                .map_err(|_| ("installed_on".to_string(), format!("“{d}” 不是 YYYY-MM-DD 日期")))
+        })
+        .transpose()?;
+    Ok(MarkerRow {
+        number,
+        line_code: line,
+        kind: n.kind,
+        condition,
+        installed_on,
+        lon: p.x(),
+        lat: p.y(),
+        retired_on: None,
+        inspected_on: None,
+    })
 }
 
 fn implied_parent(code: &str) -> Option<DivisionCode> {

@@ -16,7 +16,7 @@ use super::feature_row::{Parsed, read_row};
 use crate::progress::Progress;
 use crate::store::{ChangeEntry, Store, StoreError, append_change};
 use anyhow::{Context, Result, anyhow};
-use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, CoordTransformOptions, SpatialRef};
 use gdal::vector::LayerAccess;
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use std::collections::HashMap;
@@ -31,6 +31,8 @@ pub enum Target {
     Places,
     /// Door plates / standard addresses (points).
     Addresses,
+    /// Boundary markers (points) on lines already in the store.
+    Markers,
 }
 
 /// Import options.
@@ -55,6 +57,14 @@ pub struct ImportOptions {
     pub y_field: Option<String>,
     /// CSV: WKT geometry column.
     pub wkt_field: Option<String>,
+    /// The operation from the source CRS to CGCS2000: a PROJ pipeline
+    /// (`+proj=pipeline …`), or `towgs84=dx,dy,dz[,rx,ry,rz,ds]` (Bursa–Wolf
+    /// parameters to CGCS2000, taken as WGS 84 at the centimetre). Required
+    /// for Beijing 1954 and Xi'an 1980 sources, for which PROJ knows only a
+    /// ballpark (no-op) transformation, off by up to a hundred metres.
+    pub transformation: Option<String>,
+    /// Farthest a marker may stand from its line, metres.
+    pub marker_off_line_m: f64,
     /// Where rejected rows are written (CSV).
     pub report: PathBuf,
     /// Who is importing, for the change log.
@@ -72,16 +82,18 @@ pub struct ImportReport {
     pub updated: usize,
     /// Rows rejected (see the report file).
     pub rejected: usize,
+    /// Rows already in the store as they are (markers).
+    pub unchanged: usize,
     /// Geometries repaired.
     pub repaired: usize,
 }
 
 /// A row the import refused.
-struct Rejection {
-    row: usize,
-    fid: Option<u64>,
-    field: String,
-    reason: String,
+pub(super) struct Rejection {
+    pub(super) row: usize,
+    pub(super) fid: Option<u64>,
+    pub(super) field: String,
+    pub(super) reason: String,
 }
 
 /// Runs an import.
@@ -130,7 +142,7 @@ pub fn import(store: &Store, opts: &ImportOptions) -> Result<ImportReport> {
     let transform = match source_srs {
         Some(mut s) => {
             s.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-            Some(CoordTransform::new(&s, &target_srs)?)
+            Some(transformation(&s, &target_srs, opts.transformation.as_deref())?)
         }
         None => None,
     };
@@ -152,6 +164,9 @@ pub fn import(store: &Store, opts: &ImportOptions) -> Result<ImportReport> {
         }
     }
     progress.finish();
+    if opts.target == Target::Markers {
+        super::markers::check(store, &mut rows, &mut rejections, &mut report, opts.marker_off_line_m)?;
+    }
     let actor = opts.actor.as_str();
     store.write(|tx| -> Result<(), StoreError> {
         for (_, parsed) in &rows {
@@ -171,6 +186,17 @@ pub fn import(store: &Store, opts: &ImportOptions) -> Result<ImportReport> {
                 Parsed::Place(p) => {
                     let (fid, updated) = p.upsert(tx)?;
                     ("place", fid.to_string(), None, p.division_code.as_str(), p.name.as_str(), updated)
+                }
+                Parsed::Marker(m, side) => {
+                    m.insert(tx)?;
+                    (
+                        "marker",
+                        m.number.clone(),
+                        Some(m.number.clone()),
+                        side.as_str(),
+                        m.number.as_str(),
+                        false,
+                    )
                 }
                 Parsed::Address(a) => {
                     let updated = a.upsert(tx)?;
@@ -211,6 +237,45 @@ pub fn import(store: &Store, opts: &ImportOptions) -> Result<ImportReport> {
     report.rejected = rejections.len();
     write_report(&opts.report, &rejections)?;
     Ok(report)
+}
+
+/// The transformation from `source` to CGCS2000 (`target`): the one
+/// given, or PROJ's own — refused for Beijing 1954 and Xi'an 1980, where it
+/// has only a ballpark one.
+fn transformation(source: &SpatialRef, target: &SpatialRef, given: Option<&str>) -> Result<CoordTransform> {
+    match given.map(str::trim) {
+        Some(t) if t.starts_with("towgs84=") => {
+            let params = &t["towgs84=".len()..];
+            let n = params.split(',').filter(|p| p.trim().parse::<f64>().is_ok()).count();
+            if !(n == 3 || n == 7) || params.split(',').count() != n {
+                return Err(anyhow!("--transformation towgs84= 须为 3 或 7 个数（dx,dy,dz[,rx,ry,rz,ds]）"));
+            }
+            let def = format!("{} +towgs84={params}", source.to_proj4()?.replace("+no_defs", "").trim());
+            let mut s = SpatialRef::from_proj4(&def).with_context(|| format!("PROJ cannot read {def}"))?;
+            s.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+            // CGCS2000 bound to WGS 84 by a null shift: from EPSG:4490 itself
+            // PROJ would take its ballpark path and drop the parameters.
+            let mut t = SpatialRef::from_proj4("+proj=longlat +ellps=GRS80 +towgs84=0,0,0,0,0,0,0 +no_defs")?;
+            t.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+            let _ = target;
+            Ok(CoordTransform::new(&s, &t)?)
+        }
+        Some(pipeline) => {
+            let mut o = CoordTransformOptions::new()?;
+            o.set_coordinate_operation(pipeline, false)?;
+            CoordTransform::new_with_options(source, target, &o)
+                .with_context(|| format!("PROJ cannot use the transformation {pipeline}"))
+        }
+        None => {
+            let datum = source.geog_cs().ok().and_then(|g| g.name()).unwrap_or_default();
+            if datum.contains("Beijing 1954") || datum.contains("Xian 1980") || datum.contains("Xi'an 1980") {
+                return Err(anyhow!(
+                    "源坐标系基于 {datum}：PROJ 只有近似（ballpark）转换，误差可达百米；请用 --transformation 给出到 CGCS2000 的转换参数（towgs84=… 或 PROJ pipeline）"
+                ));
+            }
+            Ok(CoordTransform::new(source, target)?)
+        }
+    }
 }
 
 fn write_report(path: &PathBuf, rejections: &[Rejection]) -> Result<()> {

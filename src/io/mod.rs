@@ -3,5 +3,6 @@
 
 mod feature_row;
 pub mod import;
+mod markers;
 
 pub use import::{ImportOptions, ImportReport, Target, import};

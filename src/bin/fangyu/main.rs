@@ -3,6 +3,7 @@
 
 mod audit;
 mod boundaries;
+mod check;
 mod eval;
 mod geocode;
 mod import;
@@ -96,6 +97,11 @@ enum Command {
         /// Source CRS when the layer has none or it is wrong (EPSG:4528 …).
         #[arg(long)]
         s_srs: Option<String>,
+        /// The operation from the source CRS to CGCS2000: a PROJ pipeline,
+        /// or towgs84=dx,dy,dz[,rx,ry,rz,ds]. Required for Beijing 1954 and
+        /// Xi'an 1980 sources.
+        #[arg(long)]
+        transformation: Option<String>,
         /// Attribute encoding of a Shapefile (GBK …).
         #[arg(long)]
         encoding: Option<String>,
@@ -168,6 +174,14 @@ enum Command {
     Boundaries {
         #[command(subcommand)]
         command: BoundariesCommand,
+        /// Store file.
+        #[arg(long, global = true)]
+        store: Option<PathBuf>,
+    },
+    /// Checks of the store's data.
+    Check {
+        #[command(subcommand)]
+        command: CheckCommand,
         /// Store file.
         #[arg(long, global = true)]
         store: Option<PathBuf>,
@@ -247,6 +261,22 @@ enum BoundariesCommand {
     /// counties from the current polygons and bring the stored lines to
     /// them (new, changed and no longer derived lines, each logged).
     Derive,
+}
+
+#[derive(Subcommand)]
+enum CheckCommand {
+    /// Gaps and overlaps between neighbouring divisions, children that do
+    /// not tile their parent (wider than `[boundaries]
+    /// topology_tolerance_m`), markers off their line and lines without
+    /// markers: GeoJSON to stdout, the counts to stderr.
+    Topology {
+        /// Only problems involving this division or one under it.
+        #[arg(long)]
+        division: Option<String>,
+        /// Write the GeoJSON here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -344,6 +374,12 @@ fn main() -> Result<()> {
                 BoundariesCommand::Derive => boundaries::derive(&settings),
             }
         }
+        Command::Check { command: CheckCommand::Topology { division, out }, store } => {
+            if let Some(s) = store {
+                settings.store.path = s;
+            }
+            check::topology(&settings, division.as_deref(), out.as_deref())
+        }
         Command::Audit { command, store, key } => {
             let mut audit_settings = settings.audit.clone();
             audit_settings.key = key.or(audit_settings.key);
@@ -360,6 +396,7 @@ fn main() -> Result<()> {
             layer,
             mapping,
             s_srs,
+            transformation,
             encoding,
             x_field,
             y_field,
@@ -375,6 +412,8 @@ fn main() -> Result<()> {
                 target: kind,
                 mapping: mapping.into_iter().collect::<HashMap<_, _>>(),
                 source_srs: s_srs,
+                transformation,
+                marker_off_line_m: settings.boundaries.marker_off_line_m,
                 encoding,
                 x_field,
                 y_field,

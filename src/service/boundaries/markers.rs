@@ -1,93 +1,7 @@
-//! Boundary lines and markers. Lines are derived from the division
-//! polygons and written as records; a marker is added, moved or retired
-//! only when both sides have signed: a `boundary` officer of one side
-//! proposes, one of the other side confirms, and the change is applied in
-//! the confirming transaction with both signatures in the change log.
+//! Marker changes: proposed by one side's `boundary` officer, applied
+//! (checked again) when an officer of the other side confirms.
 
-use super::Service;
-use crate::boundaries::derive::{DerivedLine, derive};
-use crate::boundaries::numbering::{self, MarkerNumber, Placed, Side, Tolerances, Walk};
-use crate::config::BoundarySettings;
-use crate::index::Gazetteer;
-use crate::model::{Level, MarkerAction, MarkerCondition, MarkerKind, Role, SignOff, Timestamp};
-use crate::review::lifecycle::Actor;
-use crate::store::{
-    BoundaryLineRow, ChangeEntry, DivisionRow, MarkerChangeRow, MarkerRow, Signature, StoreError,
-    append_change,
-};
-use chrono::NaiveDate;
-use geo::Coord;
-use rusqlite::Transaction;
-use serde_json::json;
-
-/// Why a boundary write was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum BoundaryError {
-    /// No such line, marker or change (404).
-    #[error("{0} {1} 不存在")]
-    NotFound(&'static str, String),
-    /// A field is wrong (400).
-    #[error("{field}: {reason}")]
-    Invalid {
-        /// The field.
-        field: &'static str,
-        /// Why, in Chinese.
-        reason: String,
-    },
-    /// The caller may not do this (403).
-    #[error("{0}")]
-    Forbidden(String),
-    /// The record is not in a state that allows it (409).
-    #[error("{0}")]
-    Conflict(String),
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-pub(super) fn invalid(field: &'static str, reason: impl Into<String>) -> BoundaryError {
-    BoundaryError::Invalid { field, reason: reason.into() }
-}
-
-/// What a derivation changed.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct DeriveReport {
-    /// Lines new to the store.
-    pub added: usize,
-    /// Lines whose course, name or sides changed.
-    pub changed: usize,
-    /// Lines derived no longer (retired, kept as history).
-    pub retired: usize,
-    /// Lines as they were.
-    pub unchanged: usize,
-    /// Live lines per level after: province, prefecture, county.
-    pub per_level: [usize; 3],
-    /// Their total length, kilometres, per level.
-    pub km_per_level: [f64; 3],
-}
-
-fn level_slot(l: Level) -> usize {
-    match l {
-        Level::Province => 0,
-        Level::Prefecture => 1,
-        _ => 2,
-    }
-}
-
-impl From<&DerivedLine> for BoundaryLineRow {
-    fn from(l: &DerivedLine) -> BoundaryLineRow {
-        BoundaryLineRow {
-            code: l.code.clone(),
-            name: l.name.clone(),
-            level: l.level,
-            left_code: l.left_code.clone(),
-            right_code: l.right_code.clone(),
-            geom: Some(l.geom.clone()),
-            length_m: Some((l.length_m * 10.0).round() / 10.0),
-            retired_on: None,
-        }
-    }
-}
+use super::*;
 
 /// A proposed change to a line's markers, as a caller sends it.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
@@ -158,16 +72,6 @@ fn tolerances(s: &BoundarySettings) -> Tolerances {
     Tolerances { off_line_m: s.marker_off_line_m, tri_point_m: s.tri_point_m, group_m: s.marker_group_m }
 }
 
-pub(super) fn check_point(lon: f64, lat: f64) -> Result<Coord<f64>, BoundaryError> {
-    if !(lon.is_finite() && (-180.0..=180.0).contains(&lon)) {
-        return Err(invalid("lon", "经度须在 -180 与 180 之间"));
-    }
-    if !(lat.is_finite() && (-90.0..=90.0).contains(&lat)) {
-        return Err(invalid("lat", "纬度须在 -90 与 90 之间"));
-    }
-    Ok(Coord { x: lon, y: lat })
-}
-
 fn check_reason(reason: &str) -> Result<String, BoundaryError> {
     let r = reason.trim();
     if r.is_empty() {
@@ -179,16 +83,6 @@ fn check_reason(reason: &str) -> Result<String, BoundaryError> {
     Ok(r.to_string())
 }
 
-pub(super) fn boundary_officer(actor: &Actor) -> Result<(), BoundaryError> {
-    if actor.role != Role::Boundary {
-        return Err(BoundaryError::Forbidden(format!(
-            "界桩变更须由界线管理人员（boundary）办理，当前角色为{}",
-            actor.role.label()
-        )));
-    }
-    Ok(())
-}
-
 /// The side of `line` the actor signs for.
 fn side_of(actor: &Actor, line: &BoundaryLineRow, asked: Option<&str>) -> Result<String, BoundaryError> {
     side_for(
@@ -197,35 +91,6 @@ fn side_of(actor: &Actor, line: &BoundaryLineRow, asked: Option<&str>) -> Result
         &format!("界线 {}", line.code),
         asked,
     )
-}
-
-/// The side of `what` (a line, a round) between `sides` that `actor` acts
-/// for: the one asked for, which the account's scope must cover, or the
-/// only one it covers.
-pub(super) fn side_for(
-    actor: &Actor,
-    sides: [&str; 2],
-    what: &str,
-    asked: Option<&str>,
-) -> Result<String, BoundaryError> {
-    if let Some(a) = asked {
-        if !sides.contains(&a) {
-            return Err(invalid("side", format!("{a} 不是{what}的一方（{}、{}）", sides[0], sides[1])));
-        }
-        if !actor.covers(a) {
-            return Err(BoundaryError::Forbidden(format!("账户的管辖范围不含 {a}，不能代表该方签认")));
-        }
-        return Ok(a.to_string());
-    }
-    let covered: Vec<&str> = sides.into_iter().filter(|s| actor.covers(s)).collect();
-    match covered.as_slice() {
-        [one] => Ok(one.to_string()),
-        [] => Err(BoundaryError::Forbidden(format!(
-            "账户的管辖范围不含{what}的任何一方（{}、{}）",
-            sides[0], sides[1]
-        ))),
-        _ => Err(invalid("side", format!("账户管辖{what}双方，请用 side 指明代表哪一方"))),
-    }
 }
 
 /// Which side of the line a point lies on, by the two divisions' polygons.
@@ -285,99 +150,7 @@ fn live_line(tx: &Transaction, code: &str) -> Result<(BoundaryLineRow, Walk), Bo
     Ok((line, walk))
 }
 
-/// Logs `(entity, key, action)` with its detail, division and summary.
-pub(super) fn log(
-    tx: &Transaction,
-    (entity, key, action): (&str, &str, &str),
-    detail: serde_json::Value,
-    division: &str,
-    summary: &str,
-    by: Option<(i64, i64)>,
-) -> Result<(), StoreError> {
-    append_change(
-        tx,
-        &ChangeEntry {
-            actor: "boundary",
-            entity,
-            entity_key: key,
-            action,
-            detail,
-            code: Some(key),
-            division: Some(division),
-            summary: Some(summary),
-            by,
-        },
-    )?;
-    Ok(())
-}
-
 impl Service {
-    /// Derives every boundary line from the current division polygons and
-    /// brings the stored lines to them, one change-log entry per line that
-    /// is new, changed or no longer derived (`today` is its retirement day).
-    pub fn derive_boundaries(&self, today: NaiveDate) -> Result<DeriveReport, BoundaryError> {
-        let rows: Vec<DivisionRow> = self.store.read(|c| {
-            let mut all = DivisionRow::load_all(c, true)?;
-            all.retain(|r| r.level <= Level::County && r.valid_to.is_none() && r.geom.is_some());
-            Ok(all)
-        })?;
-        let derived = derive(&rows);
-        let report = self.store.write(|tx| {
-            let mut report = DeriveReport::default();
-            // A pair of sides keeps the number it has (its markers carry
-            // it); a new pair whose number is taken by another gets a
-            // suffix.
-            let all = BoundaryLineRow::list(tx, &crate::store::LineFilter { with_retired: true, limit: usize::MAX >> 1, ..Default::default() }, false)?;
-            let by_pair: std::collections::HashMap<(String, String), String> = all
-                .iter()
-                .map(|l| ((l.left_code.as_str().to_string(), l.right_code.as_str().to_string()), l.code.clone()))
-                .collect();
-            let mut taken: std::collections::HashSet<String> = all.iter().map(|l| l.code.clone()).collect();
-            let mut live: std::collections::BTreeMap<&str, &BoundaryLineRow> =
-                all.iter().filter(|l| l.retired_on.is_none()).map(|l| (l.code.as_str(), l)).collect();
-            for d in &derived {
-                let mut row = BoundaryLineRow::from(d);
-                let pair = (row.left_code.as_str().to_string(), row.right_code.as_str().to_string());
-                let existed = by_pair.contains_key(&pair);
-                match by_pair.get(&pair) {
-                    Some(code) => row.code = code.clone(),
-                    None => {
-                        let base = row.code.clone();
-                        let mut n = 0;
-                        while taken.contains(&row.code) {
-                            n += 1;
-                            row.code = format!("{base}{n}");
-                        }
-                        taken.insert(row.code.clone());
-                    }
-                }
-                live.remove(row.code.as_str());
-                report.per_level[level_slot(d.level)] += 1;
-                report.km_per_level[level_slot(d.level)] += d.length_m / 1000.0;
-                if !row.upsert(tx)? {
-                    report.unchanged += 1;
-                    continue;
-                }
-                let action = if existed { "update" } else { "create" };
-                if existed { report.changed += 1 } else { report.added += 1 }
-                let summary = format!("界线 {}（{}）{}", row.name, row.code, if existed { "线位更新" } else { "建档" });
-                let detail = json!({"name": row.name, "level": row.level.as_str(), "left": row.left_code.as_str(),
-                    "right": row.right_code.as_str(), "length_m": row.length_m});
-                log(tx, ("boundary", &row.code, action), detail, row.left_code.as_str(), &summary, None)?;
-            }
-            for (code, l) in live {
-                if BoundaryLineRow::retire(tx, code, today)? {
-                    report.retired += 1;
-                    let summary = format!("界线 {}（{}）不再是两区划之间的界线，停用", l.name, code);
-                    log(tx, ("boundary", code, "retire"), json!({"retired_on": today}), l.left_code.as_str(), &summary, None)?;
-                }
-            }
-            Ok::<_, BoundaryError>(report)
-        })?;
-        self.committed();
-        Ok(report)
-    }
-
     /// Proposes a new marker on a line for the other side to confirm; the
     /// number is checked, or the next valid one given.
     pub fn propose_marker(
