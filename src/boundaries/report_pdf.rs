@@ -257,6 +257,8 @@ pub fn pdf(r: &Report, font: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     }
 
     if !r.photos.is_empty() {
+        // The heading stays with the first photo.
+        p.room(75.0);
         p.heading("照片");
         for (photo, data) in &r.photos {
             p.photo(&mut doc, data, &photo_caption(r, photo));
