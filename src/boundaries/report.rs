@@ -65,10 +65,7 @@ impl Report {
                 e.insert(person(&a));
             }
         }
-        let mut photos = Vec::with_capacity(view.photos.len());
-        for p in &view.photos {
-            photos.extend(PhotoRow::get(c, p.id)?);
-        }
+        let photos = PhotoRow::with_data_of_round(c, id)?;
         Ok(Report { view, side_names, people, photos })
     }
 

@@ -257,7 +257,6 @@ fn transformation(source: &SpatialRef, target: &SpatialRef, given: Option<&str>)
             // PROJ would take its ballpark path and drop the parameters.
             let mut t = SpatialRef::from_proj4("+proj=longlat +ellps=GRS80 +towgs84=0,0,0,0,0,0,0 +no_defs")?;
             t.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-            let _ = target;
             Ok(CoordTransform::new(&s, &t)?)
         }
         Some(pipeline) => {

@@ -366,6 +366,16 @@ impl PhotoRow {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The photos of a round's findings with their bytes.
+    pub fn with_data_of_round(conn: &Connection, round: i64) -> StoreResult<Vec<(PhotoRow, Vec<u8>)>> {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {PHOTO_COLUMNS}, data FROM inspection_photos WHERE finding_id IN \
+               (SELECT id FROM inspection_findings WHERE round_id = ?1) ORDER BY id"
+        ))?;
+        let rows = stmt.query_map([round], |r| Ok((photo_from(r)?, r.get::<_, Vec<u8>>(8)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// How many photos a finding has.
     pub fn count_of(conn: &Connection, finding: i64) -> StoreResult<usize> {
         let n: i64 = conn

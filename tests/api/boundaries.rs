@@ -36,7 +36,7 @@ fn multiline(g: &Value) -> MultiLineString<f64> {
 }
 
 /// The number of the live line between two divisions.
-fn line_between(left: &str, right: &str) -> String {
+pub(crate) fn line_between(left: &str, right: &str) -> String {
     sqlite()
         .query_row(
             "SELECT code FROM boundary_lines WHERE left_code = ?1 AND right_code = ?2 AND retired_on IS NULL",

@@ -5,7 +5,7 @@
 //! its distance; lines without markers are the ones the store says have
 //! none; the route wants a division.
 
-use crate::boundaries::officer;
+use crate::boundaries::{line_between, officer};
 use crate::helpers::{app, fangyu, serve, settings_for, sqlite, store_copy, writable_app};
 use crate::review::send;
 use fangyu::boundaries::numbering::Walk;
@@ -31,17 +31,6 @@ fn codes(f: &Value) -> Vec<&str> {
         .as_array()
         .map(|c| c.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default()
-}
-
-/// The number of the live line between two divisions.
-fn line_between(left: &str, right: &str) -> String {
-    sqlite()
-        .query_row(
-            "SELECT code FROM boundary_lines WHERE left_code = ?1 AND right_code = ?2 AND retired_on IS NULL",
-            [left, right],
-            |r| r.get(0),
-        )
-        .unwrap_or_else(|e| panic!("line {left}–{right}: {e}"))
 }
 
 /// One number SpatiaLite (through GDAL's SQLite dialect) computes over
