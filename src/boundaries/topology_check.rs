@@ -18,6 +18,8 @@
 mod pieces;
 mod tiling;
 
+pub use tiling::label;
+
 use crate::boundaries::numbering::Walk;
 use crate::config::BoundarySettings;
 use crate::model::DivisionCode;
@@ -297,4 +299,29 @@ fn check_lines(
         });
     }
     out
+}
+
+/// The tiling problems (overlaps, gaps, parts outside the parent) the
+/// family under `parent` would have with the children `after` and does
+/// not have with the children `before`: what a proposed change of
+/// boundaries would introduce.
+pub fn introduced(
+    parent: &DivisionRow,
+    before: &[DivisionRow],
+    after: &[DivisionRow],
+    tolerance_m: f64,
+) -> Vec<Problem> {
+    let run = |kids: &[DivisionRow]| -> Vec<Problem> {
+        let mut rows = Vec::with_capacity(kids.len() + 1);
+        rows.push(parent.clone());
+        rows.extend(kids.iter().filter(|k| k.valid_to.is_none()).cloned());
+        tiling::families(&rows)
+            .iter()
+            .filter(|f| f.parent_code == Some(&parent.code))
+            .flat_map(|f| tiling::check(f, tolerance_m, &Scope::default()))
+            .collect()
+    };
+    let known: HashSet<(Kind, Vec<DivisionCode>)> =
+        run(before).into_iter().map(|p| (p.kind, p.codes)).collect();
+    run(after).into_iter().filter(|p| !known.contains(&(p.kind, p.codes.clone()))).collect()
 }

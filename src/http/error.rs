@@ -184,6 +184,21 @@ impl ApiError {
         }
     }
 
+    /// 422: new boundaries that would overlap a neighbour, leave a gap or
+    /// reach outside the parent; each problem is one entry of `errors`.
+    pub fn geometry_conflict(problems: &[String]) -> ApiError {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            slug: "geometry-conflict",
+            title: "边界冲突",
+            detail: format!("新边界与现有区划冲突：{}", problems.join("；")),
+            errors: problems
+                .iter()
+                .map(|p| FieldError { field: "geometry".into(), reason: p.clone() })
+                .collect(),
+        }
+    }
+
     fn plain(status: StatusCode, slug: &'static str, title: &'static str, detail: &str) -> ApiError {
         ApiError { status, slug, title, detail: detail.into(), errors: vec![] }
     }

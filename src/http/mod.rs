@@ -18,6 +18,7 @@ pub mod checks;
 pub mod conditional;
 pub mod connection;
 pub mod contract;
+pub mod division_changes;
 pub mod divisions;
 pub mod error;
 pub mod features;
@@ -115,6 +116,11 @@ pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> any
     if let Some(c) = &checkpointer {
         c.clone().every(Duration::from_secs(settings.audit.checkpoint_secs.max(1)));
     }
+    let service = crate::service::Service::live(store.clone(), projections.clone());
+    service.clone().apply_due_every(
+        Duration::from_secs(settings.boundaries.division_changes_every_secs.max(1)),
+        settings.boundaries.topology_tolerance_m,
+    );
     let rates = Arc::new(rate::RateLimits::new(&settings.access));
     let idle = rates.clone();
     tokio::spawn(async move {
@@ -126,7 +132,7 @@ pub fn state(settings: Settings, store: Arc<Store>, gazetteer: Gazetteer) -> any
     });
     Ok(AppState::new(state::Shared {
         settings: Arc::new(settings),
-        service: crate::service::Service::live(store.clone(), projections.clone()),
+        service,
         division_json: projections.division_json().clone(),
         projections,
         store,

@@ -91,5 +91,10 @@ pub const PROBLEM_TYPES: &[(&str, &str, &str)] = &[
         "服务繁忙",
         "A write waited for the store's write lock (held by another process, such as a CLI import) longer than allowed; nothing was written. Retry after the `Retry-After` seconds.",
     ),
+    (
+        "geometry-conflict",
+        "边界冲突",
+        "A division change's new boundaries would overlap a neighbouring division, leave land under the parent that no division covers, or reach outside the parent, by more than `[boundaries] topology_tolerance_m`; `errors` describes each place. Nothing was written.",
+    ),
     ("internal", "服务内部错误", "An unexpected error; it has been logged."),
 ];

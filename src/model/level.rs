@@ -46,6 +46,22 @@ impl Level {
     pub fn parse(s: &str) -> Option<Level> {
         Level::ALL.into_iter().find(|l| l.as_str() == s)
     }
+
+    /// The level below (none below villages).
+    pub fn child(self) -> Option<Level> {
+        Level::from_i64(self.as_i64() + 1)
+    }
+
+    /// In Chinese (省级, 地级 …).
+    pub fn label(self) -> &'static str {
+        match self {
+            Level::Province => "省级区划",
+            Level::Prefecture => "地级区划",
+            Level::County => "县级区划",
+            Level::Township => "乡级区划",
+            Level::Village => "村级区划",
+        }
+    }
 }
 
 impl std::fmt::Display for Level {

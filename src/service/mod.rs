@@ -15,12 +15,15 @@
 //! - [`audit`]: signed checkpoints of the change log;
 //! - [`boundaries`]: boundary lines derived from the polygons, markers
 //!   changed only with both sides' signatures;
+//! - [`division_changes`]: renames, changes of class, merges, splits, new
+//!   divisions and boundary adjustments, approved and applied on their day;
 //! - [`subscriptions`] and [`webhooks`]: change-feed subscriptions and
 //!   their signed deliveries.
 
 pub mod accounts;
 pub mod audit;
 pub mod boundaries;
+pub mod division_changes;
 pub mod imports;
 pub mod inspections;
 pub mod projection;
@@ -41,18 +44,20 @@ pub struct Service {
     /// The running server's projections; a CLI process has none (a server
     /// on the same store follows the log instead).
     live: Option<Arc<Projections>>,
+    /// Wakes the applier of division changes whose day has come.
+    due: Arc<division_changes::DueSignal>,
 }
 
 impl Service {
     /// The service of a running server, whose projections follow every
     /// write.
     pub fn live(store: Arc<Store>, projections: Arc<Projections>) -> Service {
-        Service { store, live: Some(projections) }
+        Service { store, live: Some(projections), due: Default::default() }
     }
 
     /// The service of a process without indices (the command line).
     pub fn offline(store: Arc<Store>) -> Service {
-        Service { store, live: None }
+        Service { store, live: None, due: Default::default() }
     }
 
     /// The store.

@@ -121,6 +121,26 @@ impl BoundaryLineRow {
         Ok(n > 0)
     }
 
+    /// Puts `new` for the side `old` in the live lines that have it (the
+    /// smaller code stays on the left); returns the lines changed.
+    pub fn recode_side(tx: &Transaction, old: &DivisionCode, new: &DivisionCode) -> StoreResult<Vec<String>> {
+        let codes: Vec<String> = {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE boundary_lines SET \
+                   left_code = CASE WHEN left_code = ?1 THEN ?2 ELSE left_code END, \
+                   right_code = CASE WHEN right_code = ?1 THEN ?2 ELSE right_code END \
+                 WHERE (left_code = ?1 OR right_code = ?1) AND retired_on IS NULL RETURNING code",
+            )?;
+            stmt.query_map(params![old, new], |r| r.get(0))?.collect::<Result<_, _>>()?
+        };
+        tx.prepare_cached(
+            "UPDATE boundary_lines SET left_code = right_code, right_code = left_code \
+             WHERE left_code > right_code AND retired_on IS NULL",
+        )?
+        .execute([])?;
+        Ok(codes)
+    }
+
     /// The line of a number, with geometry.
     pub fn get(conn: &Connection, code: &str) -> StoreResult<Option<BoundaryLineRow>> {
         let mut stmt =

@@ -161,6 +161,61 @@ impl DivisionRow {
         Ok(out)
     }
 
+    /// The current version of `code`, with geometry.
+    pub fn current(conn: &Connection, code: &DivisionCode) -> StoreResult<Option<DivisionRow>> {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS}, geom FROM divisions WHERE code = ?1 AND valid_to IS NULL ORDER BY fid DESC LIMIT 1"
+        ))?;
+        let mut rows = stmt.query([code])?;
+        rows.next()?.map(|r| from_row(r, true)).transpose()
+    }
+
+    /// The current children of `parent`, with geometry, in code order.
+    pub fn current_children(conn: &Connection, parent: &DivisionCode) -> StoreResult<Vec<DivisionRow>> {
+        Self::current_where(conn, "parent_code = ?1", parent.as_str())
+    }
+
+    /// Every current division below `ancestor` (by code), with geometry,
+    /// in code order.
+    pub fn current_descendants(conn: &Connection, ancestor: &DivisionCode) -> StoreResult<Vec<DivisionRow>> {
+        let rows = Self::current_where(conn, "code LIKE ?1 || '%'", ancestor.prefix())?;
+        Ok(rows.into_iter().filter(|r| r.code != *ancestor).collect())
+    }
+
+    fn current_where(conn: &Connection, filter: &str, arg: &str) -> StoreResult<Vec<DivisionRow>> {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS}, geom FROM divisions WHERE {filter} AND valid_to IS NULL ORDER BY code"
+        ))?;
+        let mut rows = stmt.query([arg])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(from_row(r, true)?);
+        }
+        Ok(out)
+    }
+
+    /// Every code any version ever had (a code is never reissued).
+    pub fn all_codes(conn: &Connection) -> StoreResult<Vec<DivisionCode>> {
+        let mut stmt = conn.prepare_cached("SELECT DISTINCT code FROM divisions")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            if let Ok(c) = DivisionCode::parse(&r?) {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Ends version `fid` on `day` (the last day it stood is the day
+    /// before); returns whether a current version was ended.
+    pub fn end(tx: &Transaction, fid: i64, day: NaiveDate) -> StoreResult<bool> {
+        let n = tx
+            .prepare_cached("UPDATE divisions SET valid_to = ?2 WHERE fid = ?1 AND valid_to IS NULL")?
+            .execute(params![fid, day])?;
+        Ok(n == 1)
+    }
+
     /// The boundary of one division version.
     pub fn geometry(conn: &Connection, fid: i64) -> StoreResult<Option<MultiPolygon<f64>>> {
         let blob: Option<Vec<u8>> = conn
@@ -198,6 +253,16 @@ impl AliasRow {
         Ok(())
     }
 
+    /// The aliases of one division.
+    pub fn of(conn: &Connection, code: &DivisionCode) -> StoreResult<Vec<AliasRow>> {
+        let mut stmt =
+            conn.prepare_cached("SELECT code, alias, kind, source FROM division_aliases WHERE code = ?1")?;
+        let rows = stmt.query_map([code], |r| {
+            Ok(AliasRow { code: r.get(0)?, alias: r.get(1)?, kind: r.get(2)?, source: r.get(3)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Every alias.
     pub fn load_all(conn: &Connection) -> StoreResult<Vec<AliasRow>> {
         let mut stmt = conn.prepare("SELECT code, alias, kind, source FROM division_aliases")?;
@@ -228,14 +293,16 @@ pub struct ChangeRow {
     pub doc_no: Option<String>,
     /// Provenance.
     pub source: Option<String>,
+    /// The division change request that made it, if one did.
+    pub change_id: Option<i64>,
 }
 
 impl ChangeRow {
     /// Inserts the event.
     pub fn insert(&self, tx: &Transaction) -> StoreResult<()> {
         tx.prepare_cached(
-            "INSERT INTO division_changes (date, kind, old_code, old_name, new_code, new_name, doc_no, source) \
-             VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+            "INSERT INTO division_changes (date, kind, old_code, old_name, new_code, new_name, doc_no, source, \
+             change_id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
         )?
         .execute(params![
             self.date,
@@ -245,7 +312,8 @@ impl ChangeRow {
             self.new_code,
             self.new_name,
             self.doc_no,
-            self.source
+            self.source,
+            self.change_id
         ])?;
         Ok(())
     }
@@ -262,7 +330,7 @@ impl ChangeRow {
 
     fn query(conn: &Connection, filter: &str, arg: &str) -> StoreResult<Vec<ChangeRow>> {
         let mut stmt = conn.prepare(&format!(
-            "SELECT date, kind, old_code, old_name, new_code, new_name, doc_no, source \
+            "SELECT date, kind, old_code, old_name, new_code, new_name, doc_no, source, change_id \
              FROM division_changes WHERE {filter} ORDER BY date"
         ))?;
         let rows = stmt.query_map([arg], |r| {
@@ -275,6 +343,7 @@ impl ChangeRow {
                 new_name: r.get(5)?,
                 doc_no: r.get(6)?,
                 source: r.get(7)?,
+                change_id: r.get(8)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -9,6 +9,7 @@ mod addresses;
 mod boundaries;
 mod changelog;
 pub mod checkpoints;
+pub mod division_changes;
 mod divisions;
 pub mod feed;
 pub mod gpkg;
@@ -29,6 +30,7 @@ pub use boundaries::{BoundaryLineRow, LineFilter, MarkerRow};
 pub use changelog::{
     AuditReport, ChangeEntry, GENESIS, append_change, hex as changelog_hex, verify as verify_audit,
 };
+pub use division_changes::{AddressAlias, ChangeRequestRow, RequestState};
 pub use divisions::{AliasRow, ChangeRow, DivisionRow};
 pub use inspections::{FindingRow, PhotoRow, RepairRow, RoundRow};
 pub use marker_changes::{MarkerChangeRow, Signature};

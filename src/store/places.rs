@@ -1,7 +1,7 @@
 use super::{StoreResult, geom_blob, geom_col};
 use crate::model::{DivisionCode, PlaceClass, PlaceStatus};
 use chrono::NaiveDate;
-use geo::Geometry;
+use geo::{Geometry, InteriorPoint, Point};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 /// A standard place name as stored.
@@ -195,6 +195,31 @@ impl PlaceRow {
             params![fid, status, valid_to, replaced_by],
         )?;
         Ok(n == 1)
+    }
+
+    /// The current places of a division with a point of each (inside
+    /// its polygon, on its line, or the point itself).
+    pub fn positions_in(
+        conn: &Connection,
+        division: &DivisionCode,
+    ) -> StoreResult<Vec<(i64, Option<Point<f64>>)>> {
+        let mut stmt = conn.prepare_cached(
+            "SELECT fid, geom FROM places WHERE division_code = ?1 AND status = 'current' ORDER BY fid",
+        )?;
+        let mut rows = stmt.query([division])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let at = geom_col(r.get(1)?)?.and_then(|g| g.interior_point());
+            out.push((r.get(0)?, at));
+        }
+        Ok(out)
+    }
+
+    /// Moves a place to another division.
+    pub fn move_division(tx: &Transaction, fid: i64, division: &DivisionCode) -> StoreResult<()> {
+        tx.prepare_cached("UPDATE places SET division_code = ?2 WHERE fid = ?1")?
+            .execute(params![fid, division])?;
+        Ok(())
     }
 
     /// One place with its geometry.

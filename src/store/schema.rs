@@ -67,6 +67,12 @@ const MIGRATIONS: &[Migration] = &[
         sql: super::inspections::schema_v8,
         then: None,
     },
+    Migration {
+        version: 9,
+        description: "division changes: requests approved and scheduled, address codes kept as aliases, changes linked to their request",
+        sql: super::division_changes::schema_v9,
+        then: None,
+    },
 ];
 
 /// Brings a store up to the newest schema.

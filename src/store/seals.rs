@@ -56,6 +56,8 @@ pub const SEALED: &[SealedTable] = &[
     SealedTable { since: 8, ..table("inspection_findings", "id") },
     SealedTable { since: 8, ..table("inspection_photos", "id") },
     SealedTable { since: 8, ..table("inspection_repairs", "id") },
+    SealedTable { since: 9, ..table("division_change_requests", "id") },
+    SealedTable { since: 9, ..table("address_aliases", "old_code") },
     SealedTable {
         name: "subscriptions",
         key: "id",

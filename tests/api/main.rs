@@ -9,6 +9,7 @@ mod boundaries;
 mod changes;
 mod consistency;
 mod crash;
+mod division_changes;
 mod errors;
 mod evaluation;
 mod feed;

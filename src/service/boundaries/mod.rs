@@ -23,7 +23,7 @@ use serde_json::json;
 mod lines;
 mod markers;
 
-pub use lines::DeriveReport;
+pub use lines::{DeriveReport, sync_lines_in};
 pub use markers::{Decision, MarkerEdit, NewMarker};
 
 /// Why a boundary write was refused.
