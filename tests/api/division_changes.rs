@@ -183,6 +183,8 @@ async fn a_county_becomes_a_district_and_its_addresses_plates_lines_and_feed_fol
     assert!(text.contains("宁海区") && !text.contains("宁海县"), "{a}");
     let (_, r) = w.app.get_json(&format!("/reverse?lon={lon}&lat={lat}")).await;
     assert!(r.to_string().contains(&new_code) && !r.to_string().contains("\"330226\""), "{r}");
+    let (_, r) = w.app.get_json(&format!("/reverse?lon={lon}&lat={lat}&at=2020-01-01")).await;
+    assert!(r.to_string().contains("\"330226\"") && r.to_string().contains("宁海县"), "as it was: {r}");
 
     // The lines keep their numbers with the new side.
     let (_, fc) = w.app.get_json(&format!("/boundaries?division={new_code}&limit=100")).await;
@@ -461,11 +463,33 @@ async fn bad_division_changes_are_refused_with_the_field_and_why() {
     }
     assert_eq!(count(&w, "SELECT COUNT(*) FROM division_change_requests"), 0);
 
+    // A town becoming a subdistrict changes class, hence code: 001–099.
+    let (town, name): (String, String) = sqlite()
+        .query_row(
+            "SELECT code, name FROM divisions WHERE parent_code = '330226' AND valid_to IS NULL AND name LIKE '%镇' ORDER BY code LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("a town of 宁海县");
+    let street = format!("{}街道", name.trim_end_matches('镇'));
+    let body = json!({"kind": "reclassify", "code": town, "new_name": street, "effective_on": today(), "reason": "撤镇设街道"});
+    let (status, p) = propose(&w, &reviewer, body).await;
+    assert_eq!(status, 202, "{p}");
+    assert_eq!(p["label"], "撤镇设街道", "{p}");
+    let code = p["plan"]["starts"][0]["code"].as_str().expect("code");
+    assert!(
+        code.starts_with("330226") && (1..100).contains(&code[6..].parse::<u32>().unwrap_or(0)),
+        "a subdistrict code: {p}"
+    );
+    let (status, p) = decide(&w, &reviewer, &p["id"], "cancel", None).await;
+    assert_eq!((status, p["state"].as_str()), (200, Some("cancelled")), "{p}");
+
     // An administrator may not approve their own proposal; a rejection
     // needs a note; a decided request stays decided.
     let body = json!({"kind": "rename", "code": "330226", "new_name": "宁海县二", "effective_on": today(), "reason": "x"});
     let (status, own) = propose(&w, &w.admin, body).await;
     assert_eq!(status, 202, "{own}");
+    assert_eq!(count(&w, "SELECT COUNT(*) FROM division_change_requests WHERE state = 'proposed'"), 1);
     let (status, p) = decide(&w, &w.admin, &own["id"], "approve", None).await;
     assert_eq!(status, 403, "{p}");
     assert_eq!(p["type"], "/problems/separation-of-duties");
@@ -479,4 +503,59 @@ async fn bad_division_changes_are_refused_with_the_field_and_why() {
     assert_eq!(status, 409);
     let (_, d) = w.app.get_json("/divisions/330226").await;
     assert_eq!(d["properties"]["name"], "宁海县");
+}
+
+#[tokio::test]
+async fn a_new_division_takes_its_land_from_the_divisions_it_is_carved_from() {
+    let w = writable_app("division-change-create", |_| {});
+    let reviewer = staff(&w, "区划处审核员", "reviewer").await;
+    // A 600 m square inside a town of 鄞州区.
+    let town = Store::open(&w.store)
+        .and_then(|s| {
+            s.read(|c| {
+                let kids = DivisionRow::current_children(c, &DivisionCode::parse("330212").expect("code"))?;
+                Ok(kids.into_iter().find(|k| k.name.ends_with('镇') && k.geom.is_some()))
+            })
+        })
+        .expect("read")
+        .expect("a town of 鄞州区 with a boundary");
+    let geom = town.geom.clone().expect("polygon");
+    let inside = geo::InteriorPoint::interior_point(&geom).expect("point");
+    let frame = LocalFrame::new(inside.0);
+    let ring: Vec<Coord<f64>> =
+        [(-300.0, -300.0), (300.0, -300.0), (300.0, 300.0), (-300.0, 300.0), (-300.0, -300.0)]
+            .iter()
+            .map(|&(x, y)| frame.unproject(x, y))
+            .collect();
+    let square = Polygon::new(LineString(ring), vec![]);
+    let zone = MultiPolygon(vec![square.clone()]).intersection(&geom);
+
+    let body = json!({"kind": "create", "parent": "330212", "name": "鄞州科创园区", "effective_on": today(),
+        "reason": "设立园区", "geometry": geojson::Geometry::from(&zone)});
+    let (status, req) = propose(&w, &reviewer, body).await;
+    assert_eq!(status, 202, "{req}");
+    let starts = req["plan"]["starts"].as_array().expect("starts");
+    let code = starts.last().and_then(|s| s["code"].as_str()).expect("code").to_string();
+    let digits: u32 = code[6..].parse().expect("digits");
+    assert!(code.starts_with("330212") && (400..600).contains(&digits), "a development-zone code: {req}");
+    assert!(req["plan"]["ends"].to_string().contains(town.code.as_str()), "the town gives up land: {req}");
+    let done = approve_and_wait(&w, &w.admin, &req["id"], &code).await;
+    assert_eq!(done["state"], "applied", "{done}");
+
+    let (_, r) = w.app.get_json(&format!("/reverse?lon={}&lat={}", inside.x(), inside.y())).await;
+    assert!(r.to_string().contains(&code), "the new zone answers there: {r}");
+    let (_, d) = w.app.get_json(&format!("/divisions/{}?geometry=true", town.code)).await;
+    let now: geo::Geometry<f64> = serde_json::from_value::<geojson::Geometry>(d["geometry"].clone())
+        .expect("geojson")
+        .try_into()
+        .expect("geometry");
+    assert!(!now.contains(&inside), "the town no longer holds the zone's land");
+    let (_, fc) = w.app.get_json("/checks/topology?division=330212").await;
+    let introduced: Vec<&Value> = fc["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter(|f| f["properties"]["codes"].to_string().contains(&code))
+        .collect();
+    assert!(introduced.is_empty(), "no gap or overlap with the new zone: {introduced:?}");
 }

@@ -20,10 +20,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 mod apply;
+mod around;
+mod input;
 mod plan;
+mod records;
 
 pub use apply::Applied;
-pub use plan::{ChangeInput, ChangeKind, PartInput, Plan, Start, plan};
+pub use input::{ChangeInput, ChangeKind, PartInput};
+pub use plan::{Plan, Start, plan};
 
 /// Why a division change was refused.
 #[derive(Debug, thiserror::Error)]
