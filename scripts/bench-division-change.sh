@@ -19,8 +19,9 @@ store="$work/store.gpkg"
 rm -f "$store" "$store-wal" "$store-shm"
 "$bin" audit verify --store "$src" >/dev/null 2>&1 || true
 cp "$src" "$store"
-admin=$("$bin" token create --role admin --name 区划处处长 --store "$store")
-reviewer=$("$bin" token create --role reviewer --name 区划处审核员 --store "$store")
+# `token create` prints the secret on its last line.
+admin=$("$bin" token create --role admin --name 区划处处长 --store "$store" | tail -1 | tr -d ' ')
+reviewer=$("$bin" token create --role reviewer --name 区划处审核员 --store "$store" | tail -1 | tr -d ' ')
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
@@ -49,8 +50,7 @@ curl -sf -H "Authorization: Bearer $admin" "$base/division-changes/$id" | python
 import json, sys
 r = json.load(sys.stdin)
 o = r["outcome"] or {}
-print(f"state {r[\"state\"]}: {o.get(\"versions_ended\")} versions ended, {o.get(\"versions_started\")} started, "
-      f"{o.get(\"addresses_recoded\")} addresses re-coded, {o.get(\"places_moved\")} places moved, "
-      f"{o.get(\"lines_changed\")} lines changed")'
+keys = ["versions_ended", "versions_started", "addresses_recoded", "places_moved", "lines_changed"]
+print("state", r["state"] + ":", ", ".join(f"{k} {o.get(k)}" for k in keys))'
 python3 -c "print(f'approval answered in {($approved - $start)*1000:.0f} ms; announced {($announced - $start):.1f} s after the approval')"
 grep -o 'division change [0-9]* applied in [^:]*' "$work/server.log" || true
