@@ -3,9 +3,11 @@
 //! Per-jurisdiction rules (door-plate numbering) live here, not in code.
 
 pub mod boundaries;
+pub mod plates;
 pub mod review;
 
 pub use boundaries::BoundarySettings;
+pub use plates::PlateSettings;
 pub use review::ReviewSettings;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -32,6 +34,8 @@ pub struct Settings {
     pub access: AccessSettings,
     /// Boundary lines and markers: tolerances.
     pub boundaries: BoundarySettings,
+    /// Door plates: numbering rules per division.
+    pub plates: PlateSettings,
 }
 
 /// How long tokens live and how fast one client may call.
@@ -269,19 +273,7 @@ pub struct DemoSettings {
     pub numbering: NumberingRule,
 }
 
-/// Which end of a road numbering starts from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Compass {
-    /// North.
-    North,
-    /// South.
-    South,
-    /// East.
-    East,
-    /// West.
-    West,
-}
+pub use crate::model::plate_rule::Compass;
 
 /// A city's door-plate numbering rule (local).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -405,6 +397,11 @@ impl Settings {
         }
         if let Ok(v) = std::env::var("FANGYU_AUDIT_CHECKPOINT_SECS") {
             s.audit.checkpoint_secs = v.parse()?;
+        }
+        if let Some(name) = s.plates.unknown_rule() {
+            anyhow::bail!(
+                "[plates] names the numbering rule {name:?}, which neither the settings nor the shipped rules define"
+            );
         }
         Ok(s)
     }

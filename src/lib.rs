@@ -33,6 +33,7 @@ pub mod http;
 pub mod index;
 pub mod io;
 pub mod model;
+pub mod plates;
 pub mod progress;
 pub mod review;
 pub mod service;

@@ -35,6 +35,7 @@ pub mod problems;
 pub mod proposals;
 pub mod rate;
 pub mod reverse;
+pub mod roads;
 pub mod router;
 pub mod state;
 pub mod subscriptions;

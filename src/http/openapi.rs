@@ -22,7 +22,7 @@ use utoipa::OpenApi;
         super::division_changes::create, super::division_changes::list, super::division_changes::one,
         super::division_changes::decide,
         super::places::search, super::places::one,
-        super::addresses::one,
+        super::addresses::one, super::roads::numbering,
         super::markers::search, super::marker_changes::create, super::marker_changes::edit,
         super::marker_changes::one, super::marker_changes::pending, super::marker_changes::decide,
         super::boundaries::list, super::boundaries::one, super::checks::topology,

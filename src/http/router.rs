@@ -6,8 +6,8 @@
 use super::state::AppState;
 use super::{
     accounts, addresses, audit, batch, boundaries, changes, checks, division_changes, divisions, geocode,
-    health, inspections, map, marker_changes, markers, openapi, places, proposals, reverse, subscriptions,
-    tiles, tokens,
+    health, inspections, map, marker_changes, markers, openapi, places, proposals, reverse, roads,
+    subscriptions, tiles, tokens,
 };
 use axum::Router;
 use axum::routing::{delete, get, post, put};
@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/markers/overdue", get(inspections::overdue_markers))
         .route("/markers/{number}", get(marker_changes::one))
         .route("/markers/{number}/{action}", post(marker_changes::edit))
+        .route("/roads/{id}/numbering", get(roads::numbering))
         .route("/division-changes", get(division_changes::list).post(division_changes::create))
         .route("/division-changes/{id}", get(division_changes::one))
         .route("/division-changes/{id}/{action}", post(division_changes::decide))

@@ -14,6 +14,7 @@ mod keyword;
 mod level;
 mod marker;
 mod place;
+pub mod plate_rule;
 mod proposal;
 mod proposal_state;
 pub mod romanize;

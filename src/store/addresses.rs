@@ -198,6 +198,30 @@ impl AddressRow {
         Ok(())
     }
 
+    /// The current road plates of a place (a road): text, main number,
+    /// sub-number (or the prefix's place among 甲乙丙…, from 1), position.
+    #[allow(clippy::type_complexity)]
+    pub fn plates_on(
+        conn: &Connection,
+        place: i64,
+    ) -> StoreResult<Vec<(String, i64, Option<i64>, Option<String>, f64, f64)>> {
+        let mut stmt = conn.prepare_cached(
+            "SELECT number, number_main, number_sub, number_prefix, lon, lat FROM addresses \
+             WHERE place_fid = ?1 AND kind = 'road_plate' AND status = 'current' AND number_main IS NOT NULL",
+        )?;
+        let rows = stmt.query_map([place], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// One address by code.
     pub fn by_code(conn: &Connection, code: AddressCode) -> StoreResult<Option<AddressRow>> {
         let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM addresses WHERE code = ?1"))?;

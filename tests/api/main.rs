@@ -20,6 +20,7 @@ mod limits;
 mod lookups;
 mod marker_import;
 mod mvt;
+mod numbering;
 mod reverse;
 mod review;
 mod store;

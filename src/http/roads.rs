@@ -1,0 +1,105 @@
+//! `/roads/{id}/numbering`: the number a new door plate at a point gets on
+//! a road under the numbering rule of the road's division (`[plates]`).
+
+use super::error::{ApiError, ApiResult};
+use super::params;
+use super::state::AppState;
+use crate::plates::numbering::{Existing, RoadWalk, number_at};
+use crate::store::{AddressRow, PlaceRow};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use geo::{Coord, Geometry, MultiLineString};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa::IntoParams;
+
+/// Query of `/roads/{id}/numbering`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct NumberingQuery {
+    /// Longitude of the new plate (its building's door), CGCS2000.
+    lon: Option<String>,
+    /// Latitude, CGCS2000.
+    lat: Option<String>,
+}
+
+/// The number a new plate at `lon`,`lat` gets on road `{id}` (a road's,
+/// street's or lane's id as `/places` gives it) under the numbering rule in force in its
+/// division: the side (odd or even), the number, whether it is an infill
+/// number and between which plates, and why, in Chinese. A point farther
+/// from the road than `[plates] max_off_road_m` is refused (422).
+#[utoipa::path(get, path = "/roads/{id}/numbering", tag = "addresses",
+    params(("id" = i64, Path, description = "The road's place id"), NumberingQuery),
+    responses((status = 200, description = "The number, its side, its neighbours and the reason"),
+        (status = 400, body = super::error::Problem), (status = 404, body = super::error::Problem),
+        (status = 422, body = super::error::Problem)))]
+pub async fn numbering(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<NumberingQuery>,
+) -> ApiResult<Json<Value>> {
+    let id: i64 = id.parse().map_err(|_| ApiError::invalid("id", format!("“{id}” 不是道路编号")))?;
+    let at = params::lon_lat(q.lon.as_deref(), q.lat.as_deref())?;
+    let (place, plates) = s
+        .query(move |c| {
+            let Some(p) = PlaceRow::get(c, id)? else { return Ok(None) };
+            let plates = AddressRow::plates_on(c, id)?;
+            Ok(Some((p, plates)))
+        })
+        .await?
+        .ok_or_else(|| ApiError::not_found("道路", &id.to_string()))?;
+    if !place.class.is_thoroughfare() {
+        return Err(ApiError::invalid(
+            "id",
+            format!("{}（{id}）是{}，不是道路、街或巷", place.name, place.class.label()),
+        ));
+    }
+    let line: MultiLineString<f64> = match &place.geom {
+        Some(Geometry::LineString(l)) => MultiLineString(vec![l.clone()]),
+        Some(Geometry::MultiLineString(m)) => m.clone(),
+        _ => return Err(ApiError::unprocessable("id", format!("道路 {} 没有线位，无法编号", place.name))),
+    };
+    let (rule_name, rule) = s.settings.plates.rule_for(&place.division_code);
+    let walk = RoadWalk::new(&line, &rule)
+        .ok_or_else(|| ApiError::unprocessable("id", format!("道路 {} 没有线位，无法编号", place.name)))?;
+    let off = walk.locate(at).off_m;
+    let most = s.settings.plates.max_off_road_m;
+    if off > most {
+        return Err(ApiError::unprocessable(
+            "lon",
+            format!("点位距{}中心线 {off:.0} 米，超过 {most:.0} 米，不在该道路上", place.name),
+        ));
+    }
+    let existing: Vec<Existing> = plates
+        .into_iter()
+        .map(|(text, main, sub, prefix, x, y)| Existing {
+            text,
+            main: main.max(0) as u32,
+            sub: sub.map(|v| v.max(0) as u32).or_else(|| {
+                prefix.and_then(|p| {
+                    crate::model::plate_rule::INFILL_PREFIXES
+                        .iter()
+                        .position(|q| *q == p)
+                        .map(|i| i as u32 + 1)
+                })
+            }),
+            at: Coord { x, y },
+        })
+        .collect();
+    let n = number_at(&walk, &rule, &existing, at);
+    Ok(Json(json!({
+        "road": {"id": place.fid, "name": place.name, "division_code": place.division_code},
+        "rule": {"name": rule_name, "title": rule.title, "frontage_m": rule.frontage_m},
+        "numbered_from": walk.from.label(),
+        "number": n.text,
+        "main": n.main,
+        "sub": n.sub,
+        "infill": n.infill,
+        "parity": n.parity,
+        "side": n.side,
+        "between": n.between,
+        "along_m": n.along_m,
+        "off_m": n.off_m,
+        "plates_on_road": existing.len(),
+        "reason": n.reason,
+    })))
+}
