@@ -8,6 +8,7 @@
 //! problem documents), timeout, body limit.
 
 pub mod accounts;
+pub mod address_applications;
 pub mod addresses;
 pub mod audit;
 pub mod auth;

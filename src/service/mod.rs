@@ -21,6 +21,7 @@
 //!   their signed deliveries.
 
 pub mod accounts;
+pub mod address_applications;
 pub mod audit;
 pub mod boundaries;
 pub mod division_changes;

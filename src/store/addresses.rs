@@ -222,6 +222,22 @@ impl AddressRow {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The next free code in `division` (a township's padded to 12
+    /// digits): after every code its addresses, and the old codes of
+    /// re-coded ones, ever used; `None` once the serials run out.
+    pub fn next_code(conn: &Connection, division: &DivisionCode) -> StoreResult<Option<AddressCode>> {
+        let head = format!("{:0<12}", division.as_str());
+        let (lo, hi) = (format!("{head}000000"), format!("{head}999999"));
+        let max: Option<String> = conn.query_row(
+            "SELECT MAX(m) FROM (SELECT MAX(code) AS m FROM addresses WHERE code BETWEEN ?1 AND ?2 \
+             UNION ALL SELECT MAX(old_code) FROM address_aliases WHERE old_code BETWEEN ?1 AND ?2)",
+            params![lo, hi],
+            |r| r.get(0),
+        )?;
+        let next = max.and_then(|m| m.get(12..)?.parse::<u32>().ok()).map_or(1, |s| s + 1);
+        Ok(AddressCode::new(&head, next))
+    }
+
     /// One address by code.
     pub fn by_code(conn: &Connection, code: AddressCode) -> StoreResult<Option<AddressRow>> {
         let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM addresses WHERE code = ?1"))?;

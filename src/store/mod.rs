@@ -5,6 +5,7 @@
 //! connections and never block the writer.
 
 mod accounts;
+pub mod address_applications;
 mod addresses;
 mod boundaries;
 mod changelog;
@@ -25,6 +26,7 @@ pub mod subscriptions;
 mod tokens;
 
 pub use accounts::AccountRow;
+pub use address_applications::ApplicationRow;
 pub use addresses::{AddressRow, PlateRow, RenamedAddress, RoomRow};
 pub use boundaries::{BoundaryLineRow, LineFilter, MarkerRow};
 pub use changelog::{

@@ -73,6 +73,12 @@ const MIGRATIONS: &[Migration] = &[
         sql: super::division_changes::schema_v9,
         then: None,
     },
+    Migration {
+        version: 10,
+        description: "door plates: applications for a plate with the regulation's checks, issued or returned",
+        sql: super::address_applications::schema_v10,
+        then: None,
+    },
 ];
 
 /// Brings a store up to the newest schema.

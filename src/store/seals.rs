@@ -58,6 +58,7 @@ pub const SEALED: &[SealedTable] = &[
     SealedTable { since: 8, ..table("inspection_repairs", "id") },
     SealedTable { since: 9, ..table("division_change_requests", "id") },
     SealedTable { since: 9, ..table("address_aliases", "old_code") },
+    SealedTable { since: 10, ..table("address_applications", "id") },
     SealedTable {
         name: "subscriptions",
         key: "id",

@@ -18,7 +18,7 @@ use geo::{BooleanOps, Contains, Coord, LineString, MultiPolygon, Polygon, Rect};
 use serde_json::{Value, json};
 
 /// An account with `role` and a token for it.
-async fn staff(w: &WritableApp, name: &str, role: &str) -> String {
+pub(crate) async fn staff(w: &WritableApp, name: &str, role: &str) -> String {
     let body = json!({"name": name, "department": "民政厅区划地名处", "roles": [role]});
     let (status, a, _) = send(w, "POST", "/accounts", Some(&w.admin), None, Some(body)).await;
     assert_eq!(status, 201, "{a}");

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod address_applications;
 mod audit;
 mod boundaries;
 mod changes;

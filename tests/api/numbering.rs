@@ -15,7 +15,7 @@ use serde_json::Value;
 
 /// A road of 海曙区 with many plates, and two plates `n号` and `n+2号` of
 /// its odd side with nothing numbered between them.
-fn road_with_a_pair() -> (i64, (f64, f64), (f64, f64), i64) {
+pub(crate) fn road_with_a_pair() -> (i64, (f64, f64), (f64, f64), i64) {
     sqlite()
         .query_row(
             "SELECT a.place_fid, a.lon, a.lat, b.lon, b.lat, a.number_main FROM addresses a JOIN addresses b \

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::model::AddressCode;
-use crate::store::AddressAlias;
+use crate::store::{AddressAlias, AddressRow};
 use geo::Point;
 use rusqlite::params;
 
@@ -33,15 +33,7 @@ fn address_code(
     {
         return Ok(c);
     }
-    let base: u64 = head.parse().unwrap_or(0) * 1_000_000;
-    let max: Option<i64> = tx.query_row(
-        "SELECT MAX(m) FROM (SELECT MAX(CAST(code AS INTEGER)) AS m FROM addresses WHERE CAST(code AS INTEGER) BETWEEN ?1 AND ?2 \
-         UNION ALL SELECT MAX(CAST(old_code AS INTEGER)) FROM address_aliases WHERE CAST(old_code AS INTEGER) BETWEEN ?1 AND ?2)",
-        params![base as i64, (base + 999_999) as i64],
-        |r| r.get(0),
-    )?;
-    let next = max.map_or(1, |m| (m as u64 - base) + 1);
-    AddressCode::new(&head, next as u32)
+    AddressRow::next_code(tx, division)?
         .ok_or_else(|| DivisionChangeError::Conflict(format!("{division} 的地址码已用尽")))
 }
 
