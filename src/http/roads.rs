@@ -8,7 +8,7 @@ use crate::plates::numbering::{Existing, RoadWalk, number_at};
 use crate::store::{AddressRow, PlaceRow};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use geo::{Coord, Geometry, MultiLineString};
+use geo::{Geometry, MultiLineString};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::IntoParams;
@@ -69,22 +69,7 @@ pub async fn numbering(
             format!("点位距{}中心线 {off:.0} 米，超过 {most:.0} 米，不在该道路上", place.name),
         ));
     }
-    let existing: Vec<Existing> = plates
-        .into_iter()
-        .map(|(text, main, sub, prefix, x, y)| Existing {
-            text,
-            main: main.max(0) as u32,
-            sub: sub.map(|v| v.max(0) as u32).or_else(|| {
-                prefix.and_then(|p| {
-                    crate::model::plate_rule::INFILL_PREFIXES
-                        .iter()
-                        .position(|q| *q == p)
-                        .map(|i| i as u32 + 1)
-                })
-            }),
-            at: Coord { x, y },
-        })
-        .collect();
+    let existing: Vec<Existing> = plates.into_iter().map(Existing::from_stored).collect();
     let n = number_at(&walk, &rule, &existing, at);
     Ok(Json(json!({
         "road": {"id": place.fid, "name": place.name, "division_code": place.division_code},

@@ -23,6 +23,25 @@ pub struct Existing {
     pub at: Coord<f64>,
 }
 
+impl Existing {
+    /// A plate as the store keeps it (`AddressRow::plates_on`): text, main
+    /// number, sub-number, prefix (甲 counts as infill 1, 乙 as 2 …),
+    /// position.
+    pub fn from_stored(
+        (text, main, sub, prefix, lon, lat): (String, i64, Option<i64>, Option<String>, f64, f64),
+    ) -> Existing {
+        let prefixed = prefix
+            .and_then(|p| crate::model::plate_rule::INFILL_PREFIXES.iter().position(|q| *q == p))
+            .map(|i| i as u32 + 1);
+        Existing {
+            text,
+            main: main.max(0) as u32,
+            sub: sub.map(|v| v.max(0) as u32).or(prefixed),
+            at: Coord { x: lon, y: lat },
+        }
+    }
+}
+
 /// A road walked in its numbering direction.
 pub struct RoadWalk {
     points: Vec<Coord<f64>>,

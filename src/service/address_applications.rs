@@ -185,22 +185,8 @@ fn checks(
             format!("门址位于{where_}，不在道路所属区划 {} 内", road.division_code)
         },
     });
-    let plates_now: Vec<Existing> = AddressRow::plates_on(conn, road.fid)?
-        .into_iter()
-        .map(|(text, main, sub, prefix, x, y)| Existing {
-            text,
-            main: main.max(0) as u32,
-            sub: sub.map(|v| v.max(0) as u32).or_else(|| {
-                prefix.and_then(|p| {
-                    crate::model::plate_rule::INFILL_PREFIXES
-                        .iter()
-                        .position(|q| *q == p)
-                        .map(|i| i as u32 + 1)
-                })
-            }),
-            at: Coord { x, y },
-        })
-        .collect();
+    let plates_now: Vec<Existing> =
+        AddressRow::plates_on(conn, road.fid)?.into_iter().map(Existing::from_stored).collect();
     let given = number_at(&walk, &rule, &plates_now, at);
     let (text, main, sub, number_prefix, ok, detail) = match input.number.as_deref().map(str::trim) {
         None | Some("") => {
