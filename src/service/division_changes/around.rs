@@ -51,12 +51,7 @@ pub(super) fn current(
     field: &'static str,
     code: &DivisionCode,
 ) -> Result<DivisionRow, DivisionChangeError> {
-    DivisionRow::current(tx, code)?.ok_or_else(|| DivisionChangeError::NotFound(code.to_string())).map_err(
-        |e| match e {
-            DivisionChangeError::NotFound(c) => invalid(field, format!("没有现行的区划 {c}")),
-            other => other,
-        },
-    )
+    DivisionRow::current(tx, code)?.ok_or_else(|| invalid(field, format!("没有现行的区划 {code}")))
 }
 
 /// What the divisions around a change look like: the parent, its current

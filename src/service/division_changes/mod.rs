@@ -212,8 +212,7 @@ impl Service {
             )));
         }
         let out = self.store.write(|tx| {
-            let row = ChangeRequestRow::get(tx, id)?
-                .ok_or_else(|| DivisionChangeError::NotFound(id.to_string()))?;
+            let row = request(tx, id)?;
             let proposer = row.proposed_by.0 == actor.account.0;
             let (state, verb) = match decision {
                 ChangeDecision::Approve | ChangeDecision::Reject => {
@@ -248,16 +247,13 @@ impl Service {
                 }
             };
             ChangeRequestRow::decide(tx, id, state, (actor.account.0, actor.id.0), note)?;
-            let row = ChangeRequestRow::get(tx, id)?
-                .ok_or_else(|| DivisionChangeError::NotFound(id.to_string()))?;
+            let row = request(tx, id)?;
             let summary = format!("区划变更 {id}（{}）{verb}", row.label);
             log_request(tx, &row, state.as_str(), &summary, actor.by())?;
             if state == RequestState::Scheduled {
                 // Checked again against the divisions as they are now, so
                 // an approval of what can no longer apply is refused.
-                let input: ChangeInput = serde_json::from_value(row.input.clone())
-                    .map_err(|e| DivisionChangeError::Conflict(format!("申请内容无法读取：{e}")))?;
-                plan(tx, &input, tolerance_m)?;
+                replan(tx, &row, tolerance_m)?;
             }
             Ok::<_, DivisionChangeError>(row)
         })?;
@@ -282,9 +278,7 @@ impl Service {
         for row in due {
             let id = row.id;
             let attempt = self.store.write(|tx| {
-                let input: ChangeInput = serde_json::from_value(row.input.clone())
-                    .map_err(|e| DivisionChangeError::Conflict(format!("申请内容无法读取：{e}")))?;
-                let plan = plan(tx, &input, tolerance_m)?;
+                let plan = replan(tx, &row, tolerance_m)?;
                 let applied = apply::apply(tx, &row, &plan, None)?;
                 ChangeRequestRow::finish(
                     tx,
@@ -293,8 +287,7 @@ impl Service {
                     Some(&plan.to_json()),
                     &applied.to_json(),
                 )?;
-                let row = ChangeRequestRow::get(tx, id)?
-                    .ok_or_else(|| DivisionChangeError::NotFound(id.to_string()))?;
+                let row = request(tx, id)?;
                 log_request(tx, &row, "apply", &format!("区划变更生效：{}", describe(&plan)), None)?;
                 Ok::<_, DivisionChangeError>(row)
             });
@@ -348,16 +341,20 @@ fn describe(plan: &Plan) -> String {
     )
 }
 
-/// A division `code`'s level must be one whose lines are kept.
+/// Whether boundary lines are kept between divisions of `level`
+/// (province, prefecture, county).
 pub(super) fn keeps_lines(level: Level) -> bool {
     level <= Level::County
 }
 
-/// The read side: requests by state.
-pub fn list(
-    conn: &Connection,
-    state: Option<RequestState>,
-    limit: usize,
-) -> Result<Vec<ChangeRequestRow>, StoreError> {
-    ChangeRequestRow::list(conn, state, limit)
+/// Request `id`.
+fn request(tx: &Transaction, id: i64) -> Result<ChangeRequestRow, DivisionChangeError> {
+    ChangeRequestRow::get(tx, id)?.ok_or_else(|| DivisionChangeError::NotFound(id.to_string()))
+}
+
+/// The plan of a stored request against the divisions as they are now.
+fn replan(tx: &Transaction, row: &ChangeRequestRow, tolerance_m: f64) -> Result<Plan, DivisionChangeError> {
+    let input: ChangeInput = serde_json::from_value(row.input.clone())
+        .map_err(|e| DivisionChangeError::Conflict(format!("申请内容无法读取：{e}")))?;
+    plan(tx, &input, tolerance_m)
 }
