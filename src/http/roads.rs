@@ -4,11 +4,10 @@
 use super::error::{ApiError, ApiResult};
 use super::params;
 use super::state::AppState;
-use crate::plates::numbering::{Existing, RoadWalk, number_at};
+use crate::plates::numbering::{Existing, RoadError, number_at, walk_road};
 use crate::store::{AddressRow, PlaceRow};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use geo::{Geometry, MultiLineString};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::IntoParams;
@@ -47,28 +46,11 @@ pub async fn numbering(
         })
         .await?
         .ok_or_else(|| ApiError::not_found("道路", &id.to_string()))?;
-    if !place.class.is_thoroughfare() {
-        return Err(ApiError::invalid(
-            "id",
-            format!("{}（{id}）是{}，不是道路、街或巷", place.name, place.class.label()),
-        ));
-    }
-    let line: MultiLineString<f64> = match &place.geom {
-        Some(Geometry::LineString(l)) => MultiLineString(vec![l.clone()]),
-        Some(Geometry::MultiLineString(m)) => m.clone(),
-        _ => return Err(ApiError::unprocessable("id", format!("道路 {} 没有线位，无法编号", place.name))),
-    };
-    let (rule_name, rule) = s.settings.plates.rule_for(&place.division_code);
-    let walk = RoadWalk::new(&line, &rule)
-        .ok_or_else(|| ApiError::unprocessable("id", format!("道路 {} 没有线位，无法编号", place.name)))?;
-    let off = walk.locate(at).off_m;
-    let most = s.settings.plates.max_off_road_m;
-    if off > most {
-        return Err(ApiError::unprocessable(
-            "lon",
-            format!("点位距{}中心线 {off:.0} 米，超过 {most:.0} 米，不在该道路上", place.name),
-        ));
-    }
+    let (rule_name, rule, walk) = walk_road(&place, &s.settings.plates, at).map_err(|e| match e {
+        RoadError::NotThoroughfare(why) => ApiError::invalid("id", why),
+        RoadError::NoLine(why) => ApiError::unprocessable("id", why),
+        RoadError::OffRoad(why) => ApiError::unprocessable("lon", why),
+    })?;
     let existing: Vec<Existing> = plates.into_iter().map(Existing::from_stored).collect();
     let n = number_at(&walk, &rule, &existing, at);
     Ok(Json(json!({

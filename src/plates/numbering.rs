@@ -5,9 +5,11 @@
 //! that side — a free number between its neighbours, else an infill number
 //! after the plate before it.
 
+use crate::config::PlateSettings;
 use crate::index::metric::LocalFrame;
 use crate::model::plate_rule::{Compass, NumberingStart, OddSide, PlateRule};
-use geo::{Coord, LineString, MultiLineString};
+use crate::store::PlaceRow;
+use geo::{Coord, Geometry, LineString, MultiLineString};
 use serde::Serialize;
 
 /// A plate already on the road.
@@ -40,6 +42,53 @@ impl Existing {
             at: Coord { x: lon, y: lat },
         }
     }
+}
+
+/// Why a point cannot be numbered on a place, in Chinese, with the field
+/// at fault: the place (`NotThoroughfare`, `NoLine`) or the point
+/// (`OffRoad`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RoadError {
+    /// The place is not a road, street or lane.
+    NotThoroughfare(String),
+    /// The road has no line.
+    NoLine(String),
+    /// The point lies farther from the road than allowed.
+    OffRoad(String),
+}
+
+/// The walk of thoroughfare `road` under `plates`' rule for its division,
+/// with the rule's name and the rule, for a point `at` no farther from it
+/// than `[plates] max_off_road_m`.
+pub fn walk_road(
+    road: &PlaceRow,
+    plates: &PlateSettings,
+    at: Coord<f64>,
+) -> Result<(String, PlateRule, RoadWalk), RoadError> {
+    if !road.class.is_thoroughfare() {
+        return Err(RoadError::NotThoroughfare(format!(
+            "{}（{}）是{}，不是道路、街或巷",
+            road.name,
+            road.fid,
+            road.class.label()
+        )));
+    }
+    let no_line = || RoadError::NoLine(format!("道路 {} 没有线位，无法编号", road.name));
+    let line = match &road.geom {
+        Some(Geometry::LineString(l)) => MultiLineString(vec![l.clone()]),
+        Some(Geometry::MultiLineString(m)) => m.clone(),
+        _ => return Err(no_line()),
+    };
+    let (name, rule) = plates.rule_for(&road.division_code);
+    let walk = RoadWalk::new(&line, &rule).ok_or_else(no_line)?;
+    let (off, most) = (walk.locate(at).off_m, plates.max_off_road_m);
+    if off > most {
+        return Err(RoadError::OffRoad(format!(
+            "点位距{}中心线 {off:.0} 米，超过 {most:.0} 米，不在该道路上",
+            road.name
+        )));
+    }
+    Ok((name, rule, walk))
 }
 
 /// A road walked in its numbering direction.

@@ -12,10 +12,10 @@ use crate::config::PlateSettings;
 use crate::geocode::number::parse_door_number;
 use crate::index::Gazetteer;
 use crate::model::{AddressKind, DivisionCode, Level, PlaceStatus, Role};
-use crate::plates::numbering::{Existing, RoadWalk, number_at};
+use crate::plates::numbering::{Existing, RoadError, number_at, walk_road};
 use crate::review::lifecycle::Actor;
 use crate::store::{AddressRow, ApplicationRow, ChangeEntry, PlaceRow, StoreError, append_change};
-use geo::{Coord, Geometry, MultiLineString};
+use geo::Coord;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -122,38 +122,12 @@ fn checks(
 ) -> Result<(Vec<Check>, Option<Issue>), AddressError> {
     let road = PlaceRow::get(conn, input.road)?
         .ok_or_else(|| AddressError::NotFound("道路", input.road.to_string()))?;
-    if !road.class.is_thoroughfare() {
-        return Err(invalid(
-            "road",
-            format!("{}（{}）是{}，不是道路、街或巷", road.name, road.fid, road.class.label()),
-        ));
-    }
-    let line = match &road.geom {
-        Some(Geometry::LineString(l)) => MultiLineString(vec![l.clone()]),
-        Some(Geometry::MultiLineString(m)) => m.clone(),
-        _ => {
-            return Err(AddressError::Unprocessable {
-                field: "road",
-                reason: format!("道路 {} 没有线位", road.name),
-            });
-        }
-    };
-    let (_, rule) = plates.rule_for(&road.division_code);
-    let walk = RoadWalk::new(&line, &rule).ok_or_else(|| AddressError::Unprocessable {
-        field: "road",
-        reason: format!("道路 {} 没有线位", road.name),
-    })?;
     let at = Coord { x: input.lon, y: input.lat };
-    let off = walk.locate(at).off_m;
-    if off > plates.max_off_road_m {
-        return Err(AddressError::Unprocessable {
-            field: "lon",
-            reason: format!(
-                "门址距{}中心线 {off:.0} 米，超过 {:.0} 米，不在该道路上",
-                road.name, plates.max_off_road_m
-            ),
-        });
-    }
+    let (_, rule, walk) = walk_road(&road, plates, at).map_err(|e| match e {
+        RoadError::NotThoroughfare(reason) => invalid("road", reason),
+        RoadError::NoLine(reason) => AddressError::Unprocessable { field: "road", reason },
+        RoadError::OffRoad(reason) => AddressError::Unprocessable { field: "lon", reason },
+    })?;
     let mut out = Vec::new();
     out.push(Check {
         check: "standard_name",
