@@ -226,10 +226,22 @@ fn gauss_kruger_coordinates_agree_with_cs2cs_to_a_millimetre() {
 /// Creates an account with the boundary role for `divisions` and a token;
 /// returns the secret.
 pub(crate) async fn officer(w: &crate::helpers::WritableApp, name: &str, divisions: &[&str]) -> String {
-    let body = json!({"name": name, "department": "民政局区划地名科", "roles": ["boundary"], "divisions": divisions});
+    person(w, name, "boundary", divisions).await
+}
+
+/// An account with `role` in `divisions` (all for none), made by the
+/// admin, and a token for it.
+pub(crate) async fn person(
+    w: &crate::helpers::WritableApp,
+    name: &str,
+    role: &str,
+    divisions: &[&str],
+) -> String {
+    let body =
+        json!({"name": name, "department": "民政局区划地名科", "roles": [role], "divisions": divisions});
     let (status, a, _) = send(w, "POST", "/accounts", Some(&w.admin), None, Some(body)).await;
     assert_eq!(status, 201, "{a}");
-    let body = json!({"account": a["id"], "role": "boundary", "days": 30});
+    let body = json!({"account": a["id"], "role": role, "days": 30});
     let (status, t, _) = send(w, "POST", "/tokens", Some(&w.admin), None, Some(body)).await;
     assert_eq!(status, 201, "{t}");
     t["token"].as_str().expect("secret").to_string()

@@ -19,13 +19,7 @@ use serde_json::{Value, json};
 
 /// An account with `role` and a token for it.
 pub(crate) async fn staff(w: &WritableApp, name: &str, role: &str) -> String {
-    let body = json!({"name": name, "department": "民政厅区划地名处", "roles": [role]});
-    let (status, a, _) = send(w, "POST", "/accounts", Some(&w.admin), None, Some(body)).await;
-    assert_eq!(status, 201, "{a}");
-    let body = json!({"account": a["id"], "role": role, "days": 30});
-    let (status, t, _) = send(w, "POST", "/tokens", Some(&w.admin), None, Some(body)).await;
-    assert_eq!(status, 201, "{t}");
-    t["token"].as_str().expect("secret").to_string()
+    crate::boundaries::person(w, name, role, &[]).await
 }
 
 fn today() -> String {
