@@ -25,6 +25,8 @@ impl From<AddressError> for ApiError {
             AddressError::NotFound(what, id) => ApiError::not_found(what, &id),
             AddressError::Invalid { field, reason } => ApiError::invalid(field, reason),
             AddressError::Unprocessable { field, reason } => ApiError::unprocessable(field, reason),
+            AddressError::Field { field, reason, status: 422 } => ApiError::unprocessable(&field, reason),
+            AddressError::Field { field, reason, .. } => ApiError::invalid(&field, reason),
             AddressError::Forbidden(why) => ApiError::forbidden(&why),
             AddressError::SamePerson(why) => ApiError::separation_of_duties(&why),
             AddressError::Conflict(why) => ApiError::invalid_transition(&why),

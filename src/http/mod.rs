@@ -16,6 +16,7 @@ pub mod batch;
 pub mod boundaries;
 pub mod changes;
 pub mod checks;
+pub mod compounds;
 pub mod conditional;
 pub mod connection;
 pub mod contract;

@@ -5,9 +5,9 @@
 
 use super::state::AppState;
 use super::{
-    accounts, address_applications, addresses, audit, batch, boundaries, changes, checks, division_changes,
-    divisions, geocode, health, inspections, map, marker_changes, markers, openapi, places, proposals,
-    reverse, roads, subscriptions, tiles, tokens,
+    accounts, address_applications, addresses, audit, batch, boundaries, changes, checks, compounds,
+    division_changes, divisions, geocode, health, inspections, map, marker_changes, markers, openapi, places,
+    proposals, reverse, roads, subscriptions, tiles, tokens,
 };
 use axum::Router;
 use axum::routing::{delete, get, post, put};
@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/markers/{number}", get(marker_changes::one))
         .route("/markers/{number}/{action}", post(marker_changes::edit))
         .route("/roads/{id}/numbering", get(roads::numbering))
+        .route("/compounds/{id}/addresses", get(compounds::list).post(compounds::create))
         .route("/address-applications", post(address_applications::create))
         .route("/address-applications/{id}", get(address_applications::one))
         .route("/address-applications/{id}/{action}", post(address_applications::decide))

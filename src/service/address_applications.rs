@@ -42,6 +42,16 @@ pub enum AddressError {
         /// Why, in Chinese.
         reason: String,
     },
+    /// A field named at run time (`buildings[2].lon`) is wrong: 400 or 422.
+    #[error("{field}: {reason}")]
+    Field {
+        /// The field.
+        field: String,
+        /// Why, in Chinese.
+        reason: String,
+        /// 400 (malformed) or 422 (cannot be used).
+        status: u16,
+    },
     /// The caller may not do this (403).
     #[error("{0}")]
     Forbidden(String),
@@ -246,6 +256,38 @@ fn log(
     Ok(())
 }
 
+/// Logs a change of address `a` (`create`, `update`, `retire`) for the
+/// indices, the tiles and the feed.
+pub(crate) fn log_address(
+    tx: &rusqlite::Transaction,
+    a: &AddressRow,
+    action: &str,
+    mut detail: serde_json::Value,
+    summary: &str,
+    by: Option<(i64, i64)>,
+) -> Result<(), StoreError> {
+    let key = a.code.to_string();
+    if let Some(d) = detail.as_object_mut() {
+        d.insert("standard_address".into(), json!(a.standard_address));
+        d.insert("status".into(), json!(a.status));
+    }
+    append_change(
+        tx,
+        &ChangeEntry {
+            actor: "address",
+            entity: "address",
+            entity_key: &key,
+            action,
+            detail,
+            code: Some(&key),
+            division: Some(a.division_code.as_str()),
+            summary: Some(summary),
+            by,
+        },
+    )?;
+    Ok(())
+}
+
 impl Service {
     /// A department applies for a door plate; the checks are recorded with
     /// the application (a failing check is for the issuing officer to
@@ -321,9 +363,13 @@ impl Service {
             return Err(invalid("note", "退回须说明理由"));
         }
         let out = self.store.write(|tx| {
-            let row = ApplicationRow::get(tx, id)?.ok_or_else(|| AddressError::NotFound("门牌申请", id.to_string()))?;
+            let row = ApplicationRow::get(tx, id)?
+                .ok_or_else(|| AddressError::NotFound("门牌申请", id.to_string()))?;
             if row.state != "submitted" {
-                return Err(AddressError::Conflict(format!("门牌申请 {id} 已{}", if row.state == "issued" { "核发" } else { "退回" })));
+                return Err(AddressError::Conflict(format!(
+                    "门牌申请 {id} 已{}",
+                    if row.state == "issued" { "核发" } else { "退回" }
+                )));
             }
             if row.applied_by.0 == actor.account.0 {
                 return Err(AddressError::SamePerson("申请人不能核发或退回自己的申请".into()));
@@ -339,8 +385,15 @@ impl Service {
             let by = (actor.account.0, actor.id.0);
             if !issue {
                 ApplicationRow::decide(tx, id, "returned", by, &row.checks, note, None)?;
-                let row = ApplicationRow::get(tx, id)?.ok_or_else(|| AddressError::NotFound("门牌申请", id.to_string()))?;
-                log(tx, &row, "return", &format!("门牌申请 {id} 退回：{}", note.unwrap_or_default()), actor.by())?;
+                let row = ApplicationRow::get(tx, id)?
+                    .ok_or_else(|| AddressError::NotFound("门牌申请", id.to_string()))?;
+                log(
+                    tx,
+                    &row,
+                    "return",
+                    &format!("门牌申请 {id} 退回：{}", note.unwrap_or_default()),
+                    actor.by(),
+                )?;
                 return Ok(row);
             }
             let (found, plan) = checks(tx, g, plates, &input)?;
@@ -363,22 +416,11 @@ impl Service {
             a.source = format!("门牌申请 {id}");
             a.insert(tx)?;
             let key = code.to_string();
-            append_change(
-                tx,
-                &ChangeEntry {
-                    actor: "address_application",
-                    entity: "address",
-                    entity_key: &key,
-                    action: "create",
-                    detail: json!({"standard_address": a.standard_address, "application": id, "department": row.department}),
-                    code: Some(&key),
-                    division: Some(plan.division.as_str()),
-                    summary: Some(&format!("核发门牌：{}", a.standard_address)),
-                    by: actor.by(),
-                },
-            )?;
+            let detail = json!({"application": id, "department": row.department});
+            log_address(tx, &a, "create", detail, &format!("核发门牌：{}", a.standard_address), actor.by())?;
             ApplicationRow::decide(tx, id, "issued", by, &checks_json(&found), note, Some(&key))?;
-            let row = ApplicationRow::get(tx, id)?.ok_or_else(|| AddressError::NotFound("门牌申请", id.to_string()))?;
+            let row = ApplicationRow::get(tx, id)?
+                .ok_or_else(|| AddressError::NotFound("门牌申请", id.to_string()))?;
             log(tx, &row, "issue", &format!("门牌申请 {id} 核发：{}", a.standard_address), actor.by())?;
             Ok(row)
         })?;

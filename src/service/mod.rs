@@ -17,6 +17,9 @@
 //!   changed only with both sides' signatures;
 //! - [`division_changes`]: renames, changes of class, merges, splits, new
 //!   divisions and boundary adjustments, approved and applied on their day;
+//! - [`address_applications`], [`compounds`], [`addresses`]: door plates
+//!   issued by the numbering rules, compounds numbered in bulk, addresses
+//!   renumbered or retired with their history, departments' links;
 //! - [`subscriptions`] and [`webhooks`]: change-feed subscriptions and
 //!   their signed deliveries.
 
@@ -24,6 +27,7 @@ pub mod accounts;
 pub mod address_applications;
 pub mod audit;
 pub mod boundaries;
+pub mod compounds;
 pub mod division_changes;
 pub mod imports;
 pub mod inspections;

@@ -56,10 +56,17 @@ pub struct AddressRow {
     pub lat: f64,
     /// Provenance.
     pub source: String,
+    /// The address that replaced this one (renumbered or retired).
+    pub superseded_by: Option<AddressCode>,
+    /// Since when it is no longer current.
+    pub superseded_on: Option<String>,
+    /// Why it was renumbered or retired.
+    pub history_note: Option<String>,
 }
 
 const COLUMNS: &str = "fid, code, kind, division_code, place_fid, street, number, number_prefix, \
-    number_main, number_sub, group_no, building, unit, room, standard_address, status, lon, lat, source";
+    number_main, number_sub, group_no, building, unit, room, standard_address, status, lon, lat, source, \
+    superseded_by, superseded_on, history_note";
 
 fn from_row(r: &Row) -> rusqlite::Result<AddressRow> {
     Ok(AddressRow {
@@ -82,6 +89,9 @@ fn from_row(r: &Row) -> rusqlite::Result<AddressRow> {
         lon: r.get(16)?,
         lat: r.get(17)?,
         source: r.get(18)?,
+        superseded_by: r.get(19)?,
+        superseded_on: r.get(20)?,
+        history_note: r.get(21)?,
     })
 }
 
@@ -109,6 +119,9 @@ impl AddressRow {
             lon: 0.0,
             lat: 0.0,
             source: String::new(),
+            superseded_by: None,
+            superseded_on: None,
+            history_note: None,
         }
     }
 
@@ -236,6 +249,69 @@ impl AddressRow {
         )?;
         let next = max.and_then(|m| m.get(12..)?.parse::<u32>().ok()).map_or(1, |s| s + 1);
         Ok(AddressCode::new(&head, next))
+    }
+
+    /// The current buildings and rooms of a compound (place id).
+    pub fn in_compound(conn: &Connection, place: i64) -> StoreResult<Vec<AddressRow>> {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM addresses WHERE place_fid = ?1 AND kind IN ('building','room') \
+             AND status = 'current'"
+        ))?;
+        Ok(stmt.query_map([place], from_row)?.collect::<Result<_, _>>()?)
+    }
+
+    /// The current addresses of a road, street or compound (place id), in
+    /// code order.
+    pub fn current_on(conn: &Connection, place: i64) -> StoreResult<Vec<AddressRow>> {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM addresses WHERE place_fid = ?1 AND status = 'current' ORDER BY code"
+        ))?;
+        Ok(stmt.query_map([place], from_row)?.collect::<Result<_, _>>()?)
+    }
+
+    /// Ends address `code`: `historical` when `by` replaces it (a
+    /// renumbering), else `retired`; since `on`, for `note`.
+    pub fn supersede(
+        tx: &Transaction,
+        code: AddressCode,
+        by: Option<AddressCode>,
+        on: &str,
+        note: &str,
+    ) -> StoreResult<()> {
+        let status = if by.is_some() { PlaceStatus::Historical } else { PlaceStatus::Retired };
+        tx.prepare_cached(
+            "UPDATE addresses SET status = ?2, superseded_by = ?3, superseded_on = ?4, history_note = ?5 \
+             WHERE code = ?1",
+        )?
+        .execute(params![code, status, by, on, note])?;
+        Ok(())
+    }
+
+    /// The addresses `code` replaced, directly or through others (the
+    /// oldest last).
+    pub fn predecessors(conn: &Connection, code: AddressCode) -> StoreResult<Vec<AddressRow>> {
+        let mut stmt = conn.prepare_cached(&format!(
+            "WITH RECURSIVE p(c, depth) AS (SELECT ?1, 0 UNION ALL \
+               SELECT a.code, p.depth + 1 FROM addresses a JOIN p ON a.superseded_by = p.c WHERE p.depth < 50) \
+             SELECT {COLUMNS} FROM addresses WHERE code IN (SELECT c FROM p WHERE depth > 0) \
+             ORDER BY superseded_on DESC, code"
+        ))?;
+        Ok(stmt.query_map([code], from_row)?.collect::<Result<_, _>>()?)
+    }
+
+    /// The address that holds `code`'s place now: `code` itself when it is
+    /// current, else the end of its chain of successors (`None` when the
+    /// chain ends in a retirement without successor).
+    pub fn current_successor(conn: &Connection, code: AddressCode) -> StoreResult<Option<AddressRow>> {
+        let mut at = code;
+        for _ in 0..50 {
+            let Some(a) = AddressRow::by_code(conn, at)? else { return Ok(None) };
+            match a.superseded_by {
+                Some(next) if a.status != PlaceStatus::Current => at = next,
+                _ => return Ok((a.status == PlaceStatus::Current).then_some(a)),
+            }
+        }
+        Ok(None)
     }
 
     /// One address by code.

@@ -79,6 +79,12 @@ const MIGRATIONS: &[Migration] = &[
         sql: super::address_applications::schema_v10,
         then: None,
     },
+    Migration {
+        version: 11,
+        description: "one address for every department: superseded addresses, department links, the sign inventory and its history, the public's reports",
+        sql: v11,
+        then: None,
+    },
 ];
 
 /// Brings a store up to the newest schema.
@@ -404,6 +410,85 @@ CREATE INDEX marker_changes_line ON marker_changes(line_code, state);
 "#
     .to_string()
         + &gpkg::register_sql("marker_changes", "界桩变更（双方签认）", None)
+}
+
+/// An address renumbered or retired keeps its row, with the address that
+/// replaced it and since when; departments link their records to address
+/// codes; the sign inventory (road-name, place-name and door-plate signs)
+/// keeps every sign's installation, inspections, repairs and replacement;
+/// the public reports damaged signs. An application may carry the
+/// building's footprint. The new columns are null in old rows, so their
+/// seals hold.
+fn v11() -> String {
+    r#"
+ALTER TABLE addresses ADD COLUMN superseded_by TEXT;
+ALTER TABLE addresses ADD COLUMN superseded_on TEXT;
+ALTER TABLE addresses ADD COLUMN history_note TEXT;
+CREATE INDEX addresses_superseded ON addresses(superseded_by);
+ALTER TABLE address_applications ADD COLUMN footprint TEXT;
+CREATE TABLE address_links (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  address_code TEXT NOT NULL,
+  system TEXT NOT NULL,
+  record TEXT NOT NULL,
+  linked_by INTEGER NOT NULL REFERENCES accounts(id),
+  linked_token INTEGER NOT NULL,
+  linked_at TEXT NOT NULL,
+  row_hash BLOB,
+  UNIQUE (system, record));
+CREATE INDEX address_links_code ON address_links(address_code);
+CREATE TABLE signs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL CHECK (kind IN ('road_name','place_name','door_plate')),
+  name TEXT NOT NULL,
+  pinyin TEXT NOT NULL,
+  content TEXT NOT NULL,
+  place_fid INTEGER REFERENCES places(fid),
+  address_code TEXT,
+  division_code TEXT NOT NULL,
+  lon REAL NOT NULL, lat REAL NOT NULL,
+  installed_on TEXT NOT NULL,
+  material TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('good','damaged','missing','replaced')),
+  state_on TEXT NOT NULL,
+  replaces INTEGER REFERENCES signs(id),
+  source TEXT NOT NULL,
+  geom POINT,
+  row_hash BLOB);
+CREATE INDEX signs_division ON signs(division_code);
+CREATE INDEX signs_place ON signs(place_fid);
+CREATE INDEX signs_address ON signs(address_code);
+CREATE INDEX signs_lon ON signs(lon);
+CREATE TABLE sign_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  sign_id INTEGER NOT NULL REFERENCES signs(id),
+  on_date TEXT NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('install','inspect','repair','replace')),
+  state TEXT NOT NULL,
+  note TEXT,
+  by_account INTEGER,
+  by_token INTEGER,
+  recorded_at TEXT NOT NULL,
+  row_hash BLOB);
+CREATE INDEX sign_events_sign ON sign_events(sign_id, on_date);
+CREATE INDEX sign_events_date ON sign_events(on_date);
+CREATE TABLE public_reports (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  target TEXT NOT NULL,
+  sign_id INTEGER REFERENCES signs(id),
+  kind TEXT NOT NULL CHECK (kind IN ('damaged','missing','wrong','other')),
+  message TEXT NOT NULL,
+  contact TEXT,
+  received_at TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'open',
+  row_hash BLOB);
+CREATE INDEX public_reports_target ON public_reports(target);
+"#
+    .to_string()
+        + &gpkg::register_sql("address_links", "地址关联（部门记录）", None)
+        + &gpkg::register_sql("signs", "地名标志", Some("POINT"))
+        + &gpkg::register_sql("sign_events", "标志维护记录", None)
+        + &gpkg::register_sql("public_reports", "公众报告", None)
 }
 
 /// Seals the rows a store held before seals, and chains their state with

@@ -59,6 +59,10 @@ pub const SEALED: &[SealedTable] = &[
     SealedTable { since: 9, ..table("division_change_requests", "id") },
     SealedTable { since: 9, ..table("address_aliases", "old_code") },
     SealedTable { since: 10, ..table("address_applications", "id") },
+    SealedTable { since: 11, ..table("address_links", "id") },
+    SealedTable { since: 11, ..table("signs", "id") },
+    SealedTable { since: 11, ..table("sign_events", "id") },
+    SealedTable { since: 11, ..table("public_reports", "id") },
     SealedTable {
         name: "subscriptions",
         key: "id",

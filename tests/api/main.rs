@@ -8,6 +8,7 @@ mod address_applications;
 mod audit;
 mod boundaries;
 mod changes;
+mod compounds;
 mod consistency;
 mod crash;
 mod division_changes;
