@@ -10,7 +10,8 @@ use serde::Serialize;
 pub struct Correction {
     /// Stable identifier: `full_width`, `spacing`, `typo`, `numerals`,
     /// `alias`, `short_name`, `old_name`, `missing_level`, `wrong_part`,
-    /// `fuzzy_name`, `number_not_found`, `ambiguous`, `unmatched` (text
+    /// `fuzzy_name`, `number_not_found`, `renumbered` (an old number, and
+    /// the one that replaced it), `ambiguous`, `unmatched` (text
     /// left unread), `ignored_text` (text around the address: a label, a
     /// name, a phone number, a sentence).
     pub kind: &'static str,

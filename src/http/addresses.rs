@@ -16,7 +16,10 @@ use serde_json::json;
 /// parts (road or compound, number, building, unit, room), status and
 /// division chain. A code a division change replaced still resolves: the
 /// answer is the address under its code now, with `resolved_from`; every
-/// answer lists the address's `former_codes`.
+/// answer lists the address's `former_codes`. An address renumbered or
+/// retired answers as it was, with `superseded_by` (the address that
+/// replaced it, since when and why) and `current` (the address that holds
+/// its place now); an address lists the ones it replaced in `replaces`.
 #[utoipa::path(get, path = "/addresses/{code}", tag = "addresses",
     params(("code" = String, Path, description = "18-digit address code", pattern = r"^[0-9]{18}$")),
     responses((status = 200, description = "GeoJSON Feature, with ETag and Last-Modified"), (status = 304, description = "Not modified since the version If-None-Match names"), (status = 400, body = super::error::Problem), (status = 404, body = super::error::Problem)))]
@@ -30,7 +33,7 @@ pub async fn one(
     let text = code.to_string();
     let version = Version::of(&s, "address", text.clone()).await?;
     // A code a division change replaced resolves to the address's code now.
-    let (a, resolved_from, former) = s
+    let (a, resolved_from, former, (next, now, replaced)) = s
         .query(move |c| {
             let (a, from) = match AddressRow::by_code(c, code)? {
                 Some(a) => (Some(a), None),
@@ -43,7 +46,19 @@ pub async fn one(
                 Some(a) => AddressAlias::former(c, a.code)?,
                 None => Vec::new(),
             };
-            Ok((a, from, former))
+            let history = match &a {
+                Some(a) => {
+                    let next = a.superseded_by.map(|n| AddressRow::by_code(c, n)).transpose()?.flatten();
+                    let now = if a.superseded_by.is_some() {
+                        AddressRow::current_successor(c, a.code)?
+                    } else {
+                        None
+                    };
+                    (next, now, AddressRow::predecessors(c, a.code)?)
+                }
+                None => (None, None, Vec::new()),
+            };
+            Ok((a, from, former, history))
         })
         .await?;
     let a = a.ok_or_else(|| ApiError::not_found("地址", &text))?;
@@ -73,7 +88,46 @@ pub async fn one(
             "source": a.source,
             "former_codes": former,
             "resolved_from": resolved_from.map(|r| json!({"code": r.old_code, "since": r.since, "change": r.change_id})),
+            "superseded_by": a.superseded_on.as_ref().map(|since| json!({
+                "address_code": a.superseded_by,
+                "standard_address": next.as_ref().map(|n| &n.standard_address),
+                "since": since,
+                "reason": a.history_note,
+            })),
+            "current": now.as_ref().map(|n| json!({"address_code": n.code, "standard_address": n.standard_address})),
+            "replaces": replaced.iter().map(|r| json!({"address_code": r.code, "standard_address": r.standard_address,
+                "since": r.superseded_on, "reason": r.history_note})).collect::<Vec<_>>(),
         }),
     );
     Ok(version.answer(&headers, &format!("address-{text}"), "", || Json(body).into_response()))
+}
+
+/// Retires a current address (demolished, merged …) with the reason, and
+/// the current address that replaces it if one does: it stays, `retired`
+/// (or `historical` with its successor), its code resolving to it.
+#[utoipa::path(post, path = "/addresses/{code}/retire", tag = "addresses", request_body = crate::service::renumbering::RetireInput,
+    params(("code" = String, Path, description = "18-digit address code", pattern = r"^[0-9]{18}$")),
+    responses((status = 200, description = "The address as retired"),
+        (status = 400, body = super::error::Problem), (status = 401, body = super::error::Problem),
+        (status = 403, body = super::error::Problem), (status = 404, body = super::error::Problem),
+        (status = 409, body = super::error::Problem), (status = 422, body = super::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn retire(
+    State(s): State<AppState>,
+    actor: crate::review::Actor,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<serde_json::Value>> {
+    let code =
+        AddressCode::parse(&code).ok_or_else(|| ApiError::invalid("code", "地址编码应为 18 位数字"))?;
+    super::auth::require(
+        &actor,
+        "retire_address",
+        &[crate::review::Role::Reviewer, crate::review::Role::Admin],
+    )?;
+    let input: crate::service::renumbering::RetireInput = super::params::json_body(&headers, &body)?;
+    let a = s.write(move |svc, _| svc.retire_address(&actor, code, &input)).await?;
+    Ok(Json(json!({"address_code": a.code, "standard_address": a.standard_address, "status": a.status,
+        "superseded_by": a.superseded_by, "since": a.superseded_on, "reason": a.history_note})))
 }

@@ -70,3 +70,35 @@ pub async fn numbering(
         "reason": n.reason,
     })))
 }
+
+/// Renumbers plates of road `{id}`: the numbers given (`numbers: [{from,
+/// to}]`), or every plate numbered again by the division's rule from where
+/// it stands (`by_rule`). Each renumbered plate gets a new address and
+/// code; the old one stays, superseded by it since today — its code
+/// resolves, the geocoder still finds its number. All or nothing: a
+/// number that would be duplicated refuses the whole change (409).
+#[utoipa::path(post, path = "/roads/{id}/renumber", tag = "addresses", request_body = crate::service::renumbering::RenumberInput,
+    params(("id" = i64, Path, description = "The road's place id")),
+    responses((status = 200, description = "The plates renumbered: old and new codes and numbers"),
+        (status = 400, body = super::error::Problem), (status = 401, body = super::error::Problem),
+        (status = 403, body = super::error::Problem), (status = 404, body = super::error::Problem),
+        (status = 409, body = super::error::Problem), (status = 422, body = super::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn renumber(
+    State(s): State<AppState>,
+    actor: crate::review::Actor,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let id = super::compounds::place_id(&id)?;
+    super::auth::require(
+        &actor,
+        "renumber_road",
+        &[crate::review::Role::Reviewer, crate::review::Role::Admin],
+    )?;
+    let input: crate::service::renumbering::RenumberInput = params::json_body(&headers, &body)?;
+    let plates = s.settings.plates.clone();
+    let out = s.write(move |svc, _| svc.renumber_road(&actor, id, &input, &plates)).await?;
+    Ok(Json(serde_json::to_value(out).unwrap_or(Value::Null)))
+}

@@ -15,6 +15,7 @@ pub mod places;
 pub mod plates;
 pub mod roads;
 pub mod streets;
+pub mod superseded;
 pub mod tiers;
 pub mod update;
 
@@ -33,6 +34,7 @@ use geo::{Geometry, LineString};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use superseded::Superseded;
 
 /// Every index, built together from one consistent read of the store.
 /// Each part is shared: a change builds a new snapshot that reuses every
@@ -53,6 +55,8 @@ pub struct Gazetteer {
     pub names: Names,
     /// Boundary markers.
     pub markers: Arc<MarkerIndex>,
+    /// Plates a renumbering replaced, by their old labels.
+    pub superseded: Arc<Superseded>,
     /// How long each step of the build took.
     pub timings: Vec<(&'static str, Duration)>,
     /// The change log's head when the store was read: the indices reflect
@@ -171,7 +175,9 @@ impl Gazetteer {
         });
         let ((plates, streets), names) = built?;
         let markers = MarkerIndex::build(marker_rows);
+        let superseded = Arc::new(Superseded::read(c)?);
         Ok(Gazetteer {
+            superseded,
             divisions: Arc::new(divisions),
             places: Arc::new(places),
             plates,
@@ -197,6 +203,7 @@ impl Gazetteer {
             let (places, roads, place_names) = place_indices(place_rows);
             let (plates, streets) = Gazetteer::load_plates(c, &self.divisions, &places, &mut timings)?;
             Ok(Gazetteer {
+                superseded: Arc::new(Superseded::read(c)?),
                 divisions: self.divisions.clone(),
                 places: Arc::new(places),
                 plates,

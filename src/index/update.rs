@@ -122,6 +122,13 @@ impl Gazetteer {
         let mut at = DivisionCache::default();
         let mut changes = PlateChanges::default();
         let mut rooms: Vec<&AddressRow> = Vec::new();
+        let renumbered: Vec<&AddressRow> =
+            addresses.iter().filter_map(|(_, r)| r.as_ref()).filter(|r| r.superseded_by.is_some()).collect();
+        if !renumbered.is_empty() {
+            let mut s = (*g.superseded).clone();
+            renumbered.iter().for_each(|r| s.add(r));
+            g.superseded = Arc::new(s);
+        }
         for (code, row) in addresses {
             let n = code.0;
             let is_room = row.as_ref().is_some_and(|r| r.kind == AddressKind::Room);

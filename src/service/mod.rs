@@ -17,7 +17,7 @@
 //!   changed only with both sides' signatures;
 //! - [`division_changes`]: renames, changes of class, merges, splits, new
 //!   divisions and boundary adjustments, approved and applied on their day;
-//! - [`address_applications`], [`compounds`], [`addresses`]: door plates
+//! - [`address_applications`], [`compounds`], [`renumbering`]: door plates
 //!   issued by the numbering rules, compounds numbered in bulk, addresses
 //!   renumbered or retired with their history, departments' links;
 //! - [`subscriptions`] and [`webhooks`]: change-feed subscriptions and
@@ -33,6 +33,7 @@ pub mod imports;
 pub mod inspections;
 pub mod projection;
 pub mod proposals;
+pub mod renumbering;
 pub mod subscriptions;
 pub mod webhooks;
 

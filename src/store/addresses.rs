@@ -314,6 +314,14 @@ impl AddressRow {
         Ok(None)
     }
 
+    /// The plates (every kind but rooms) a renumbering replaced.
+    pub fn superseded_plates(conn: &Connection) -> StoreResult<Vec<AddressRow>> {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM addresses WHERE superseded_by IS NOT NULL AND kind <> 'room'"
+        ))?;
+        Ok(stmt.query_map([], from_row)?.collect::<Result<_, _>>()?)
+    }
+
     /// One address by code.
     pub fn by_code(conn: &Connection, code: AddressCode) -> StoreResult<Option<AddressRow>> {
         let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM addresses WHERE code = ?1"))?;

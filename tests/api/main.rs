@@ -23,6 +23,7 @@ mod lookups;
 mod marker_import;
 mod mvt;
 mod numbering;
+mod renumbering;
 mod reverse;
 mod review;
 mod store;

@@ -46,7 +46,7 @@ fn cost(c: &Correction, level: MatchLevel) -> f64 {
         "unmatched" => unmatched_cost(&c.from, level),
         "number_not_found" => 0.06,
         "typo" => 0.04,
-        "old_name" | "alias" => 0.02,
+        "old_name" | "alias" | "renumbered" => 0.02,
         "short_name" => 0.01,
         // A dropped province or prefecture, widths, spacing, numerals.
         _ => 0.0,

@@ -38,6 +38,15 @@ pub(super) fn plate_candidate(
         && let Some(t) = number.plate_text()
     {
         found = find(&t);
+        // A number a renumbering replaced: the plate that replaced it.
+        if found.is_none() {
+            let label = format!("{}{t}", g.streets.get(sid).name);
+            found = g.superseded.current(&label, &g.plates);
+            if let Some(p) = found {
+                let now = g.plates.get(p).label.strip_prefix(&*g.streets.get(sid).name).unwrap_or_default();
+                notes.push(Correction::new("renumbered", t.clone(), now));
+            }
+        }
         if found.is_none()
             && let Some(m) = number.main_text()
             && m != t
