@@ -109,8 +109,11 @@ fn staff_only(actor: &Actor) -> Result<(), AddressError> {
     )))
 }
 
+/// A plate number: its text, main number, sub-number and prefix (甲).
+type PlateNumber = (String, i64, Option<i64>, Option<String>);
+
 /// A plate's number as written, with its parts; `None` if it is none.
-fn plate_number(text: &str) -> Option<(String, i64, Option<i64>, Option<String>)> {
+fn plate_number(text: &str) -> Option<PlateNumber> {
     let d = parse_door_number(text.trim());
     let main = d.main?;
     if d.building.is_some() || d.unit.is_some() || d.room.is_some() || !d.rest.is_empty() {
@@ -128,7 +131,7 @@ fn plate_number(text: &str) -> Option<(String, i64, Option<i64>, Option<String>)
 fn replace(
     tx: &rusqlite::Transaction,
     old: &AddressRow,
-    number: (String, i64, Option<i64>, Option<String>),
+    number: PlateNumber,
     since: &str,
     reason: &str,
     by: Option<(i64, i64)>,
@@ -203,7 +206,7 @@ impl Service {
             let by_text: HashMap<&str, &AddressRow> =
                 current.iter().filter_map(|a| Some((a.number.as_deref()?, a))).collect();
             // (plate, new number) for every plate whose number changes.
-            let mut plan: Vec<(&AddressRow, (String, i64, Option<i64>, Option<String>))> = Vec::new();
+            let mut plan: Vec<(&AddressRow, PlateNumber)> = Vec::new();
             if input.by_rule {
                 let Some(first) = current.first() else {
                     return Err(field("id".into(), format!("{}没有门牌", place.name), 422));
