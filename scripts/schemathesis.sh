@@ -25,7 +25,7 @@ rm -f "$store" "$store-wal" "$store-shm"
 sqlite3 "$src" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null 2>&1 || true
 cp "$src" "$store"
 declare -A tokens
-for role in admin applicant reviewer expert committee approver subscriber boundary; do
+for role in admin applicant reviewer expert committee approver subscriber boundary department; do
   tokens[$role]=$("$bin" token create --role "$role" --name "契约测试$role" --store "$store" 2>/dev/null)
 done
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -58,7 +58,7 @@ run() {
 # remove a role) would leave the runs after them answering 401 only: they
 # run last, once every role has had its turn.
 ending=(--exclude-method DELETE --exclude-path-regex '/rotate$')
-for role in applicant reviewer expert committee approver subscriber boundary; do
+for role in applicant reviewer expert committee approver subscriber boundary department; do
   # The operations that take a token: what a role may and may not do.
   run "$role" "$role_secs" --include-path-regex '^/(proposals|accounts|tokens|subscriptions|changes|audit|markers|marker-changes)' "${ending[@]}"
 done

@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 # of the tests; chromium and a CJK font: the map page's browser test.
 # libclang-dev: the proj crate generates its PROJ bindings with bindgen.
 # fonts-wqy-microhei: the map page's glyphs and the inspection reports' PDF font;
-# poppler-utils: the tests read the PDF reports back (pdftotext, pdffonts).
+# poppler-utils: the tests read the PDF reports back (pdftotext, pdffonts, pdftoppm);
+# zbar-tools: the tests decode the QR codes of signs and certificates (zbarimg).
 packages=(libgdal-dev gdal-bin libproj-dev proj-bin libclang-dev libsqlite3-dev sqlite3 pkg-config wrk bc curl
-  chromium fonts-wqy-microhei poppler-utils)
+  chromium fonts-wqy-microhei poppler-utils zbar-tools)
 # Node.js may come from elsewhere than Debian (its npm then conflicts with
 # Debian's): only ask for Debian's when there is no npm at all.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

@@ -33,6 +33,7 @@ pub mod http;
 pub mod index;
 pub mod io;
 pub mod model;
+pub mod pdf;
 pub mod plates;
 pub mod progress;
 pub mod review;

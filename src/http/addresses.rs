@@ -131,3 +131,125 @@ pub async fn retire(
     Ok(Json(json!({"address_code": a.code, "standard_address": a.standard_address, "status": a.status,
         "superseded_by": a.superseded_by, "since": a.superseded_on, "reason": a.history_note})))
 }
+
+/// Query of `/addresses/{code}/certificate`.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct CertificateQuery {
+    /// `html` or `pdf` (else by `Accept`; HTML by default).
+    format: Option<String>,
+}
+
+/// What kind of address, in words.
+fn kind_label(k: crate::model::AddressKind) -> &'static str {
+    use crate::model::AddressKind as K;
+    match k {
+        K::RoadPlate => "道路门牌",
+        K::Building => "楼幢牌",
+        K::Room => "户室",
+        K::RuralPlate => "农村门牌",
+    }
+}
+
+/// The certificate of a standard address (门牌证明) as HTML or PDF: the
+/// address, its code, its parts, division and status, with a QR code of
+/// its public page (`/p/{code}`).
+#[utoipa::path(get, path = "/addresses/{code}/certificate", tag = "addresses",
+    params(("code" = String, Path, description = "18-digit address code", pattern = r"^[0-9]{18}$"), CertificateQuery),
+    responses((status = 200, description = "The certificate, text/html or application/pdf"),
+        (status = 400, body = super::error::Problem), (status = 401, body = super::error::Problem),
+        (status = 403, body = super::error::Problem), (status = 404, body = super::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn certificate(
+    State(s): State<AppState>,
+    actor: crate::review::Actor,
+    Path(code): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<CertificateQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    use crate::model::PlaceStatus;
+    use crate::review::Role;
+    super::auth::require(
+        &actor,
+        "print_certificate",
+        &[Role::Applicant, Role::Reviewer, Role::Admin, Role::Department],
+    )?;
+    let code =
+        AddressCode::parse(&code).ok_or_else(|| ApiError::invalid("code", "地址编码应为 18 位数字"))?;
+    let pdf = match q.format.as_deref() {
+        Some("pdf") => true,
+        Some("html") => false,
+        Some(other) => return Err(ApiError::invalid("format", format!("“{other}” 应为 html 或 pdf"))),
+        None => headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("application/pdf") && !a.contains("text/html")),
+    };
+    let (a, place, now) = s
+        .query(move |c| {
+            let a = AddressRow::by_code(c, code)?;
+            let place = match a.as_ref().and_then(|a| a.place_fid) {
+                Some(f) => crate::store::PlaceRow::get(c, f)?,
+                None => None,
+            };
+            let now = match &a {
+                Some(a) if a.status != PlaceStatus::Current => AddressRow::current_successor(c, a.code)?,
+                _ => None,
+            };
+            Ok((a, place, now))
+        })
+        .await?;
+    let a = a.ok_or_else(|| ApiError::not_found("地址", &code.to_string()))?;
+    let g = s.gazetteer();
+    let division = g.divisions.by_code(a.division_code.as_str(), None).map(|i| g.divisions.chain_names(i));
+    let number = [a.number.as_deref(), a.building.as_deref(), a.unit.as_deref(), a.room.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<String>();
+    let status = match (a.status, &now) {
+        (PlaceStatus::Current, _) => "现行".to_string(),
+        (_, Some(n)) => format!(
+            "已于 {} 变更，现为“{}”（{}）",
+            a.superseded_on.as_deref().unwrap_or(""),
+            n.standard_address,
+            n.code
+        ),
+        _ => format!("已于 {} 注销", a.superseded_on.as_deref().unwrap_or("")),
+    };
+    let url = format!("{}/p/{}", super::tiles::public_base(&s, &headers), a.code);
+    let cert = crate::plates::certificate::Certificate {
+        code: a.code.to_string(),
+        standard_address: a.standard_address.clone(),
+        kind: kind_label(a.kind),
+        division: division.unwrap_or_else(|| a.division_code.to_string()),
+        street: a.street.clone(),
+        street_pinyin: place.map(|p| p.pinyin).filter(|p| !p.is_empty()),
+        number: if number.is_empty() { "—".into() } else { number },
+        status,
+        lon_lat: (a.lon, a.lat),
+        source: a.source.clone(),
+        url: url.clone(),
+        date: chrono::Local::now().date_naive().to_string(),
+    };
+    let font = s.settings.boundaries.report_font.clone();
+    let (bytes, ct) = tokio::task::spawn_blocking(move || -> anyhow::Result<(Vec<u8>, &'static str)> {
+        if pdf {
+            let png = crate::plates::qr::png(&url, 360)?;
+            Ok((crate::plates::certificate::pdf(&cert, &png, &font)?, "application/pdf"))
+        } else {
+            let svg = crate::plates::qr::svg(&url, 180)?;
+            Ok((crate::plates::certificate::html(&cert, &svg).into_bytes(), "text/html; charset=utf-8"))
+        }
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)?;
+    let mut resp = bytes.into_response();
+    resp.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static(ct));
+    if pdf {
+        let name = format!("attachment; filename=\"address-{code}.pdf\"");
+        if let Ok(v) = axum::http::HeaderValue::from_str(&name) {
+            resp.headers_mut().insert(axum::http::header::CONTENT_DISPOSITION, v);
+        }
+    }
+    Ok(resp)
+}

@@ -24,7 +24,7 @@ use utoipa::OpenApi;
         super::places::search, super::places::one,
         super::addresses::one, super::roads::numbering,
         super::address_applications::create, super::address_applications::one, super::address_applications::decide,
-        super::compounds::create, super::compounds::list, super::roads::renumber, super::addresses::retire,
+        super::compounds::create, super::compounds::list, super::roads::renumber, super::addresses::retire, super::addresses::certificate,
         super::markers::search, super::marker_changes::create, super::marker_changes::edit,
         super::marker_changes::one, super::marker_changes::pending, super::marker_changes::decide,
         super::boundaries::list, super::boundaries::one, super::checks::topology,

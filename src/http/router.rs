@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/places/{id}", get(places::one))
         .route("/addresses/{code}", get(addresses::one))
         .route("/addresses/{code}/retire", post(addresses::retire))
+        .route("/addresses/{code}/certificate", get(addresses::certificate))
         .route("/markers", get(markers::search).post(marker_changes::create))
         .route("/markers/overdue", get(inspections::overdue_markers))
         .route("/markers/{number}", get(marker_changes::one))

@@ -47,11 +47,14 @@ pub enum Role {
     /// A boundary officer of the divisions in the account's scope: proposes
     /// and confirms changes to markers, records joint inspections.
     Boundary,
+    /// Another department's system of records (公安户籍, 市场监管 …), named
+    /// by the account's department: links its records to address codes.
+    Department,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Applicant,
         Role::Reviewer,
         Role::Expert,
@@ -60,6 +63,7 @@ impl Role {
         Role::Admin,
         Role::Subscriber,
         Role::Boundary,
+        Role::Department,
     ];
 
     /// The stable identifier.
@@ -73,6 +77,7 @@ impl Role {
             Role::Admin => "admin",
             Role::Subscriber => "subscriber",
             Role::Boundary => "boundary",
+            Role::Department => "department",
         }
     }
 
@@ -92,6 +97,7 @@ impl Role {
             Role::Admin => "管理员",
             Role::Subscriber => "数据订阅方",
             Role::Boundary => "界线管理人员",
+            Role::Department => "部门业务系统",
         }
     }
 }

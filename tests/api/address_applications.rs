@@ -2,11 +2,12 @@
 //! applies for a plate between two plates of a real road, the checks hold,
 //! the number is the rule's infill number, another person issues it, and
 //! the address answers at once — by code, by geocoding its standard form,
-//! in the feed; a taken number fails its check and is not issued (nothing
+//! in the feed, and its certificate reads back from the PDF with a QR code
+//! of its public page; a taken number fails its check and is not issued (nothing
 //! written); a return needs a reason; a door off its road is refused.
 
 use crate::division_changes::staff;
-use crate::helpers::writable_app;
+use crate::helpers::{tool_output, writable_app};
 use crate::numbering::road_with_a_pair;
 use crate::review::send;
 use fangyu::index::metric::LocalFrame;
@@ -65,6 +66,44 @@ async fn an_application_is_checked_issued_and_answered_at_once() {
         send(&w, "GET", &format!("/changes?since={since}&kind=address"), Some(&w.admin), None, None).await;
     let changes = page["changes"].as_array().expect("changes");
     assert!(changes.iter().any(|c| c["code"] == code.as_str() && c["action"] == "create"), "{page}");
+
+    // Its certificate: HTML, and a PDF that reads back with the address,
+    // its code, and a QR code that opens its public page.
+    let get = |format: &'static str| {
+        let url = format!("{}/addresses/{code}/certificate?format={format}", w.app.base);
+        let token = clerk.clone();
+        async move { reqwest::Client::new().get(url).bearer_auth(token).send().await.expect("certificate") }
+    };
+    let page = get("html").await.text().await.expect("html");
+    assert!(
+        page.contains("门牌证明") && page.contains(&code) && page.contains(&text) && page.contains("<svg")
+    );
+    assert!(page.contains(&format!("/p/{code}")), "the QR link");
+    let r = get("pdf").await;
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let pdf = r.bytes().await.expect("pdf");
+    let words: String = tool_output(&pdf, "certificate.pdf", "pdftotext", &["-layout", "{}", "-"])
+        .split_whitespace()
+        .collect();
+    for needle in ["门牌证明", code.as_str(), text.as_str(), "道路门牌", "现行"] {
+        assert!(words.contains(needle), "the PDF lacks {needle}: {words}");
+    }
+    let png = std::env::temp_dir().join(format!("fangyu-{}-certificate", std::process::id()));
+    tool_output(
+        &pdf,
+        "certificate.pdf",
+        "pdftoppm",
+        &["-png", "-r", "150", "-singlefile", "{}", png.to_str().unwrap()],
+    );
+    let decoded = tool_output(
+        &std::fs::read(png.with_extension("png")).expect("page image"),
+        "certificate.png",
+        "zbarimg",
+        &["--quiet", "--raw", "{}"],
+    );
+    assert_eq!(decoded.trim(), format!("{}/p/{code}", w.app.base), "the QR code");
+    let (status, _, _) = send(&w, "GET", &format!("/addresses/{code}/certificate"), None, None, None).await;
+    assert_eq!(status, 401, "a certificate needs a token");
 
     // A taken number fails its check; issuing it is refused, nothing written.
     let body = json!({"department": "不动产登记", "road": road, "lon": mid.0, "lat": mid.1, "purpose": "补办",

@@ -214,3 +214,18 @@ pub fn tile_of(lon: f64, lat: f64, z: u8) -> (u8, u32, u32) {
     let y = ((1.0 - lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0 * n) as u32;
     (z, x, y)
 }
+
+/// Writes `bytes` to a temporary file named `name` and runs `program` with
+/// `args`, each `{}` replaced by the file's path; its standard output (the
+/// test fails if it fails).
+pub fn tool_output(bytes: &[u8], name: &str, program: &str, args: &[&str]) -> String {
+    let path = std::env::temp_dir().join(format!("fangyu-{}-{name}", std::process::id()));
+    std::fs::write(&path, bytes).expect("write file");
+    let p = path.to_str().expect("path");
+    let out = std::process::Command::new(program)
+        .args(args.iter().map(|a| a.replace("{}", p)))
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(out.status.success(), "{program}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
