@@ -8,7 +8,7 @@
 //! be geocoded; empty otherwise). A row that does not match has an empty
 //! `match_level` and no error.
 
-use super::{Options, geocode};
+use super::{Candidate, Options, geocode};
 use crate::index::Gazetteer;
 use serde_json::{Map, Value, json};
 use std::io::{BufRead, Read, Write};
@@ -80,15 +80,52 @@ pub enum BatchError {
     Io(#[from] std::io::Error),
 }
 
+/// What a caller adds to a batch (`/links/match`): columns after the
+/// result columns, computed per row from the text written and the best
+/// candidate (in parallel), then per chunk in order with the row's record
+/// (for work that writes, like linking records).
+pub trait RowHook: Sync {
+    /// The columns added, in order.
+    fn columns(&self) -> &[&'static str];
+    /// The CSV column or NDJSON field that names a row's record.
+    fn record_field(&self) -> &str;
+    /// The added fields of one row (as many as [`RowHook::columns`]).
+    fn fields(&self, written: &str, best: Option<&Candidate>) -> Vec<String>;
+    /// After a chunk, each row's record, result fields (as
+    /// [`RESULT_COLUMNS`]) and added fields, which it may amend.
+    fn chunk(&mut self, rows: &mut [(Option<String>, &[String; 9], Vec<String>)]);
+}
+
 /// The best candidate of one row, flattened.
 #[derive(Debug, Clone, Default)]
 struct RowResult {
     fields: [String; 9],
+    extra: Vec<String>,
     matched: bool,
     error: bool,
 }
 
-fn geocode_one(g: &Gazetteer, input: Result<&str, String>, limits: Limits) -> RowResult {
+fn geocode_one(
+    g: &Gazetteer,
+    input: Result<&str, String>,
+    limits: Limits,
+    hook: Option<&dyn RowHook>,
+) -> RowResult {
+    let mut r = geocode_fields(g, input, limits, hook);
+    if let Some(h) = hook
+        && r.extra.is_empty()
+    {
+        r.extra = vec![String::new(); h.columns().len()];
+    }
+    r
+}
+
+fn geocode_fields(
+    g: &Gazetteer,
+    input: Result<&str, String>,
+    limits: Limits,
+    hook: Option<&dyn RowHook>,
+) -> RowResult {
     let mut r = RowResult::default();
     let text = match input {
         Ok(t) => t.trim(),
@@ -109,6 +146,9 @@ fn geocode_one(g: &Gazetteer, input: Result<&str, String>, limits: Limits) -> Ro
         return r;
     }
     let found = geocode(g, text, Options { limit: 1, within: None, at: None });
+    if let Some(h) = hook {
+        r.extra = h.fields(text, found.first());
+    }
     if let Some(c) = found.first() {
         r.matched = true;
         r.fields[0] = c.standard_address.clone();
@@ -136,13 +176,33 @@ fn geocode_one(g: &Gazetteer, input: Result<&str, String>, limits: Limits) -> Ro
 
 /// Geocodes a chunk on every core (rayon's pool: the same threads for every
 /// chunk, so per-thread allocator caches are reused), in order.
-fn geocode_chunk(g: &Gazetteer, inputs: &[Result<String, String>], limits: Limits) -> Vec<RowResult> {
+fn geocode_chunk(
+    g: &Gazetteer,
+    inputs: &[Result<String, String>],
+    limits: Limits,
+    hook: Option<&dyn RowHook>,
+) -> Vec<RowResult> {
     use rayon::prelude::*;
     inputs
         .par_iter()
         .with_min_len(64)
-        .map(|i| geocode_one(g, i.as_deref().map_err(Clone::clone), limits))
+        .map(|i| geocode_one(g, i.as_deref().map_err(Clone::clone), limits, hook))
         .collect()
+}
+
+/// Hands a chunk's rows to the hook in order, with their records.
+fn hook_chunk(hook: &mut Option<&mut dyn RowHook>, records: Vec<Option<String>>, results: &mut [RowResult]) {
+    let Some(h) = hook else { return };
+    let mut rows: Vec<(Option<String>, &[String; 9], Vec<String>)> = records
+        .into_iter()
+        .zip(results.iter_mut())
+        .map(|(rec, r)| (rec, &r.fields, std::mem::take(&mut r.extra)))
+        .collect();
+    h.chunk(&mut rows);
+    let extras: Vec<Vec<String>> = rows.into_iter().map(|(_, _, e)| e).collect();
+    for (r, e) in results.iter_mut().zip(extras) {
+        r.extra = e;
+    }
 }
 
 /// Runs a batch from `input` to `output`, calling `progress` with the rows
@@ -155,10 +215,23 @@ pub fn run(
     limits: Limits,
     progress: impl FnMut(u64),
 ) -> Result<Stats, BatchError> {
+    run_with(g, format, input, output, limits, progress, None)
+}
+
+/// [`run`], with `hook`'s columns added to every row.
+pub fn run_with(
+    g: &Gazetteer,
+    format: &Format,
+    input: impl Read,
+    output: impl Write,
+    limits: Limits,
+    progress: impl FnMut(u64),
+    hook: Option<&mut dyn RowHook>,
+) -> Result<Stats, BatchError> {
     let input = super::batch_rows::CappedLines::new(input, limits.max_row_bytes);
     match format {
-        Format::Csv { column } => run_csv(g, column, input, output, limits, progress),
-        Format::Ndjson => run_ndjson(g, input, output, limits, progress),
+        Format::Csv { column } => run_csv(g, column, input, output, limits, progress, hook),
+        Format::Ndjson => run_ndjson(g, input, output, limits, progress, hook),
     }
 }
 
@@ -177,6 +250,7 @@ fn run_csv(
     output: impl Write,
     limits: Limits,
     mut progress: impl FnMut(u64),
+    mut hook: Option<&mut dyn RowHook>,
 ) -> Result<Stats, BatchError> {
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let headers = rdr.byte_headers()?.clone();
@@ -186,9 +260,14 @@ fn run_csv(
             h == column.as_bytes() || h.strip_prefix("\u{feff}".as_bytes()) == Some(column.as_bytes())
         })
         .ok_or_else(|| BatchError::NoColumn(column.to_string()))?;
+    let record_col = hook.as_ref().and_then(|h| {
+        let name = h.record_field().as_bytes();
+        headers.iter().position(|c| c == name || c.strip_prefix("\u{feff}".as_bytes()) == Some(name))
+    });
+    let extra_columns: Vec<&'static str> = hook.as_ref().map(|h| h.columns().to_vec()).unwrap_or_default();
     let mut wtr = csv::Writer::from_writer(output);
     let mut head = headers.clone();
-    for c in RESULT_COLUMNS {
+    for c in RESULT_COLUMNS.iter().chain(&extra_columns) {
         head.push_field(c.as_bytes());
     }
     wtr.write_byte_record(&head)?;
@@ -221,14 +300,24 @@ fn run_csv(
                 }
             })
             .collect();
-        let results = geocode_chunk(g, &inputs, limits);
+        let mut results = geocode_chunk(g, &inputs, limits, hook.as_deref().map(|h| h as &dyn RowHook));
+        let keys = records
+            .iter()
+            .map(|r| {
+                record_col
+                    .and_then(|c| r.get(c))
+                    .and_then(|b| std::str::from_utf8(b).ok())
+                    .map(str::to_string)
+            })
+            .collect();
+        hook_chunk(&mut hook, keys, &mut results);
         for (rec, res) in records.iter_mut().zip(&results) {
             // Short rows are padded so every result lands in its column.
             while rec.len() < headers.len() {
                 rec.push_field(b"");
             }
             rec.truncate(headers.len());
-            for f in &res.fields {
+            for f in res.fields.iter().chain(&res.extra) {
                 rec.push_field(f.as_bytes());
             }
             wtr.write_byte_record(rec)?;
@@ -243,10 +332,9 @@ fn run_csv(
         }
     }
     if over {
-        let mut row: Vec<String> = vec![String::new(); headers.len() + RESULT_COLUMNS.len()];
-        if let Some(last) = row.last_mut() {
-            *last = too_many(limits);
-        }
+        let mut row: Vec<String> =
+            vec![String::new(); headers.len() + RESULT_COLUMNS.len() + extra_columns.len()];
+        row[headers.len() + RESULT_COLUMNS.len() - 1] = too_many(limits);
         wtr.write_record(&row)?;
         stats.errors += 1;
     }
@@ -260,7 +348,10 @@ fn run_ndjson(
     mut output: impl Write,
     limits: Limits,
     mut progress: impl FnMut(u64),
+    mut hook: Option<&mut dyn RowHook>,
 ) -> Result<Stats, BatchError> {
+    let extra_columns: Vec<&'static str> = hook.as_ref().map(|h| h.columns().to_vec()).unwrap_or_default();
+    let record_field = hook.as_ref().map(|h| h.record_field().to_string());
     let mut lines = std::io::BufReader::new(input);
     let mut stats = Stats::default();
     let mut over = false;
@@ -303,7 +394,18 @@ fn run_ndjson(
             break;
         }
         let inputs: Vec<Result<String, String>> = rows.iter().map(|(_, i)| i.clone()).collect();
-        let results = geocode_chunk(g, &inputs, limits);
+        let mut results = geocode_chunk(g, &inputs, limits, hook.as_deref().map(|h| h as &dyn RowHook));
+        let keys = rows
+            .iter()
+            .map(|(m, _)| {
+                record_field.as_ref().and_then(|f| match m.get(f)? {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })
+            })
+            .collect();
+        hook_chunk(&mut hook, keys, &mut results);
         for ((mut echo, input), res) in rows.into_iter().zip(&results) {
             if let Ok(a) = input {
                 echo.insert("address".into(), Value::String(a));
@@ -312,6 +414,15 @@ fn run_ndjson(
                 let value = match *k {
                     _ if v.is_empty() => Value::Null,
                     "confidence" | "lon" | "lat" => v.parse::<f64>().map_or(Value::Null, |n| json!(n)),
+                    _ => Value::String(v.clone()),
+                };
+                echo.insert((*k).into(), value);
+            }
+            for (k, v) in extra_columns.iter().zip(&res.extra) {
+                let value = match v.as_str() {
+                    "" => Value::Null,
+                    "true" => Value::Bool(true),
+                    "false" => Value::Bool(false),
                     _ => Value::String(v.clone()),
                 };
                 echo.insert((*k).into(), value);

@@ -75,62 +75,75 @@ pub async fn geocode_batch(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
+    let (format, out_type) = batch_format(&headers, q.column)?;
+    let (limits, permit) = batch_limits(&s)?;
+    let g = s.gazetteer.load_full();
+    let failure_field = if matches!(format, Format::Csv { .. }) { "column" } else { "body" };
+    stream_batch(body, out_type, failure_field, move |reader, out| {
+        // Held until the job ends, however it ends.
+        let _permit = permit;
+        let stats = batch::run(&g, &format, reader, out, limits, |_| {})?;
+        tracing::info!(rows = stats.rows, matched = stats.matched, errors = stats.errors, "batch done");
+        Ok(())
+    })
+    .await
+}
+
+/// The format of a batch body by its `Content-Type` (CSV with its address
+/// `column`, or NDJSON), and the answer's type.
+pub(super) fn batch_format(headers: &HeaderMap, column: Option<String>) -> ApiResult<(Format, &'static str)> {
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let media = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    let (format, out_type) = match media.as_str() {
-        "text/csv" => {
-            (Format::Csv { column: q.column.unwrap_or_else(|| "address".into()) }, "text/csv; charset=utf-8")
-        }
+    match media.as_str() {
+        "text/csv" => Ok((
+            Format::Csv { column: column.unwrap_or_else(|| "address".into()) },
+            "text/csv; charset=utf-8",
+        )),
         "application/x-ndjson" | "application/ndjson" | "application/jsonl" => {
-            (Format::Ndjson, "application/x-ndjson")
+            Ok((Format::Ndjson, "application/x-ndjson"))
         }
-        _ => {
-            return Err(ApiError::unsupported_media_type(&format!(
-                "Content-Type “{ct}” 不受支持，应为 text/csv 或 application/x-ndjson"
-            )));
-        }
-    };
+        _ => Err(ApiError::unsupported_media_type(&format!(
+            "Content-Type “{ct}” 不受支持，应为 text/csv 或 application/x-ndjson"
+        ))),
+    }
+}
+
+/// The limits of a batch, and a permit of the batch jobs running at once
+/// (429 when none is free).
+pub(super) fn batch_limits(s: &AppState) -> ApiResult<(Limits, tokio::sync::OwnedSemaphorePermit)> {
     let cfg = &s.settings.server;
     let limits = Limits {
         max_rows: cfg.batch_max_rows,
         max_chars: cfg.max_query_chars,
         max_row_bytes: cfg.batch_max_row_bytes,
     };
-    let failure_field = if matches!(format, Format::Csv { .. }) { "column" } else { "body" };
     let permit = s.batch_jobs.clone().try_acquire_owned().map_err(|_| {
-        ApiError::too_many_requests(&format!(
-            "已有 {} 个批量任务在运行，请稍后再试",
-            s.settings.server.batch_jobs.max(1)
-        ))
+        ApiError::too_many_requests(&format!("已有 {} 个批量任务在运行，请稍后再试", cfg.batch_jobs.max(1)))
     })?;
-    let g = s.gazetteer.load_full();
+    Ok((limits, permit))
+}
+
+/// Runs `job` on a blocking thread, reading `body` and writing into the
+/// streamed answer. A failure before any output is a 400 on
+/// `failure_field`; after output has begun the stream is cut short.
+pub(super) async fn stream_batch(
+    body: Body,
+    out_type: &'static str,
+    failure_field: &'static str,
+    job: impl FnOnce(&mut dyn std::io::Read, &mut dyn Write) -> Result<(), batch::BatchError> + Send + 'static,
+) -> ApiResult<Response> {
     let (tx, rx) = mpsc::channel::<Piece>(4);
     let input = body.into_data_stream().map(|r| r.map_err(std::io::Error::other));
-    let reader = SyncIoBridge::new(StreamReader::new(input));
+    let mut reader = SyncIoBridge::new(StreamReader::new(input));
     tokio::task::spawn_blocking(move || {
-        // Held until the job ends, however it ends.
-        let _permit = permit;
         let mut out = ChannelWriter { tx: tx.clone(), buf: Vec::with_capacity(PIECE_BYTES) };
-        let result = batch::run(&g, &format, reader, &mut out, limits, |_| {});
-        match result {
-            Ok(stats) => {
-                let _ = out.flush();
-                tracing::info!(
-                    rows = stats.rows,
-                    matched = stats.matched,
-                    errors = stats.errors,
-                    "batch done"
-                );
-            }
-            Err(e) => {
-                let _ = out.flush();
-                let _ = tx.blocking_send(Piece::Failed(e.to_string()));
-            }
+        let result = job(&mut reader, &mut out);
+        let _ = out.flush();
+        if let Err(e) = result {
+            let _ = tx.blocking_send(Piece::Failed(e.to_string()));
         }
     });
     let mut rx = ReceiverStream::new(rx);
-    // A failure before any output (no such column, unreadable CSV) is a
-    // 400; after output has begun the stream is cut short instead.
     let first = match rx.next().await {
         Some(Piece::Failed(reason)) => {
             return Err(ApiError::invalid(failure_field, reason));

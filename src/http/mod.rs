@@ -27,6 +27,7 @@ pub mod features;
 pub mod geocode;
 pub mod health;
 pub mod inspections;
+pub mod links;
 pub mod map;
 pub mod marker_changes;
 pub mod markers;

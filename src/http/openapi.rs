@@ -24,7 +24,7 @@ use utoipa::OpenApi;
         super::places::search, super::places::one,
         super::addresses::one, super::roads::numbering,
         super::address_applications::create, super::address_applications::one, super::address_applications::decide,
-        super::compounds::create, super::compounds::list, super::roads::renumber, super::addresses::retire, super::addresses::certificate,
+        super::compounds::create, super::compounds::list, super::roads::renumber, super::addresses::retire, super::addresses::certificate, super::links::create, super::links::list, super::links::find, super::links::match_records,
         super::markers::search, super::marker_changes::create, super::marker_changes::edit,
         super::marker_changes::one, super::marker_changes::pending, super::marker_changes::decide,
         super::boundaries::list, super::boundaries::one, super::checks::topology,
@@ -52,10 +52,10 @@ use utoipa::OpenApi;
         super::marker_changes::DecisionInput, super::division_changes::ChangeDecisionInput,
         crate::service::address_applications::ApplicationInput, super::address_applications::ApplicationDecision,
         crate::service::compounds::CompoundInput, crate::service::compounds::BuildingInput,
-        crate::service::renumbering::RenumberInput, crate::service::renumbering::NumberChange, crate::service::renumbering::RetireInput, crate::service::inspections::RoundInput,
+        crate::service::renumbering::RenumberInput, crate::service::renumbering::NumberChange, crate::service::renumbering::RetireInput, super::links::LinkInput, crate::service::inspections::RoundInput,
         crate::service::inspections::FindingInput, crate::service::inspections::RepairInput,
         crate::service::inspections::RepairDone, super::inspections::SignInput)),
-    tags((name = "geocoding"), (name = "divisions"), (name = "places"), (name = "addresses"), (name = "boundaries"), (name = "naming"), (name = "security"), (name = "tiles"), (name = "feed"), (name = "service")),
+    tags((name = "geocoding"), (name = "divisions"), (name = "places"), (name = "addresses"), (name = "links"), (name = "signs"), (name = "boundaries"), (name = "naming"), (name = "security"), (name = "tiles"), (name = "feed"), (name = "service")),
     modifiers(&BearerAuth, &Contract)
 )]
 pub struct ApiDoc;

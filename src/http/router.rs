@@ -6,8 +6,8 @@
 use super::state::AppState;
 use super::{
     accounts, address_applications, addresses, audit, batch, boundaries, changes, checks, compounds,
-    division_changes, divisions, geocode, health, inspections, map, marker_changes, markers, openapi, places,
-    proposals, reverse, roads, subscriptions, tiles, tokens,
+    division_changes, divisions, geocode, health, inspections, links, map, marker_changes, markers, openapi,
+    places, proposals, reverse, roads, subscriptions, tiles, tokens,
 };
 use axum::Router;
 use axum::routing::{delete, get, post, put};
@@ -35,6 +35,8 @@ pub fn routes() -> Router<AppState> {
         .route("/addresses/{code}", get(addresses::one))
         .route("/addresses/{code}/retire", post(addresses::retire))
         .route("/addresses/{code}/certificate", get(addresses::certificate))
+        .route("/addresses/{code}/links", get(links::list).post(links::create))
+        .route("/links", get(links::find))
         .route("/markers", get(markers::search).post(marker_changes::create))
         .route("/markers/overdue", get(inspections::overdue_markers))
         .route("/markers/{number}", get(marker_changes::one))
@@ -94,6 +96,7 @@ pub fn long_routes(batch_body_limit: usize) -> Router<AppState> {
             "/geocode/batch",
             post(batch::geocode_batch).layer(RequestBodyLimitLayer::new(batch_body_limit)),
         )
+        .route("/links/match", post(links::match_records).layer(RequestBodyLimitLayer::new(batch_body_limit)))
         .route("/changes", get(changes::list))
         .route("/changes/stream", get(changes::stream))
 }

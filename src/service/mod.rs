@@ -25,6 +25,7 @@
 
 pub mod accounts;
 pub mod address_applications;
+pub mod address_links;
 pub mod audit;
 pub mod boundaries;
 pub mod compounds;

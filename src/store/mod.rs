@@ -6,6 +6,7 @@
 
 mod accounts;
 pub mod address_applications;
+pub mod address_links;
 mod addresses;
 mod boundaries;
 mod changelog;
@@ -27,6 +28,7 @@ mod tokens;
 
 pub use accounts::AccountRow;
 pub use address_applications::ApplicationRow;
+pub use address_links::LinkRow;
 pub use addresses::{AddressRow, PlateRow, RenamedAddress, RoomRow};
 pub use boundaries::{BoundaryLineRow, LineFilter, MarkerRow};
 pub use changelog::{

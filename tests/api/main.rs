@@ -19,6 +19,7 @@ mod geocode;
 mod import;
 mod inspections;
 mod limits;
+mod links;
 mod lookups;
 mod marker_import;
 mod mvt;
