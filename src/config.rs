@@ -63,6 +63,10 @@ pub struct AccessSettings {
     /// Proxies whose `X-Forwarded-For` names the client (the rightmost
     /// address that is not one of them). Default none.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Reports the public may send from one address an hour (the sign
+    /// pages' `POST /p/…/reports`, which need no token; loopback counts
+    /// too); 0 switches the limit off. Default 5.
+    pub public_reports_per_hour: u32,
 }
 
 impl Default for AccessSettings {
@@ -74,6 +78,7 @@ impl Default for AccessSettings {
             burst_secs: 2,
             exempt_loopback: true,
             trusted_proxies: Vec::new(),
+            public_reports_per_hour: 5,
         }
     }
 }

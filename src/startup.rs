@@ -32,10 +32,11 @@ pub fn ensure_demo_store(settings: &Settings, path: &Path, scale: Scale) -> Resu
             tracing::info!("demo: {n}");
         }
         tracing::info!(
-            "demo store: {} divisions, {} places, {} addresses in {:.1}s",
+            "demo store: {} divisions, {} places, {} addresses, {} signs in {:.1}s",
             report.divisions,
             report.places,
             report.addresses,
+            report.signs,
             started.elapsed().as_secs_f64()
         );
         store.checkpoint()?;

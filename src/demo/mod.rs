@@ -17,6 +17,7 @@ pub mod boundaries;
 pub mod divisions;
 pub mod partition;
 pub mod plates;
+pub mod signs;
 pub mod sources;
 pub mod streets;
 
@@ -47,6 +48,8 @@ pub struct BuildReport {
     pub places: usize,
     /// Addresses written.
     pub addresses: usize,
+    /// Signs written.
+    pub signs: usize,
     /// Notes on the sources.
     pub notes: Vec<String>,
 }
@@ -133,6 +136,7 @@ pub fn build(store: &Store, settings: &Settings, scale: Scale) -> Result<BuildRe
             p.inc(1);
         }
         p.finish();
+        report.signs = signs::generate(tx, &set.rows, &detail, seed, &settings.plates)?;
         append_change(
             tx,
             &ChangeEntry {
@@ -146,6 +150,7 @@ pub fn build(store: &Store, settings: &Settings, scale: Scale) -> Result<BuildRe
                     "divisions": report.divisions,
                     "places": report.places,
                     "addresses": report.addresses,
+                    "signs": report.signs,
                 }),
                 ..Default::default()
             },

@@ -33,6 +33,8 @@ pub struct RateLimits {
     trusted_proxies: Vec<IpAddr>,
     /// Hashes of tokens found live, and when.
     known: quick_cache::sync::Cache<String, Instant>,
+    /// The public's reports, per client address an hour.
+    reports: Option<DefaultKeyedRateLimiter<IpAddr>>,
 }
 
 fn quota(per_sec: u32, burst_secs: u32) -> Option<Quota> {
@@ -50,7 +52,17 @@ impl RateLimits {
             exempt_loopback: s.exempt_loopback,
             trusted_proxies: s.trusted_proxies.clone(),
             known: quick_cache::sync::Cache::new(10_000),
+            reports: NonZeroU32::new(s.public_reports_per_hour)
+                .map(|n| RateLimiter::keyed(Quota::per_hour(n))),
         }
+    }
+
+    /// Counts a report from the public against its client's address (the
+    /// host itself included): a 429 with `Retry-After` past the hourly
+    /// limit.
+    pub fn report(&self, peer: IpAddr, headers: &HeaderMap) -> Result<(), Box<Response>> {
+        let Some(l) = &self.reports else { return Ok(()) };
+        check(l, &self.client(peer, headers)).map_err(|wait| Box::new(refused("本地址的报告", wait)))
     }
 
     /// Forgets the keys whose buckets are full again (run now and then, so

@@ -7,7 +7,7 @@ use super::state::AppState;
 use super::{
     accounts, address_applications, addresses, audit, batch, boundaries, changes, checks, compounds,
     division_changes, divisions, geocode, health, inspections, links, map, marker_changes, markers, openapi,
-    places, proposals, reverse, roads, subscriptions, tiles, tokens,
+    places, proposals, public_page, reverse, roads, signs, subscriptions, tiles, tokens,
 };
 use axum::Router;
 use axum::routing::{delete, get, post, put};
@@ -37,6 +37,17 @@ pub fn routes() -> Router<AppState> {
         .route("/addresses/{code}/certificate", get(addresses::certificate))
         .route("/addresses/{code}/links", get(links::list).post(links::create))
         .route("/links", get(links::find))
+        .route("/signs", get(signs::list).post(signs::create))
+        .route("/signs/summary", get(signs::summary))
+        .route("/signs/{id}", get(signs::one))
+        .route("/signs/{id}/inspections", post(signs::inspect))
+        .route("/signs/{id}/{file}", get(signs::qr))
+        .route("/p/{code}", get(public_page::address))
+        .route("/p/{code}/reports", post(public_page::report))
+        .route("/p/place/{id}", get(public_page::place))
+        .route("/p/place/{id}/reports", post(public_page::report_place))
+        .route("/p/division/{code}", get(public_page::division))
+        .route("/p/division/{code}/reports", post(public_page::report_division))
         .route("/markers", get(markers::search).post(marker_changes::create))
         .route("/markers/overdue", get(inspections::overdue_markers))
         .route("/markers/{number}", get(marker_changes::one))

@@ -18,6 +18,7 @@ pub mod plate_rule;
 mod proposal;
 mod proposal_state;
 pub mod romanize;
+mod sign;
 mod timestamp;
 mod token;
 
@@ -36,5 +37,6 @@ pub use proposal::{
 };
 pub use proposal_state::ProposalState;
 pub use romanize::{romanize, split_generic};
+pub use sign::{SignKind, SignState};
 pub use timestamp::Timestamp;
 pub use token::{Role, TokenId};

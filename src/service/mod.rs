@@ -35,6 +35,7 @@ pub mod inspections;
 pub mod projection;
 pub mod proposals;
 pub mod renumbering;
+pub mod signs;
 pub mod subscriptions;
 pub mod webhooks;
 

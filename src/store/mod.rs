@@ -22,6 +22,7 @@ mod places;
 mod proposals;
 mod schema;
 pub mod seals;
+pub mod signs;
 mod sql_types;
 pub mod subscriptions;
 mod tokens;
@@ -41,6 +42,7 @@ pub use marker_changes::{MarkerChangeRow, Signature};
 pub use places::PlaceRow;
 pub use proposals::{ActiveProposal, ProposalRow};
 pub use schema::latest_version;
+pub use signs::{KindCounts, PublicReport, SignEvent, SignFilter, SignRow};
 pub use tokens::{Credential, TokenRow};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};

@@ -9,8 +9,8 @@
 
 use crate::model::{
     AddressCode, AddressKind, DivisionCode, FindingKind, Kind, Level, MarkerAction, MarkerCondition,
-    MarkerKind, PlaceClass, PlaceStatus, ProposalId, ProposalState, Role, RoundState, SignOff, Timestamp,
-    TokenId,
+    MarkerKind, PlaceClass, PlaceStatus, ProposalId, ProposalState, Role, RoundState, SignKind, SignOff,
+    SignState, Timestamp, TokenId,
 };
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
@@ -61,6 +61,8 @@ identifier_column!(MarkerAction, "marker action");
 identifier_column!(SignOff, "sign-off state");
 identifier_column!(FindingKind, "finding kind");
 identifier_column!(RoundState, "round state");
+identifier_column!(SignKind, "sign kind");
+identifier_column!(SignState, "sign state");
 
 /// Reads and writes the code's text. Every writer stores the parsed
 /// (normalised) form, so parsing on the way back gives the same text.

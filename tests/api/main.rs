@@ -27,6 +27,7 @@ mod numbering;
 mod renumbering;
 mod reverse;
 mod review;
+mod signs;
 mod store;
 mod tiles;
 mod topology;
