@@ -90,12 +90,42 @@ pub struct ApplicationInput {
     /// A number asked for (`90号`, `88-1号`); else the rule gives one.
     #[serde(default)]
     pub number: Option<String>,
+    /// The building's footprint, a GeoJSON Polygon (lon/lat CGCS2000);
+    /// the door must lie on or within 30 m of it.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub footprint: Option<serde_json::Value>,
+}
+
+/// Farthest the door may lie from the building's footprint, metres.
+const DOOR_FROM_FOOTPRINT_M: f64 = 30.0;
+
+/// The footprint as a polygon: a GeoJSON Polygon of at most 2,000
+/// vertices, closed, valid coordinates.
+fn footprint_polygon(v: &serde_json::Value) -> Result<geo::Polygon<f64>, AddressError> {
+    let bad = |why: &str| invalid("footprint", why.to_string());
+    if v["type"] != "Polygon" {
+        return Err(bad("应为 GeoJSON Polygon"));
+    }
+    let rings: Vec<Vec<Vec<f64>>> =
+        serde_json::from_value(v["coordinates"].clone()).map_err(|_| bad("坐标应为经纬度数组的环"))?;
+    let outer = rings.first().ok_or_else(|| bad("缺少外环"))?;
+    if outer.len() < 4 || outer.len() > 2000 || outer.first() != outer.last() {
+        return Err(bad("外环须闭合，4 至 2000 个顶点"));
+    }
+    let ok =
+        |p: &Vec<f64>| p.len() >= 2 && (-180.0..=180.0).contains(&p[0]) && (-90.0..=90.0).contains(&p[1]);
+    if !rings.iter().flatten().all(ok) {
+        return Err(bad("坐标超出经纬度范围"));
+    }
+    let ring = |r: &Vec<Vec<f64>>| geo::LineString::from(r.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>());
+    Ok(geo::Polygon::new(ring(outer), rings[1..].iter().map(ring).collect()))
 }
 
 /// One check of the regulation.
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
-    /// `standard_name`, `in_division`, `number`.
+    /// `standard_name`, `in_division`, `number`, `footprint`.
     pub check: &'static str,
     /// Whether it holds.
     pub ok: bool,
@@ -216,6 +246,33 @@ fn checks(
         }
     };
     out.push(Check { check: "number", ok, detail });
+    if let Some(f) = &input.footprint {
+        use geo::{Area, Contains, Distance, Euclidean};
+        let poly = footprint_polygon(f)?;
+        let frame = crate::index::metric::LocalFrame::new(at);
+        let local = geo::Polygon::new(
+            poly.exterior()
+                .coords()
+                .map(|c| {
+                    let (x, y) = frame.project(*c);
+                    geo::Coord { x, y }
+                })
+                .collect(),
+            vec![],
+        );
+        let door = geo::Point::new(0.0, 0.0);
+        let d = if local.contains(&door) { 0.0 } else { Euclidean.distance(&door, local.exterior()) };
+        let ok = d <= DOOR_FROM_FOOTPRINT_M;
+        out.push(Check {
+            check: "footprint",
+            ok,
+            detail: if ok {
+                format!("门址距建筑轮廓 {d:.0} 米，轮廓面积约 {:.0} 平方米", local.unsigned_area())
+            } else {
+                format!("门址距建筑轮廓 {d:.0} 米，超过 {DOOR_FROM_FOOTPRINT_M:.0} 米")
+            },
+        });
+    }
     let issue = home.map(|i| Issue {
         division: g.divisions.get(i).code.clone(),
         prefix: g.divisions.address_prefix(i).to_string(),
@@ -324,6 +381,7 @@ impl Service {
                 lat: input.lat,
                 purpose: purpose.clone(),
                 number,
+                footprint: input.footprint.clone(),
                 checks: checks_json(&found),
                 state: "submitted".into(),
                 applied_by: (actor.account.0, actor.id.0),
@@ -381,6 +439,7 @@ impl Service {
                 lat: row.lat,
                 purpose: row.purpose.clone(),
                 number: row.number.clone(),
+                footprint: row.footprint.clone(),
             };
             let by = (actor.account.0, actor.id.0);
             if !issue {

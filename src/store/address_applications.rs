@@ -50,6 +50,8 @@ pub struct ApplicationRow {
     pub purpose: String,
     /// The number asked for, or the one the rule gives.
     pub number: Option<String>,
+    /// The building's footprint (GeoJSON Polygon), if given.
+    pub footprint: Option<serde_json::Value>,
     /// The regulation's checks as last run.
     pub checks: serde_json::Value,
     /// `submitted`, `issued` or `returned`.
@@ -69,7 +71,7 @@ pub struct ApplicationRow {
 }
 
 const COLUMNS: &str = "id, department, place_fid, lon, lat, purpose, number, checks, state, applied_by, applied_token, \
-    applied_at, decided_by, decided_token, decided_at, note, address_code";
+    applied_at, decided_by, decided_token, decided_at, note, address_code, footprint";
 
 fn from_row(r: &Row) -> rusqlite::Result<ApplicationRow> {
     let checks: String = r.get(7)?;
@@ -92,6 +94,7 @@ fn from_row(r: &Row) -> rusqlite::Result<ApplicationRow> {
         decided_at: r.get(14)?,
         note: r.get(15)?,
         address_code: r.get(16)?,
+        footprint: r.get::<_, Option<String>>(17)?.and_then(|f| serde_json::from_str(&f).ok()),
     })
 }
 
@@ -100,7 +103,7 @@ impl ApplicationRow {
     pub fn insert(&self, tx: &Transaction) -> StoreResult<i64> {
         tx.prepare_cached(
             "INSERT INTO address_applications (department, place_fid, lon, lat, purpose, number, checks, state, \
-               applied_by, applied_token, applied_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+               applied_by, applied_token, applied_at, footprint) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
         )?
         .execute(params![
             self.department,
@@ -114,6 +117,7 @@ impl ApplicationRow {
             self.applied_by.0,
             self.applied_by.1,
             self.applied_at,
+            self.footprint.as_ref().map(|f| f.to_string()),
         ])?;
         Ok(tx.last_insert_rowid())
     }

@@ -138,4 +138,37 @@ async fn an_application_is_checked_issued_and_answered_at_once() {
     assert_eq!(p["errors"][0]["field"], "lon", "{p}");
     let (status, p, _) = send(&w, "GET", "/address-applications/3", Some(&police), None, None).await;
     assert_eq!(status, 404, "only two applications were written: {p}");
+
+    // A building's footprint: the door on it holds; a footprint 200 m away
+    // fails its check; a footprint that is no polygon is refused.
+    let square = |c: Coord<f64>, half: f64| {
+        let f = LocalFrame::new(c);
+        let ring: Vec<[f64; 2]> =
+            [(-half, -half), (half, -half), (half, half), (-half, half), (-half, -half)]
+                .iter()
+                .map(|&(x, y)| f.unproject(x, y))
+                .map(|p| [p.x, p.y])
+                .collect();
+        json!({"type": "Polygon", "coordinates": [ring]})
+    };
+    let door = Coord { x: mid.0, y: mid.1 };
+    let body = json!({"department": "不动产登记", "road": road, "lon": mid.0, "lat": mid.1, "purpose": "新建住宅",
+        "footprint": square(door, 10.0)});
+    let (status, f, _) = send(&w, "POST", "/address-applications", Some(&police), None, Some(body)).await;
+    assert_eq!(status, 201, "{f}");
+    let checks = f["checks"].as_array().expect("checks");
+    assert!(checks.iter().any(|c| c["check"] == "footprint" && c["ok"] == true), "{f}");
+    assert_eq!(f["footprint"]["type"], "Polygon");
+    let away = LocalFrame::new(door).unproject(200.0, 0.0);
+    let body = json!({"department": "不动产登记", "road": road, "lon": mid.0, "lat": mid.1, "purpose": "新建住宅",
+        "footprint": square(away, 10.0)});
+    let (_, f, _) = send(&w, "POST", "/address-applications", Some(&police), None, Some(body)).await;
+    assert!(
+        f["checks"].as_array().unwrap().iter().any(|c| c["check"] == "footprint" && c["ok"] == false),
+        "{f}"
+    );
+    let body = json!({"department": "不动产登记", "road": road, "lon": mid.0, "lat": mid.1, "purpose": "新建住宅",
+        "footprint": {"type": "Point", "coordinates": [mid.0, mid.1]}});
+    let (status, p, _) = send(&w, "POST", "/address-applications", Some(&police), None, Some(body)).await;
+    assert_eq!((status, p["errors"][0]["field"].as_str()), (400, Some("footprint")), "{p}");
 }
