@@ -199,6 +199,30 @@ async fn a_departments_csv_is_matched_linked_and_summarised() {
         "{letter}"
     );
 
+    // NDJSON: the same columns as fields, the record echoed.
+    let ndjson = format!(
+        "{}\n{}\n",
+        json!({"record": "N1", "address": rows[1].1}),
+        json!({"record": "N2", "address": rows[2].1.trim_start_matches("浙江省")})
+    );
+    let out = reqwest::Client::new()
+        .post(format!("{}/links/match", w.app.base))
+        .bearer_auth(&police)
+        .header("content-type", "application/x-ndjson")
+        .body(ndjson)
+        .send()
+        .await
+        .expect("ndjson");
+    assert_eq!(out.status(), 200);
+    let lines: Vec<Value> =
+        out.text().await.expect("body").lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!((lines[0]["record"].as_str(), lines[0]["non_standard"].as_bool()), (Some("N1"), Some(false)));
+    assert_eq!(
+        (lines[1]["address_code"].as_str(), lines[1]["non_standard"].as_bool()),
+        (Some(rows[2].0.as_str()), Some(true))
+    );
+
     // Bad input.
     let r = post("output=pdf").await;
     assert_eq!(r.status(), 400);

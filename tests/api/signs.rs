@@ -215,3 +215,85 @@ async fn signs_are_listed_counted_kept_and_open_their_public_page() {
     let (status, _) = w.app.get_json("/p/place/999999999").await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn a_door_plate_and_a_village_sign_open_their_pages_and_take_reports() {
+    let w = writable_app("signs-pages", |s| s.access.public_reports_per_hour = 100);
+    let clerk = staff(&w, "区民政局地名科", "reviewer").await;
+    let (code, text, lon, lat): (String, String, f64, f64) = rusqlite::Connection::open(&w.store)
+        .and_then(|c| {
+            c.query_row(
+                "SELECT code, standard_address, lon, lat FROM addresses WHERE kind = 'road_plate' \
+                 AND status = 'current' AND division_code LIKE '330203%' ORDER BY code LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+        })
+        .expect("a plate");
+    let body =
+        json!({"kind": "door_plate", "address_code": code, "lon": lon, "lat": lat, "material": "搪瓷"});
+    let (status, sign, _) = send(&w, "POST", "/signs", Some(&clerk), None, Some(body)).await;
+    assert_eq!(status, 201, "{sign}");
+    assert_eq!(sign["content"]["address"], text.as_str(), "{sign}");
+    let id = sign["id"].as_i64().unwrap();
+    let png = reqwest::get(format!("{}/signs/{id}/qr.png", w.app.base))
+        .await
+        .expect("qr")
+        .bytes()
+        .await
+        .expect("png");
+    let url = tool_output(&png, "plate-qr.png", "zbarimg", &["--quiet", "--raw", "{}"]).trim().to_string();
+    assert_eq!(url, format!("{}/p/{code}", w.app.base));
+    let page = reqwest::get(&url).await.expect("page").text().await.expect("html");
+    assert!(page.contains(&text) && page.contains(&code) && page.contains("现行"), "{page}");
+    let r = reqwest::Client::new()
+        .post(format!("{url}/reports"))
+        .json(&json!({"kind": "missing", "message": "门牌被拆走", "sign": id}))
+        .send()
+        .await
+        .expect("report");
+    assert_eq!(r.status(), 201);
+    let (status, _) = w.app.get_json("/p/000000000000000000").await;
+    assert_eq!(status, 404);
+
+    // A village's place-name sign opens the village's page.
+    let (_, villages) = w.app.get_json("/signs?division=330203&kind=place_name&limit=1000").await;
+    let village = villages["signs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["place_id"].is_null())
+        .expect("a village sign")
+        .clone();
+    let vid = village["id"].as_i64().unwrap();
+    let png = reqwest::get(format!("{}/signs/{vid}/qr.png", w.app.base))
+        .await
+        .expect("qr")
+        .bytes()
+        .await
+        .expect("png");
+    let url = tool_output(&png, "village-qr.png", "zbarimg", &["--quiet", "--raw", "{}"]).trim().to_string();
+    let division = village["division_code"].as_str().unwrap();
+    assert_eq!(url, format!("{}/p/division/{division}?sign={vid}", w.app.base));
+    let page = reqwest::get(&url).await.expect("page").text().await.expect("html");
+    assert!(
+        page.contains(village["name"].as_str().unwrap())
+            && page.contains(village["pinyin"].as_str().unwrap())
+    );
+    let r = reqwest::Client::new()
+        .post(format!("{}/p/division/{division}/reports", w.app.base))
+        .json(&json!({"kind": "damaged", "message": "村牌褪色", "sign": vid}))
+        .send()
+        .await
+        .expect("report");
+    assert_eq!(r.status(), 201);
+    let targets: Vec<String> = rusqlite::Connection::open(&w.store)
+        .expect("open")
+        .prepare("SELECT target FROM public_reports ORDER BY id")
+        .expect("sql")
+        .query_map([], |r| r.get(0))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("targets");
+    assert_eq!(targets, [format!("address:{code}"), format!("division:{division}")]);
+}

@@ -32,6 +32,7 @@ fn ogrinfo_lists_every_layer_with_its_count_and_cgcs2000() {
         "change_log",
         "proposals",
         "api_tokens",
+        "signs",
     ] {
         let n: i64 =
             conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).expect("count");
@@ -40,7 +41,7 @@ fn ogrinfo_lists_every_layer_with_its_count_and_cgcs2000() {
     assert!(counts["divisions"] > 40_000 && counts["addresses"] > 100_000);
     // Every feature layer is in CGCS2000.
     let srs = text.matches("ID[\"EPSG\",4490]").count();
-    assert_eq!(srs, 6, "six feature layers (five of the gazetteer, proposals) in EPSG:4490");
+    assert_eq!(srs, 7, "seven feature layers (five of the gazetteer, proposals, signs) in EPSG:4490");
 }
 
 #[test]
