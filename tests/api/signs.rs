@@ -140,7 +140,8 @@ async fn signs_are_listed_counted_kept_and_open_their_public_page() {
         .text()
         .await
         .expect("svg");
-    assert!(svg.contains("<svg") && svg.contains("<path"), "{svg}");
+    let decoded = tool_output(svg.as_bytes(), "sign-qr.svg", "zbarimg", &["--quiet", "--raw", "{}"]);
+    assert_eq!(decoded.trim(), url, "the SVG encodes the same link");
 
     let page = reqwest::get(&url).await.expect("page").text().await.expect("html");
     let name = road_sign["name"].as_str().unwrap();
