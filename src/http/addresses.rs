@@ -4,7 +4,6 @@ use super::conditional::Version;
 use super::error::{ApiError, ApiResult};
 use super::features::{chain, feature};
 use super::state::AppState;
-use crate::model::AddressCode;
 use crate::store::{AddressAlias, AddressRow};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -28,8 +27,7 @@ pub async fn one(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let code =
-        AddressCode::parse(&code).ok_or_else(|| ApiError::invalid("code", "地址编码应为 18 位数字"))?;
+    let code = super::params::address_code("code", &code)?;
     let text = code.to_string();
     let version = Version::of(&s, "address", text.clone()).await?;
     // A code a division change replaced resolves to the address's code now.
@@ -119,8 +117,7 @@ pub async fn retire(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let code =
-        AddressCode::parse(&code).ok_or_else(|| ApiError::invalid("code", "地址编码应为 18 位数字"))?;
+    let code = super::params::address_code("code", &code)?;
     super::auth::require(
         &actor,
         "retire_address",
@@ -173,17 +170,8 @@ pub async fn certificate(
         "print_certificate",
         &[Role::Applicant, Role::Reviewer, Role::Admin, Role::Department],
     )?;
-    let code =
-        AddressCode::parse(&code).ok_or_else(|| ApiError::invalid("code", "地址编码应为 18 位数字"))?;
-    let pdf = match q.format.as_deref() {
-        Some("pdf") => true,
-        Some("html") => false,
-        Some(other) => return Err(ApiError::invalid("format", format!("“{other}” 应为 html 或 pdf"))),
-        None => headers
-            .get(axum::http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|a| a.contains("application/pdf") && !a.contains("text/html")),
-    };
+    let code = super::params::address_code("code", &code)?;
+    let pdf = super::params::wants_pdf(q.format.as_deref(), &headers)?;
     let (a, place, now) = s
         .query(move |c| {
             let a = AddressRow::by_code(c, code)?;

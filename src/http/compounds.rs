@@ -3,7 +3,7 @@
 //! and floors → every 幢/单元/室 address in one transaction, or none).
 
 use super::auth::require;
-use super::error::{ApiError, ApiResult};
+use super::error::ApiResult;
 use super::params;
 use super::state::AppState;
 use crate::review::{Actor, Role};
@@ -14,10 +14,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
-
-pub(super) fn place_id(id: &str) -> ApiResult<i64> {
-    id.parse().map_err(|_| ApiError::invalid("id", format!("“{id}” 不是地名编号")))
-}
 
 /// Issues the building and room addresses of a compound: each building
 /// new (with its position, which must lie in the compound) or existing
@@ -38,7 +34,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let id = place_id(&id)?;
+    let id = params::place_id(&id)?;
     require(&actor, "issue_address", &[Role::Reviewer, Role::Admin])?;
     let input: CompoundInput = params::json_body(&headers, &body)?;
     let (g, plates) = (s.gazetteer_arc(), s.settings.plates.clone());
@@ -52,7 +48,7 @@ pub async fn create(
     responses((status = 200, description = "`{compound, addresses: [{address_code, kind, building, unit, room, standard_address}]}`"),
         (status = 400, body = super::error::Problem)))]
 pub async fn list(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let id = place_id(&id)?;
+    let id = params::place_id(&id)?;
     let rows = s.query(move |c| AddressRow::in_compound(c, id)).await?;
     let addresses: Vec<Value> = rows
         .iter()

@@ -356,15 +356,7 @@ pub async fn report(
 ) -> ApiResult<Response> {
     require(&actor, "read_inspections", READERS)?;
     let id = id_param("id", &id)?;
-    let pdf = match q.format.as_deref() {
-        Some("pdf") => true,
-        Some("html") => false,
-        Some(other) => return Err(ApiError::invalid("format", format!("“{other}” 应为 html 或 pdf"))),
-        None => headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|a| a.contains("application/pdf") && !a.contains("text/html")),
-    };
+    let pdf = params::wants_pdf(q.format.as_deref(), &headers)?;
     let g = s.gazetteer_arc();
     let font = s.settings.boundaries.report_font.clone();
     let out = s

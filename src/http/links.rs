@@ -42,7 +42,7 @@ pub struct LinkInput {
 }
 
 fn code_param(code: &str) -> ApiResult<AddressCode> {
-    AddressCode::parse(code).ok_or_else(|| ApiError::invalid("code", "地址编码应为 18 位数字"))
+    params::address_code("code", code)
 }
 
 fn address_json(a: &AddressRow) -> Value {

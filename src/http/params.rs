@@ -135,3 +135,27 @@ pub fn json_body<T: serde::de::DeserializeOwned + Default>(
         ApiError::invalid(&field, format!("请求体 JSON 有误：{}", e.inner()))
     })
 }
+
+/// An 18-digit address code in a path (`field` names it in the error).
+pub fn address_code(field: &str, v: &str) -> ApiResult<crate::model::AddressCode> {
+    crate::model::AddressCode::parse(v).ok_or_else(|| ApiError::invalid(field, "地址编码应为 18 位数字"))
+}
+
+/// A place id in a path.
+pub fn place_id(v: &str) -> ApiResult<i64> {
+    v.parse().map_err(|_| ApiError::invalid("id", format!("“{v}” 不是地名编号")))
+}
+
+/// Whether a document is asked for as PDF: `format=pdf|html`, else an
+/// `Accept` that names PDF and not HTML.
+pub fn wants_pdf(format: Option<&str>, headers: &axum::http::HeaderMap) -> ApiResult<bool> {
+    match format {
+        Some("pdf") => Ok(true),
+        Some("html") => Ok(false),
+        Some(other) => Err(ApiError::invalid("format", format!("“{other}” 应为 html 或 pdf"))),
+        None => Ok(headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("application/pdf") && !a.contains("text/html"))),
+    }
+}

@@ -9,7 +9,7 @@ use super::error::{ApiError, ApiResult};
 use super::params;
 use super::state::AppState;
 use crate::index::metric::LocalFrame;
-use crate::model::{AddressCode, PlaceStatus, romanize};
+use crate::model::{PlaceStatus, romanize};
 use crate::service::signs::ReportInput;
 use crate::store::{AddressRow, PlaceRow, SignRow};
 use axum::Json;
@@ -171,8 +171,7 @@ fn history_of(p: &PlaceRow) -> Vec<String> {
     responses((status = 200, description = "text/html"), (status = 400, body = super::error::Problem),
         (status = 404, body = super::error::Problem)))]
 pub async fn address(State(s): State<AppState>, Path(code): Path<String>) -> ApiResult<Html<String>> {
-    let code =
-        AddressCode::parse(&code).ok_or_else(|| ApiError::invalid("code", "地址编码应为 18 位数字"))?;
+    let code = params::address_code("code", &code)?;
     let found = s
         .query(move |c| {
             let Some(a) = AddressRow::by_code(c, code)? else { return Ok(None) };
@@ -226,7 +225,7 @@ pub async fn address(State(s): State<AppState>, Path(code): Path<String>) -> Api
     responses((status = 200, description = "text/html"), (status = 400, body = super::error::Problem),
         (status = 404, body = super::error::Problem)))]
 pub async fn place(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Html<String>> {
-    let id: i64 = id.parse().map_err(|_| ApiError::invalid("id", format!("“{id}” 不是地名编号")))?;
+    let id = params::place_id(&id)?;
     let (p, signs) = s
         .query(move |c| Ok(PlaceRow::get(c, id)?.map(|p| (p, SignRow::of_target(c, Some(id), None)))))
         .await?
@@ -271,11 +270,7 @@ pub async fn division(State(s): State<AppState>, Path(code): Path<String>) -> Ap
     let at = d.seat.map(|(x, y)| Coord { x, y }).unwrap_or(Coord { x: 0.0, y: 0.0 });
     let chain = g.divisions.chain_names(i);
     let c2 = code.to_string();
-    let signs = s.query(move |c| {
-        let mut stmt = c.prepare_cached("SELECT id FROM signs WHERE division_code = ?1 AND place_fid IS NULL AND address_code IS NULL AND state <> 'replaced'")?;
-        let ids: Vec<i64> = stmt.query_map([c2], |r| r.get(0))?.collect::<Result<_, _>>()?;
-        Ok(ids.into_iter().filter_map(|id| SignRow::get(c, id).ok().flatten()).collect::<Vec<_>>())
-    }).await?;
+    let signs = s.query(move |c| SignRow::of_division(c, &c2)).await?;
     let page_ = Page {
         title: name.clone(),
         pinyin: Some(romanize(&name)),
@@ -305,8 +300,7 @@ pub async fn report(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let code =
-        AddressCode::parse(&target).ok_or_else(|| ApiError::invalid("target", "地址编码应为 18 位数字"))?;
+    let code = params::address_code("target", &target)?;
     let exists = s.query(move |c| AddressRow::by_code(c, code)).await?.is_some();
     if !exists {
         return Err(ApiError::not_found("地址", &target));
@@ -322,7 +316,7 @@ pub async fn report_place(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let id: i64 = id.parse().map_err(|_| ApiError::invalid("id", format!("“{id}” 不是地名编号")))?;
+    let id = params::place_id(&id)?;
     if s.query(move |c| PlaceRow::get(c, id)).await?.is_none() {
         return Err(ApiError::not_found("地名", &id.to_string()));
     }

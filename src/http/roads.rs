@@ -91,7 +91,7 @@ pub async fn renumber(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
-    let id = super::compounds::place_id(&id)?;
+    let id = params::place_id(&id)?;
     super::auth::require(
         &actor,
         "renumber_road",

@@ -227,6 +227,16 @@ impl SignRow {
         Ok(stmt.query_map(params![place, address], from_row)?.collect::<Result<_, _>>()?)
     }
 
+    /// The standing signs of division `code` itself (a village's
+    /// place-name signs: no place, no address).
+    pub fn of_division(conn: &Connection, code: &str) -> StoreResult<Vec<SignRow>> {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM signs WHERE division_code = ?1 AND place_fid IS NULL AND address_code IS NULL \
+             AND state <> 'replaced' ORDER BY id LIMIT 50"
+        ))?;
+        Ok(stmt.query_map([code], from_row)?.collect::<Result<_, _>>()?)
+    }
+
     /// The year's counts per kind in the divisions under `division`.
     pub fn summary(conn: &Connection, year: i32, division: &str) -> StoreResult<Vec<KindCounts>> {
         let (from, to) = (format!("{year}-01-01"), format!("{year}-12-31"));
